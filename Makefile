@@ -1,0 +1,30 @@
+# backchannel: the two set-up-and-go commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## analyse the embedded Iran-US 2019 case and print the verdict
+	$(BIN)/backchannel analyze
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)  ## ruff + mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)  ## run the benchmarks (see benchmarks/README.md)
+	$(BIN)/python -m pytest benchmarks -q -p no:cacheprovider --benchmark-only
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

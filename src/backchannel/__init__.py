@@ -1,0 +1,3 @@
+"""backchannel: analyse and forecast multi-actor negotiations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,17 @@
+"""Outcome forecasting models behind one interface (:func:`forecast`).
+
+Importing this package registers every model.
+"""
+
+from backchannel.models import central  # noqa: F401  (registers models)
+from backchannel.models.base import (
+    Forecast,
+    ModelOutput,
+    ModelSpec,
+    forecast,
+    get_model,
+    models,
+    register,
+)
+
+__all__ = ["Forecast", "ModelOutput", "ModelSpec", "forecast", "get_model", "models", "register"]

@@ -1,0 +1,30 @@
+"""Scenario model: schema, safe loading, arrays view, importers, embedded scenarios."""
+
+from backchannel.scenario.arrays import ScenarioArrays, to_arrays
+from backchannel.scenario.errors import InputError, ScenarioError
+from backchannel.scenario.load import (
+    embedded_names,
+    load_embedded,
+    load_scenario,
+    parse_scenario,
+    scenario_to_yaml,
+)
+from backchannel.scenario.schema import Actor, ActorKind, Issue, Quantity, Scenario, Stance
+
+__all__ = [
+    "Actor",
+    "ActorKind",
+    "InputError",
+    "Issue",
+    "Quantity",
+    "Scenario",
+    "ScenarioArrays",
+    "ScenarioError",
+    "Stance",
+    "embedded_names",
+    "load_embedded",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_to_yaml",
+    "to_arrays",
+]

@@ -1,0 +1,265 @@
+"""Read and write scenario YAML safely, with errors that point at the line to fix.
+
+YAML is parsed with PyYAML's safe loader (no object construction). Duplicate keys, which
+PyYAML would silently overwrite, are rejected. Validation errors from pydantic are mapped
+back onto the YAML node they concern, so the message names file, line and field path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from backchannel.scenario.errors import InputError, ManyErrors, ScenarioError
+from backchannel.scenario.schema import Scenario
+
+MAX_BYTES = 20 * 1024 * 1024
+EMBEDDED_PACKAGE = "backchannel.scenario.embedded"
+DEFAULT_SCENARIO = "iran_us_2019"
+
+
+# -- YAML with positions -------------------------------------------------------------------
+def _compose(text: str, source: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise ScenarioError(
+            f"not valid YAML: {exc.problem}",
+            source=source,
+            where=where,
+            fix="check indentation, colons and quotes around that place",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"not valid YAML: {exc}", source=source) from None
+
+
+def _check_duplicates(node: yaml.Node | None, source: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else id(k)
+            if key in seen:
+                raise ScenarioError(
+                    f"key {key!r} appears twice in the same mapping "
+                    f"(first at line {seen[key]})",
+                    source=source,
+                    where=f"line {k.start_mark.line + 1}",
+                    fix="keep one of the two entries",
+                )
+            seen[key] = k.start_mark.line + 1
+            _check_duplicates(v, source)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            _check_duplicates(v, source)
+
+
+def _node_at(root: yaml.Node | None, loc: Sequence[int | str]) -> yaml.Node | None:
+    node = root
+    last = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                    nxt = v
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if 0 <= part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        last = node
+    return last
+
+
+def _describe_loc(data: Any, loc: Sequence[int | str]) -> str:
+    """``actors[1] (id: usa).positions.nuclear.salience`` from a pydantic loc."""
+    out = ""
+    cur = data
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            if isinstance(cur, list) and 0 <= part < len(cur):
+                cur = cur[part]
+                if isinstance(cur, dict) and "id" in cur:
+                    out += f" (id: {cur['id']})"
+            else:
+                cur = None
+        else:
+            out += ("." if out else "") + str(part)
+            cur = cur.get(part) if isinstance(cur, dict) else None
+    return out or "top level"
+
+
+_FIXES = {
+    "missing": "add this field",
+    "extra_forbidden": "remove it, or check its spelling against `backchannel schema`",
+    "float_parsing": "write a plain number",
+    "float_type": "write a plain number",
+    "string_pattern_mismatch": "ids start with a letter and use letters, digits, _ - .",
+    "literal_error": "use one of the allowed values",
+    "enum": "use one of the allowed values",
+    "too_short": "add at least one entry",
+}
+
+
+def validation_errors(
+    exc: ValidationError, data: Any, root: yaml.Node | None, source: str
+) -> ManyErrors:
+    """Turn a pydantic ValidationError into errors that name line and field."""
+    errors: list[InputError] = []
+    for err in exc.errors(include_url=False):
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        # pydantic adds union/validator tags to loc; keep only keys present in the data
+        clean: list[int | str] = []
+        cur = data
+        for part in loc:
+            if isinstance(cur, dict) and isinstance(part, str) and part in cur:
+                clean.append(part)
+                cur = cur[part]
+            elif isinstance(cur, list) and isinstance(part, int):
+                clean.append(part)
+                cur = cur[part] if 0 <= part < len(cur) else None
+            elif isinstance(part, str) and err["type"] == "missing" and part == loc[-1]:
+                clean.append(part)
+        node = _node_at(root, [p for p in clean if p != loc[-1] or err["type"] != "missing"])
+        where = _describe_loc(data, clean)
+        if node is not None:
+            where = f"line {node.start_mark.line + 1}, {where}"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = f"required field {str(loc[-1])!r} is missing"
+        errors.append(
+            ScenarioError(
+                msg, source=source, where=where,
+                fix=_FIXES.get(str(err["type"]), "correct the value as the message says"),
+            )
+        )
+    return ManyErrors(errors)
+
+
+# -- public API ------------------------------------------------------------------------------
+def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
+    """Read a user file as UTF-8 text with a size limit and clear errors."""
+    source = str(path)
+    if not path.exists():
+        raise InputError(
+            "file not found", source=source,
+            fix="check the path, or run `backchannel scenarios` for the embedded ones",
+        )
+    if path.is_dir():
+        raise InputError("is a folder, not a file", source=source, fix="name a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
+            source=source, fix="split it, or check that this is the file you meant",
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise InputError("looks like a binary file, not text", source=source,
+                         fix="give a YAML or CSV text file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (bad byte at offset {exc.start})", source=source,
+            fix="save the file as UTF-8",
+        ) from None
+
+
+def parse_scenario(text: str, source: str = "<text>") -> Scenario:
+    """Parse and validate scenario YAML text."""
+    if not text.strip():
+        raise ScenarioError("the file is empty", source=source,
+                            fix="write a scenario (see `backchannel schema`)")
+    root = _compose(text, source)
+    _check_duplicates(root, source)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"expected a mapping at the top level, got {type(data).__name__}",
+            source=source, where="line 1",
+            fix="start the file with `name: ...`, then `issues:` and `actors:`",
+        )
+    return scenario_from_data(data, source, root)
+
+
+def scenario_from_data(
+    data: dict[str, Any], source: str = "<data>", root: yaml.Node | None = None
+) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise validation_errors(exc, data, root, source) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load a scenario from a YAML file, or an embedded one by name (``iran_us_2019``)."""
+    p = Path(path)
+    if not p.exists() and str(path) in embedded_names():
+        return load_embedded(str(path))
+    return parse_scenario(read_text(p), str(p))
+
+
+def embedded_names() -> list[str]:
+    files = resources.files(EMBEDDED_PACKAGE)
+    return sorted(f.name.removesuffix(".yaml") for f in files.iterdir()
+                  if f.name.endswith(".yaml"))
+
+
+def load_embedded(name: str = DEFAULT_SCENARIO) -> Scenario:
+    if name not in embedded_names():
+        raise InputError(
+            f"no embedded scenario named {name!r}", source="<embedded>",
+            fix=f"use one of {embedded_names()}",
+        )
+    text = resources.files(EMBEDDED_PACKAGE).joinpath(f"{name}.yaml").read_text("utf-8")
+    return parse_scenario(text, f"<embedded:{name}>")
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """Serialise a scenario to YAML (quantities without notes or uncertainty as numbers)."""
+    data = json.loads(scenario.model_dump_json(exclude_none=True, exclude_defaults=True))
+
+    def simplify(x: Any) -> Any:
+        if isinstance(x, dict):
+            if set(x) == {"value"}:
+                return x["value"]
+            return {k: simplify(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [simplify(v) for v in x]
+        return x
+
+    out = simplify(data)
+    # keep required structure even when equal to defaults
+    out.setdefault("name", scenario.name)
+    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True, width=100)
+
+
+def atomic_write(path: str | Path, text: str) -> None:
+    """Write a file atomically: a failed write leaves any earlier file intact."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
