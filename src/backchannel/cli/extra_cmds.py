@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-for _name in ("forecast_cmds", "backtest_cmds", "sweep_cmds", "report_cmds", "web_cmds"):
+for _name in (
+    "import_cmds", "forecast_cmds", "backtest_cmds", "sweep_cmds", "report_cmds", "web_cmds",
+):
     try:
         importlib.import_module(f"backchannel.cli.{_name}")
     except ModuleNotFoundError as exc:  # pragma: no cover - module not written yet
