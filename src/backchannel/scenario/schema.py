@@ -427,8 +427,6 @@ class Scenario(_Strict):
                     f"actor {p.id!r} must agree to any deal, so it needs a position on every "
                     f"issue; missing: {missing}"
                 )
-        if not any(a.has_veto for a in self.actors if a.kind == ActorKind.STATE):
-            raise ValueError("a negotiation needs at least one state with a veto (a party)")
         return self
 
     # -- structure -----------------------------------------------------------------------
