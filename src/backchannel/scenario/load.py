@@ -162,8 +162,8 @@ def _reference_loc(msg: str, data: Any) -> tuple[list[int | str], str] | None:
             hits = [i for i, x in enumerate(items or [])
                     if isinstance(x, dict) and x.get("id") == groups["d"]]
             return ([key, hits[1], "id"] if len(hits) > 1 else [key]), fix
-        actors = data.get("actors")
-        idx = next((i for i, x in enumerate(actors or [])
+        actors = data.get("actors") or []
+        idx = next((i for i, x in enumerate(actors)
                     if isinstance(x, dict) and x.get("id") == groups["a"]), None)
         if idx is None:
             return None
@@ -181,14 +181,14 @@ def _reference_loc(msg: str, data: Any) -> tuple[list[int | str], str] | None:
         # keep only the part of the path present in the data (positions may be absent)
         present: list[int | str] = []
         cur: Any = data
-        for part in loc:
-            if isinstance(cur, dict) and part in cur:
-                cur = cur[part]
-            elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-                cur = cur[part]
+        for step in loc:
+            if isinstance(cur, dict) and step in cur:
+                cur = cur[step]
+            elif isinstance(cur, list) and isinstance(step, int) and 0 <= step < len(cur):
+                cur = cur[step]
             else:
                 break
-            present.append(part)
+            present.append(step)
         return present, fix
     return None
 
