@@ -1,3 +1,90 @@
 """Analysis commands: ``analyze`` and ``what-it-takes``."""
 
 from __future__ import annotations
+
+from rich.panel import Panel
+from rich.table import Table
+
+from backchannel.analysis import analyze as run_analysis
+from backchannel.analysis import what_it_takes as run_what_it_takes
+from backchannel.analysis.verdict import Analysis
+from backchannel.cli.common import JsonOpt, ScenarioArg, app, console, emit_json, load
+from backchannel.scenario.schema import Scenario
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:g}"
+
+
+def _print_analysis(sc: Scenario, res: Analysis) -> None:
+    style = "bold green" if res.deal_possible else "bold red"
+    body = "\n".join(f"• {r}" for r in res.reasons)
+    console.print(Panel(body, title=f"[{style}]{res.verdict}[/]", subtitle=sc.name))
+    zt = Table(title="Zone of possible agreement per issue (red lines of the veto players)")
+    zt.add_column("issue")
+    zt.add_column("status quo", justify="right")
+    for a in next(iter(res.zopa.values()))["acceptable"]:
+        zt.add_column(a, justify="center")
+    zt.add_column("ZOPA", justify="center")
+    for iid, z in res.zopa.items():
+        issue = sc.issue(iid)
+        sq = issue.status_quo.value if issue.status_quo else None
+        cells = [f"{lo:g}–{hi:g}" for lo, hi in z["acceptable"].values()]
+        zopa = "[red]empty[/]" if z["empty"] else f"[green]{z['low']:g}–{z['high']:g}[/]"
+        zt.add_row(issue.name, _fmt(sq), *cells, zopa)
+    console.print(zt)
+    if res.blocking:
+        bt = Table(title="What blocks a deal (ranked)")
+        for col in ("actor", "issue", "kind", "score"):
+            bt.add_column(col)
+        for b in res.blocking[:12]:
+            bt.add_row(b.actor, b.issue or "-", b.kind, f"{b.score:.3f}")
+        console.print(bt)
+    if res.mediators:
+        mt = Table(title="Mediators and third parties")
+        for col in ("name", "role", "can open ZOPA", "why"):
+            mt.add_column(col)
+        for m in res.mediators:
+            mt.add_row(m.name, m.role, "yes" if m.can_open_zopa else "no", m.reason)
+        console.print(mt)
+    r = res.ripeness
+    console.print(
+        f"Ripeness: mutually hurting stalemate [bold]{r['mutually_hurting_stalemate']}[/], "
+        f"way out [bold]{r['way_out']}[/], ripe [bold]{r['ripe']}[/]"
+        + ("" if r["months_until_feasible"] is None
+           else f"; trends open a deal in {r['months_until_feasible']} month(s)"))
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+
+
+@app.command()
+def analyze(scenario: ScenarioArg = None, json: JsonOpt = False) -> None:
+    """Can a deal happen? ZOPA per issue and package, blockers, mediators, risk."""
+    sc = load(scenario)
+    res = run_analysis(sc)
+    if json:
+        emit_json(res.to_dict())
+    else:
+        _print_analysis(sc, res)
+
+
+@app.command("what-it-takes")
+def what_it_takes(scenario: ScenarioArg = None, json: JsonOpt = False) -> None:
+    """The cheapest concessions that would make a deal feasible, by whom and at what cost."""
+    sc = load(scenario)
+    res = run_what_it_takes(sc)
+    if json:
+        emit_json(res.to_dict())
+        return
+    if res.feasible_already:
+        console.print("[green]A deal is already feasible: no concession is needed.[/]")
+        return
+    t = Table(title=f"What it would take (total cost {res.total_cost:.3f} utility)")
+    for col in ("actor", "kind", "cost", "what"):
+        t.add_column(col)
+    for c in res.concessions:
+        t.add_row(c.actor, c.kind, f"{c.cost:.3f}", c.detail)
+    console.print(t)
+    point = ", ".join(f"{k} {v:.0f}" for k, v in res.point.items())
+    console.print(f"Agenda: {', '.join(res.agenda)}; agreement point: {point}")
+    console.print("Cost by actor: " + ", ".join(f"{a} {c:.3f}" for a, c in res.by_actor.items()))

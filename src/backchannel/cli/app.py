@@ -18,9 +18,11 @@ app = common.app
 
 def _register() -> None:
     # imported for their side effect: each adds its commands to `app`
-    from backchannel.cli import scenario_cmds  # noqa: F401
-    from backchannel.cli import analysis_cmds  # noqa: F401
-    from backchannel.cli import extra_cmds  # noqa: F401
+    from backchannel.cli import (
+        analysis_cmds,  # noqa: F401
+        extra_cmds,  # noqa: F401
+        scenario_cmds,  # noqa: F401
+    )
 
 
 def main() -> None:
