@@ -1,0 +1,147 @@
+"""Gather everything a report (or the dashboard) shows about one scenario.
+
+Each piece (feasibility analysis, what-it-takes, forecasts, sweep) is computed if its
+capability is installed; a piece that is missing, or that rejects the scenario with an
+:class:`InputError`, is recorded as ``not available`` with the reason, so a report always
+renders. Errors that are bugs propagate.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from backchannel.scenario.errors import InputError
+from backchannel.scenario.schema import Scenario
+
+PREFERRED_ROUND_MODELS = ("eum", "spatial", "exchange")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A computed result (``data``), or why it is not available (``missing``)."""
+
+    data: Any = None
+    missing: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.missing is None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Inputs to the report: the scenario and each computed piece, with the settings."""
+
+    scenario: Scenario
+    analysis: Piece
+    concessions: Piece
+    forecast: Piece
+    outcomes: Piece
+    sweep: Piece
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _attr(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None
+
+
+def _call(fn: Callable[..., Any] | None, what: str, *args: Any, **kw: Any) -> Piece:
+    if fn is None:
+        return Piece(missing=f"{what} is not available in this version of backchannel")
+    try:
+        return Piece(data=fn(*args, **kw))
+    except InputError as exc:
+        return Piece(missing=f"{what} could not run: {exc.render()}")
+
+
+def run_analysis(scenario: Scenario) -> tuple[Piece, Piece]:
+    """``analyze(scenario).to_dict()`` and ``what_it_takes(scenario).to_dict()``."""
+    analyze = _attr("backchannel.analysis", "analyze")
+    wit = _attr("backchannel.analysis", "what_it_takes")
+    a = _call(analyze, "The feasibility analysis", scenario)
+    if a.ok:
+        a = Piece(data=a.data.to_dict())
+    c = _call(wit, "The what-it-takes analysis", scenario)
+    if c.ok:
+        c = Piece(data=c.data.to_dict())
+    return a, c
+
+
+def round_model(preferred: str | None = None) -> str | None:
+    """The model to draw positions per round with: ``preferred`` if it has rounds, else
+    the first registered of EUM, spatial, exchange, else any model with rounds."""
+    from backchannel.models import models
+
+    specs = models()
+    order = [preferred] if preferred else []
+    order += [m for m in PREFERRED_ROUND_MODELS if m not in order]
+    order += sorted(m for m in specs if m not in order)
+    for m in order:
+        if m in specs and specs[m].has_rounds:
+            return m
+    return None
+
+
+def run_forecast(scenario: Scenario, model: str | None = None, seed: int = 0) -> Piece:
+    """A forecast with round-by-round positions (a :class:`Forecast`)."""
+    from backchannel.models import forecast
+
+    m = round_model(model)
+    if m is None:
+        return Piece(missing="no forecasting model with round-by-round positions is "
+                     "available in this version of backchannel")
+    return _call(forecast, f"The {m} forecast", scenario, model=m, seed=seed)
+
+
+def run_outcomes(scenario: Scenario, seed: int = 0) -> Piece:
+    """Outcome per issue of every registered model: ``{model: {issue: value}}``."""
+    from backchannel.models import forecast, models
+
+    out: dict[str, dict[str, float]] = {}
+    problems: list[str] = []
+    for name in sorted(models()):
+        try:
+            out[name] = forecast(scenario, model=name, seed=seed).outcome_by_issue()
+        except InputError as exc:
+            problems.append(f"{name}: {exc.problem}")
+    if not out:
+        return Piece(missing="no model could forecast this scenario: " + "; ".join(problems))
+    return Piece(data={"outcomes": out, "problems": problems})
+
+
+def run_sweep(scenario: Scenario, draws: int, seed: int,
+              progress: Callable[[float], None] | None = None) -> Piece:
+    """A Monte Carlo sweep's ``to_dict()`` (p_deal, outcome quantiles, sensitivity)."""
+    if draws <= 0:
+        return Piece(missing="no sweep was run (use --sweep-draws N)")
+    fn = _attr("backchannel.engine", "sweep")
+    piece = _call(fn, "The Monte Carlo sweep", scenario, draws=draws, seed=seed)
+    if piece.ok:
+        d = piece.data
+        piece = Piece(data=d.to_dict() if hasattr(d, "to_dict") else d)
+    return piece
+
+
+def collect(scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0,
+            seed: int = 0) -> ReportData:
+    """Compute every piece of the report for ``scenario``."""
+    analysis, concessions = run_analysis(scenario)
+    return ReportData(
+        scenario=scenario,
+        analysis=analysis,
+        concessions=concessions,
+        forecast=run_forecast(scenario, model, seed),
+        outcomes=run_outcomes(scenario, seed),
+        sweep=run_sweep(scenario, sweep_draws, seed),
+        settings={"model": model, "sweep_draws": sweep_draws, "seed": seed},
+    )

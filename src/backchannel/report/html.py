@@ -1,0 +1,96 @@
+"""Render a :class:`ReportData` as ONE self-contained HTML file.
+
+plotly.js is inlined once (``plotly.offline.get_plotlyjs()``), so the file needs no
+network. Every chart has a table with the same numbers beside it, which is what print
+shows if scripts are off (a print stylesheet keeps charts and tables on whole pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+import jinja2
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from backchannel import __version__
+from backchannel.report import figures
+from backchannel.report.collect import ReportData
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _env() -> jinja2.Environment:
+    loader = jinja2.FunctionLoader(
+        lambda name: resources.files("backchannel.report").joinpath("templates", name)
+        .read_text("utf-8")
+    )
+    env = jinja2.Environment(loader=loader, autoescape=True,
+                             undefined=jinja2.ChainableUndefined)
+    env.filters["num"] = fmt_num
+    return env
+
+
+def fmt_num(x: Any, digits: int = 3) -> str:
+    """A number for people: ``None`` -> ``—``, floats to ``digits`` significant digits."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int | float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def fig_html(fig: go.Figure, div_id: str) -> str:
+    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                           config=PLOT_CONFIG))
+
+
+def _sweep_parts(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, Any]:
+    parts: dict[str, Any] = {"p_deal": sweep.get("p_deal"), "draws": sweep.get("draws"),
+                             "seed": sweep.get("seed")}
+    quant = sweep.get("outcomes") or sweep.get("quantiles") or sweep.get("outcome_quantiles")
+    if isinstance(quant, Mapping) and quant:
+        parts["dist_html"] = fig_html(figures.distribution_figure(scenario, quant), "fig-dist")
+    sens = sweep.get("sensitivity")
+    if isinstance(sens, list) and sens:
+        parts["tornado_html"] = fig_html(figures.tornado_figure(sens), "fig-tornado")
+        parts["sensitivity"] = sens[:15]
+    return parts
+
+
+def render(data: ReportData, *, generated: datetime | None = None) -> str:
+    """The report as an HTML string."""
+    sc = data.scenario
+    analysis = data.analysis.data if data.analysis.ok else None
+    ctx: dict[str, Any] = {
+        "sc": sc,
+        "data": data,
+        "analysis": analysis,
+        "concessions": data.concessions.data if data.concessions.ok else None,
+        "version": __version__,
+        "generated": (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        "plotlyjs": get_plotlyjs(),
+        "positions_html": fig_html(figures.positions_figure(sc), "fig-positions"),
+        "zopa_html": None,
+        "rounds_html": None,
+        "sweep": None,
+        "short_label": figures.short_label,
+        "names": {a.id: a.name for a in sc.actors},
+        "issue_names": {i.id: i.name for i in sc.issues},
+    }
+    if analysis and analysis.get("zopa"):
+        ctx["zopa_html"] = fig_html(figures.zopa_figure(sc, analysis), "fig-zopa")
+    fc = data.forecast.data if data.forecast.ok else None
+    ctx["forecast"] = fc
+    if fc is not None and fc.rounds is not None:
+        ctx["rounds_html"] = fig_html(figures.rounds_figure(sc, fc), "fig-rounds")
+    if data.sweep.ok:
+        ctx["sweep"] = _sweep_parts(sc, data.sweep.data)
+    env = _env()
+    env.filters["issue_name"] = lambda i: ctx["issue_names"].get(i, i)
+    return env.get_template("report.html.j2").render(**ctx)
