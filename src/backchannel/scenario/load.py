@@ -225,6 +225,8 @@ def validation_errors(
             where = f"line {node.start_mark.line + 1}, {where}"
         if err["type"] == "missing":
             msg = f"required field {str(loc[-1])!r} is missing"
+        elif err["type"] == "extra_forbidden" and loc:
+            msg = f"unknown field {str(loc[-1])!r}"
         errors.append(ScenarioError(msg, source=source, where=where, fix=fix))
     return ManyErrors(errors)
 
