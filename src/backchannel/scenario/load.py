@@ -255,9 +255,10 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
             f"not UTF-8 text (bad byte at offset {exc.start})", source=source,
-            fix="save the file as UTF-8",
+            where=f"line {line}", fix="save the file as UTF-8",
         ) from None
 
 
