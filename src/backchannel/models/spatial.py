@@ -1,0 +1,255 @@
+"""KTAB-style spatial model of politics (SMP): challenges, bargains and votes over bargains.
+
+Sources: Wise, Lester & Efird 2015, "An introduction to the KAPSARC Toolkit for Behavioral
+Analysis (KTAB) using one-dimensional spatial models", KAPSARC discussion paper
+KS-1516-DP09A; Efird, Lester & Wise 2016, "The Chinese state-owned enterprise reform",
+*Journal of East Asian Studies* 16: 117-145 (vector SMP with the "BCN" bargaining turn).
+Equation numbers refer to the 2015 paper; building blocks are in :mod:`spatial_core`.
+
+Inputs: ``position`` (N, K) on each issue's scale ``lo``..``hi`` (rescaled to 0-1);
+``salience`` (N, K) on 0-100, read as fractions of attention (a row summing to more than 100
+is scaled to sum to 100); ``capability`` (N, K), reduced to one capability per actor (its
+salience-weighted mean over issues). The actors' current positions are their ideals
+(KTAB's identity "accommodation": ideals follow positions).
+
+One turn, with the settings of the KTAB reference run (Linear victory probabilities,
+proportional voting, Conditional probability of prevailing, deterministic transitions,
+risk range "Mid", risk adjustment "One third", semi-committed third parties, S2P2 bargains,
+initiator-only bargains):
+
+1. Utility of position j to actor i: ``u = (1 - d)(1 + d r_i)`` with the salience-weighted
+   distance d (eq. 3). Risk attitudes r come from each position's probability of
+   prevailing among all positions (eqs. 7, 8, 10, 12); h's estimate of i's attitude is
+   ``(2 r_h + r_i) / 3``.
+2. Each actor i values a challenge to each j: the chance ``P[i > j]`` from the principals'
+   and third parties' coalitions (each third party n votes on the contest assuming the
+   other principal's coalition without n), and the expected gain
+   ``(1 - s_j) U(i wins) + s_j (P U(i wins) + (1 - P) U(j wins)) - U(status quo)``, where
+   ``s_j`` is j's total salience (its resolve). i targets the j with the largest gain above
+   1e-5 and proposes a bargain: on each dimension both move to
+   ``(w_i t_i + w_j t_j) / (w_i + w_j)`` with ``w = salience^2 P^2`` (rounded to 1e-4).
+3. For each actor k, all actors vote (weight = capability) over k's options: its status
+   quo and every bargain in which k is initiator or target; an option's value to a voter is
+   its mean utility over all positions after the bargain. k adopts its side of the most
+   likely option.
+4. Stop after at least ``min_turns`` turns when the total movement of a turn falls below
+   ``min_delta_ratio`` of the first turn's (plus 1e-4), or after ``max_turns``.
+
+The forecast outcome is the expected position: positions weighted by their final
+probability of prevailing. Vectorised over actor pairs and third parties (O(N^3) per turn,
+chunked to bound memory); the per-actor vote over its few options is a loop over actors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backchannel.models.base import ModelOutput, ModelSpec, register
+from backchannel.models.spatial_core import (
+    MIN_CHALLENGE,
+    big_r_from_prob,
+    interpolate_bargain,
+    risk_utility,
+    salience_distance,
+    scalar_pce,
+    unique_positions,
+)
+from backchannel.scenario.arrays import FloatArray
+
+IntArray = NDArray[np.int64]
+MIN_GAIN = 1e-5            # smallest expected gain that makes a challenge worth making
+POS_TOL = 1e-3             # positions closer than this (0-1 scale) are the same position
+_MAX_CELLS = 2_000_000
+
+
+def risk_attitudes(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> FloatArray:
+    """Risk attitude of each actor from its position's probability of prevailing (eq. 12),
+    computed with risk-neutral utilities ``1 - d``."""
+    d = salience_distance(pos, pos, sal)
+    return big_r_from_prob(scalar_pce(cap, 1.0 - d), "mid")
+
+
+def challenge_values(
+    dist: FloatArray, r: FloatArray, s: FloatArray, cap: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Each actor i's own estimate of the expected gain from challenging each j and of
+    ``P[i > j]``: (N, N) arrays, gain -inf on the diagonal. ``dist`` (N, N) salience-weighted
+    distances from ideals to positions, ``r`` risk attitudes, ``s`` total salience,
+    ``cap`` capability."""
+    n = len(r)
+    wt = s * cap
+    gain = np.empty((n, n))
+    prob = np.empty((n, n))
+    step = max(1, _MAX_CELLS // max(n * n, 1))
+    eye = np.eye(n, dtype=bool)
+    for start in range(0, n, step):                    # chunks of challengers i (= h)
+        ii = np.arange(start, min(n, start + step))
+        b = len(ii)
+        r_hi = (2.0 * r[ii, None] + r[None, :]) / 3.0  # (b, N): h's estimate of each r
+        u = risk_utility(dist[None, :, :], r_hi[:, :, None])   # (b, N, N): u^h[a, pos]
+        rows = np.arange(b)
+        uii = u[rows, ii, ii][:, None]                 # (b, 1)
+        uij = u[rows, ii, :]                           # (b, N) over j
+        uji = u[rows, :, ii]                           # (b, N): u^h[j, i]
+        ujj = np.diagonal(u, axis1=1, axis2=2)         # (b, N): u^h[j, j]
+        ci = wt[ii, None] * (uii - uij)
+        cj = wt[None, :] * (uji - ujj)
+        ch_ij = MIN_CHALLENGE + np.maximum(ci, 0) + np.maximum(cj, 0)
+        ch_ji = MIN_CHALLENGE + np.maximum(-ci, 0) + np.maximum(-cj, 0)
+        # third parties n: axes (b, j, n)
+        uni = uji[:, None, :]                          # u^h[n, i]
+        unj = np.transpose(u, (0, 2, 1))               # [t, j, n] = u^h[n, j]
+        unn = ujj[:, None, :]
+        vn = wt[None, None, :] * (uni - unj)
+        cni = ch_ij[:, :, None] + np.maximum(vn, 0)
+        cnj = ch_ji[:, :, None] + np.maximum(-vn, 0)
+        pin = cni / (cni + cnj)
+        u_with_i = pin * (2 * uni + unn) + (1 - pin) * 3 * unj
+        u_with_j = pin * 3 * uni + (1 - pin) * (2 * unj + unn)
+        vk = wt[None, None, :] * (u_with_i - u_with_j)
+        third = np.ones((b, n, n), dtype=bool)
+        third[rows, :, ii] = False                     # n != i
+        third[:, eye] = False                          # n != j
+        ch_ij = ch_ij + np.where(third, np.maximum(vk, 0), 0).sum(axis=2)
+        ch_ji = ch_ji + np.where(third, np.maximum(-vk, 0), 0).sum(axis=2)
+        p = ch_ij / (ch_ij + ch_ji)
+        win, lose = 2 * uii, 2 * uij
+        g = (1 - s[None, :]) * win + s[None, :] * (p * win + (1 - p) * lose) - (uii + uij)
+        g[rows, ii] = -np.inf
+        gain[ii] = g
+        prob[ii] = p
+    return gain, prob
+
+
+def bargain_turn(
+    pos: FloatArray, sal: FloatArray, cap: FloatArray,
+) -> tuple[FloatArray, dict[str, Any]]:
+    """One BCN turn (challenge, bargain, vote over bargains) from positions ``pos`` (N, K) on
+    0-1; returns the new positions and the turn's risk attitudes, probabilities of each
+    position prevailing, targets (-1: none) and chosen option per actor (-1: status quo)."""
+    n = len(pos)
+    s = sal.sum(axis=1)
+    dist = salience_distance(pos, pos, sal)
+    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist), "mid")
+    own = risk_utility(dist, r[:, None])               # u_a(position n), true attitudes
+    gain, prob = challenge_values(dist, r, s, cap)
+    ok = gain > MIN_GAIN
+    target = np.where(ok.any(axis=1), np.argmax(np.where(ok, gain, -np.inf), axis=1), -1)
+    init = np.flatnonzero(target >= 0)
+    rcvr = target[init]
+    p_i = prob[init, rcvr]
+    b_i, b_j = interpolate_bargain(pos[init], sal[init], p_i, pos[rcvr], sal[rcvr], 1 - p_i)
+    total = own.sum(axis=1)                            # (N,)
+    pu_i = risk_utility(salience_distance(pos, b_i, sal), r[:, None])   # (N, B)
+    pu_j = risk_utility(salience_distance(pos, b_j, sal), r[:, None])
+    u_brg = (total[:, None] - own[:, init] - own[:, rcvr] + pu_i + pu_j) / n
+    u_sq = total / n
+    new = pos.copy()
+    chosen = np.full(n, -1)
+    for k in np.unique(np.concatenate([init, rcvr])):  # actors with options beyond the SQ
+        mine = np.concatenate([np.flatnonzero(init == k), np.flatnonzero(rcvr == k)])
+        u = np.column_stack([u_sq, u_brg[:, mine]])
+        best = int(np.argmax(scalar_pce(cap, u)))
+        if best > 0:
+            m = mine[best - 1]
+            chosen[k] = m
+            new[k] = b_i[m] if init[m] == k else b_j[m]
+    return new, {"risk": r, "target": target, "chosen": chosen}
+
+
+def win_probabilities(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> FloatArray:
+    """Probability that each actor's position prevails among the distinct positions (actors
+    sharing a position share its probability), with the turn's risk attitudes."""
+    dist = salience_distance(pos, pos, sal)
+    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist), "mid")
+    own = risk_utility(dist, r[:, None])
+    uniq, rep = unique_positions(pos, POS_TOL)
+    p = scalar_pce(cap, own[:, uniq])
+    return p[np.searchsorted(uniq, rep)]
+
+
+def ktab_inputs(
+    position: FloatArray, salience: FloatArray, capability: FloatArray,
+    lo: FloatArray, hi: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Positions on 0-1, saliences as fractions (rows summing to at most 1, never all zero)
+    and one capability per actor, as the KTAB SMP takes them."""
+    span = np.where(hi > lo, hi - lo, 1.0)
+    pos = np.clip((np.asarray(position, dtype=float) - lo) / span, 0.0, 1.0)
+    sal = np.asarray(salience, dtype=float) / 100.0
+    rows = sal.sum(axis=1, keepdims=True)
+    sal = np.where(rows > 1.0, sal / np.where(rows > 0, rows, 1.0), sal)
+    sal = np.where(rows <= 0, 1e-9, sal)
+    capm = np.broadcast_to(np.asarray(capability, dtype=float), sal.shape)
+    wsum = sal.sum(axis=1)
+    cap = np.where(wsum > 0, (capm * sal).sum(axis=1) / np.where(wsum > 0, wsum, 1.0),
+                   capm.mean(axis=1))
+    return pos, sal, np.maximum(cap, 1e-12)
+
+
+def smp_run(
+    pos: FloatArray, sal: FloatArray, cap: FloatArray, *, max_turns: int = 100,
+    min_turns: int = 2, min_delta_ratio: float = 0.02,
+) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
+    """Turns from positions on 0-1 until the stopping rule; returns positions per turn
+    (T+1, N, K), probabilities of prevailing per turn (T+1, N) and the turn records."""
+    history = [pos]
+    probs = [win_probabilities(pos, sal, cap)]
+    risks: list[FloatArray] = []
+    targets: list[IntArray] = []
+    stopped = "max_turns"
+    first_move = 0.0
+    for turn in range(1, max_turns + 1):
+        new, info = bargain_turn(history[-1], sal, cap)
+        move = float(np.sqrt(((new - history[-1]) ** 2).sum(axis=1)).sum())
+        if turn == 1:
+            first_move = move + 1e-4
+        history.append(new)
+        probs.append(win_probabilities(new, sal, cap))
+        risks.append(info["risk"])
+        targets.append(info["target"])
+        if turn >= min_turns and move / first_move < min_delta_ratio:
+            stopped = "converged"
+            break
+    return np.stack(history), np.stack(probs), {
+        "risk_by_turn": np.stack(risks) if risks else np.zeros((0, len(pos))),
+        "target_by_turn": np.stack(targets) if targets else np.zeros((0, len(pos))),
+        "stopped": stopped,
+    }
+
+
+def spatial_model(
+    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
+    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
+    max_turns: int = 100, min_turns: int = 2, min_delta_ratio: float = 0.02, **_: Any,
+) -> ModelOutput:
+    """KTAB-style SMP (Wise, Lester & Efird 2015; Efird, Lester & Wise 2016). Outcome: the
+    expected position at the last turn; ``rounds`` (T+1, N, K) positions per turn.
+    Diagnostics: ``prob_by_turn`` (T+1, N) each actor's position's probability of
+    prevailing, ``risk_by_turn``, ``target_by_turn`` (-1: no challenge), ``stopped``."""
+    pos, sal, cap = ktab_inputs(position, salience, capability, lo, hi)
+    rounds01, probs, info = smp_run(pos, sal, cap, max_turns=max_turns, min_turns=min_turns,
+                                    min_delta_ratio=min_delta_ratio)
+    last, p_last = rounds01[-1], probs[-1]
+    uniq = unique_positions(last, POS_TOL)[0]
+    p_u = p_last[uniq] / p_last[uniq].sum()
+    outcome01 = (p_u[:, None] * last[uniq]).sum(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return ModelOutput(
+        outcome=lo + outcome01 * span,
+        rounds=lo + rounds01 * span,
+        diagnostics={"prob_by_turn": probs, **info},
+    )
+
+
+register(ModelSpec(
+    name="spatial",
+    title="KTAB-style spatial model of politics (challenge, bargain, vote)",
+    citation=("Wise, Lester & Efird 2015, KAPSARC KS-1516-DP09A; Efird, Lester & Wise 2016, "
+              "J. East Asian Studies 16: 117-145"),
+    core=spatial_model,
+    has_rounds=True,
+))

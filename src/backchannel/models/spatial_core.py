@@ -1,0 +1,115 @@
+"""Building blocks of the KTAB-style spatial model of politics (SMP), vectorised.
+
+Sources: Wise, Lester & Efird 2015, "An introduction to the KAPSARC Toolkit for Behavioral
+Analysis (KTAB) using one-dimensional spatial models", KAPSARC discussion paper
+KS-1516-DP09A (sections 3-5: utility, voting, coalitions, probability of victory, risk
+attitudes); Efird, Lester & Wise 2016, *Journal of East Asian Studies* 16: 117-145
+(appendix: the vector SMP). Equation numbers below refer to the 2015 paper.
+
+All positions are on 0-1, saliences are fractions of attention (each actor's saliences sum
+to at most 1), capabilities are positive and relative.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backchannel.scenario.arrays import FloatArray
+
+MIN_COALITION = 1e-8        # floor of a coalition's strength in a pairwise contest
+MIN_CHALLENGE = 1e-10       # floor of the principals' coalitions in a challenge
+_MAX_CELLS = 4_000_000     # entries of a voter x option x option block evaluated at once
+BigRRange = Literal["min", "mid", "max"]
+
+
+def salience_distance(ideal: FloatArray, pos: FloatArray, sal: FloatArray) -> FloatArray:
+    """Salience-weighted distance ``d_ij = sqrt(sum_k (s_ik (x_ik - p_jk))^2 / sum_k s_ik^2)``
+    from each actor's ideal (N, K) to each position (M, K); returns (N, M)."""
+    diff = (ideal[:, None, :] - pos[None, :, :]) * sal[:, None, :]
+    ss = np.maximum((sal**2).sum(axis=1), 1e-300)
+    return np.sqrt((diff**2).sum(axis=2) / ss[:, None])
+
+
+def risk_utility(d: FloatArray, r: FloatArray | float) -> FloatArray:
+    """Utility of a position at normalised distance ``d`` for risk attitude ``r`` in [-1, 1]:
+    ``u = (1 - d)(1 + d r)`` (eq. 3; r = 0 risk neutral, r > 0 risk averse)."""
+    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
+
+
+def coalitions(w: FloatArray, u: FloatArray) -> FloatArray:
+    """Coalition strengths ``c[i, j]`` for option i against j (eq. 7) with proportional
+    votes ``v_a(i:j) = w_a (u_ai - u_aj)``: each voter adds its vote to the side it favours.
+    ``w`` (A,), ``u`` (A, M) -> (M, M), diagonal = floor."""
+    a_n, m = u.shape
+    c = np.full((m, m), MIN_COALITION)
+    step = max(1, _MAX_CELLS // max(m * m, 1))
+    for start in range(0, a_n, step):                  # voter chunks bound the memory
+        uu = u[start:start + step]
+        du = uu[:, :, None] - uu[:, None, :]            # (a, M, M)
+        c += np.einsum("a,aij->ij", w[start:start + step], np.maximum(du, 0.0))
+    np.fill_diagonal(c, MIN_COALITION)
+    return c
+
+
+def conditional_pce(c: FloatArray) -> FloatArray:
+    """Probability that each option prevails: pairwise victory ``P[i > j] = c_ij / (c_ij +
+    c_ji)`` (linear, eq. 8), and the conditional probability that i beats every other option
+    given that one option does, ``p_i ~ prod_j P[i > j]`` (eq. 10, "Conditional")."""
+    pv = c / (c + c.T)
+    np.fill_diagonal(pv, 0.5)
+    p = np.prod(pv, axis=1)
+    return p / p.sum()
+
+
+def scalar_pce(w: FloatArray, u: FloatArray) -> FloatArray:
+    """Probability of each of M options prevailing given voters' weights (A,) and
+    utilities (A, M)."""
+    return conditional_pce(coalitions(w, u))
+
+
+def big_r_from_prob(p: FloatArray, rng: BigRRange = "mid") -> FloatArray:
+    """Risk attitudes inferred from the actors' probabilities of prevailing (eq. 12): the
+    most likely actor is the most risk averse (+1); ``mid`` maps the least likely to -1/2."""
+    lo, hi = p.min(), p.max()
+    if hi - lo <= 0:
+        return np.zeros_like(p)
+    if rng == "min":
+        return (p - lo) / (hi - lo)
+    if rng == "mid":
+        return (3 * p - (hi + 2 * lo)) / (2 * (hi - lo))
+    return (2 * p - (hi + lo)) / (hi - lo)
+
+
+def interpolate_bargain(
+    ti: FloatArray, si: FloatArray, pi: FloatArray,
+    tj: FloatArray, sj: FloatArray, pj: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Bargain between initiator positions ``ti`` and targets ``tj`` (B, K) on each dimension,
+    weighting each side by salience^2 x probability^2 (KTAB's "S2P2"), rounded to 1e-4; a
+    tiny weight 1e-6 keeps each side at its own position when neither cares."""
+    wi = (si**2) * (pi[:, None] ** 2)
+    wj = (sj**2) * (pj[:, None] ** 2)
+    eps = 1e-6
+    tot = wi + eps + wj
+    bi = ((wi + eps) * ti + wj * tj) / tot
+    bj = (wi * ti + (eps + wj) * tj) / tot
+    return _round4(bi), _round4(bj)
+
+
+def _round4(x: FloatArray) -> FloatArray:
+    return np.floor(0.5 + x * 1e4) / 1e4
+
+
+def unique_positions(
+    pos: FloatArray, tol: float = 1e-3,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices of representative (first) positions and, per actor, the index of its
+    representative; positions closer than ``tol`` (Euclidean, 0-1 scale) are one."""
+    d = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2))
+    close = d < tol
+    rep = np.argmax(close, axis=1).astype(np.intp)     # first equivalent actor
+    uniq = np.flatnonzero(rep == np.arange(len(pos)))
+    return uniq, rep
