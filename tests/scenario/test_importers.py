@@ -197,3 +197,13 @@ def test_decide_varying_power_goes_per_issue() -> None:
 
 def test_name_override() -> None:
     assert import_text(DECIDE, "tiny.csv", name="Other").name == "Other"
+
+
+def test_crlf_line_ends_and_byte_order_mark_are_accepted() -> None:
+    crlf = "\ufeff" + DECIDE.replace("\n", "\r\n")
+    assert import_text(crlf, "tiny.csv") == import_text(DECIDE, "tiny.csv")
+
+
+def test_decide_name_split_over_cells_is_joined() -> None:
+    sc = import_text(DECIDE.replace("#A;a1;Actor one", "#A;a1;Actor; one"), "tiny.csv")
+    assert sc.actor("a1").name == "Actor; one"

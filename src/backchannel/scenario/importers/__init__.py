@@ -67,6 +67,7 @@ def import_text(
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}", source=source, where="--format",
                          fix=f"use one of {', '.join(FORMATS)}")
+    text = text.removeprefix("\ufeff")
     fmt = fmt or detect_format(text, source)
     if scale is not None and fmt != "table":
         raise InputError(

@@ -130,17 +130,12 @@ def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) 
             if len(cells) < 2:
                 raise fail(f"{tag} line without a key", source, where,
                            f"write {tag}{sep}key{sep}full name")
-            if len(cells) > 3:
-                raise fail(
-                    f"{tag} line has {len(cells)} cells, expected at most 3 "
-                    f"({tag}, key, name): {cells[3:]!r}", source, f"{where}, field 4",
-                    f"remove the extra cells, or check the separator ({_SEP_NAMES[sep]})",
-                )
             key = cells[1]
             ident = make_id(key, kind=kind, source=source, where=f"{where}, field 2")
             claim_id(ident, key, actor_ids if kind == "actor" else issue_ids, kind=kind,
                      source=source, where=where)
-            label = cells[2] if len(cells) > 2 and cells[2] else key
+            # a name split over extra cells (a separator inside the text) is joined back
+            label = "; ".join(c for c in cells[2:] if c) or key
             if kind == "actor":
                 actors[key] = _Declared(key, ident, label, n)
             else:
