@@ -57,3 +57,28 @@ def read_ktab_csv(path: Path) -> tuple[list[str], FloatArray, FloatArray, FloatA
         pos.append(vals[1::2])
         sal.append(vals[2::2])
     return names, np.array(cap), np.array(pos), np.array(sal)
+
+
+def read_ktab_history(path: Path, names: list[str], dims: list[str]) -> tuple[
+        FloatArray, FloatArray]:
+    """Positions per turn (T, N, K) and winning probabilities per turn (T, N) from the
+    "History of ..." tables at the end of a KTAB SMP log."""
+    import re
+
+    text = path.read_text()
+    hist = text[text.index("History of actor positions"):]
+    probs = text[text.index("History of actors' winning probabilities"):]
+    pos: list[list[list[float]]] = []
+    for nm in names:
+        rows = []
+        for dn in dims:
+            m = re.search(rf"^{re.escape(nm)}, {re.escape(dn)}:(.*)$", hist, re.M)
+            assert m is not None, (nm, dn)
+            rows.append([float(v) for v in m.group(1).split()])
+        pos.append(rows)
+    prob: list[list[float]] = []
+    for nm in names:
+        m = re.search(rf"^{re.escape(nm)}, prob :(.*)$", probs, re.M)
+        assert m is not None, nm
+        prob.append([float(v) for v in m.group(1).split()])
+    return np.transpose(np.array(pos), (2, 0, 1)), np.array(prob).T

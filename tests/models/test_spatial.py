@@ -1,0 +1,140 @@
+"""KTAB-style SMP: hand-checkable building blocks, invariants, and the KTAB reference run
+of the China SOE reform scenario (SOE-Pol-Comp, KTAB smpc 0.1, 2017-05-30 log)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from _cases import KTAB_SOE, read_ktab_csv, read_ktab_history
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backchannel.models import models
+from backchannel.models.spatial import (
+    bargain_turn,
+    challenge_values,
+    ktab_inputs,
+    smp_run,
+    spatial_model,
+)
+from backchannel.models.spatial_core import (
+    big_r_from_prob,
+    conditional_pce,
+    interpolate_bargain,
+    risk_utility,
+    salience_distance,
+    scalar_pce,
+)
+
+LOG = KTAB_SOE / "20170530_ref-SOE-Pol-Comp.txt"
+CSV = KTAB_SOE / "SOE-Pol-Comp.csv"
+needs_data = pytest.mark.skipif(not LOG.exists(), reason="shared data not present")
+
+
+def test_registered_with_rounds() -> None:
+    spec = models()["spatial"]
+    assert spec.has_rounds and "KAPSARC" in spec.citation
+
+
+def test_utility_and_distance_by_hand() -> None:
+    # d = sqrt(((.5*.2)^2 + (.5*.4)^2) / (.5^2 + .5^2)) = sqrt(.05/.5)
+    d = salience_distance(np.array([[0.0, 0.0]]), np.array([[0.2, 0.4]]), np.array([[.5, .5]]))
+    assert d[0, 0] == pytest.approx(np.sqrt(0.1))
+    assert risk_utility(np.array(0.5), 0.0) == pytest.approx(0.5)
+    assert risk_utility(np.array(0.5), 1.0) == pytest.approx(0.75)     # risk averse: concave
+    assert risk_utility(np.array(0.5), -0.5) == pytest.approx(0.375)
+
+
+def test_probabilities_by_hand() -> None:
+    # two options, voters with weights 3 and 1 preferring 0 and 1 by one util each
+    p = scalar_pce(np.array([3.0, 1.0]), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    np.testing.assert_allclose(p, [0.75, 0.25], atol=1e-8)
+    c = np.array([[1.0, 2.0, 1.0], [1.0, 1.0, 3.0], [3.0, 1.0, 1.0]])
+    pv = c / (c + c.T)
+    raw = np.array([.5 * pv[0, 1] * pv[0, 2], pv[1, 0] * .5 * pv[1, 2], pv[2, 0] * pv[2, 1] * .5])
+    np.testing.assert_allclose(conditional_pce(c), raw / raw.sum())
+    np.testing.assert_allclose(big_r_from_prob(np.array([0.1, 0.2, 0.7])), [-0.5, -0.25, 1.0])
+
+
+@needs_data
+def test_reference_run_positions_and_turns() -> None:
+    """Every actor's position at every one of the 28 states of KTAB's run, within the log's
+    print precision (one decimal on 0-100: +-0.05), and the same stopping turn."""
+    names, cap, pos, sal = read_ktab_csv(CSV)
+    ref_pos, _ = read_ktab_history(LOG, names, ["Policy Position", "Competitive Position"])
+    out = spatial_model(pos, sal, np.broadcast_to(cap[:, None], pos.shape),
+                        lo=np.zeros(2), hi=np.full(2, 100.0))
+    assert out.rounds is not None
+    assert out.rounds.shape == ref_pos.shape == (28, 13, 2)
+    np.testing.assert_allclose(out.rounds, ref_pos, atol=0.05 + 1e-9, rtol=0)
+    assert out.diagnostics["stopped"] == "converged"
+
+
+@needs_data
+def test_reference_run_probabilities() -> None:
+    """Each position's probability of prevailing at every state, within the log's print
+    precision (four decimals: +-5e-5)."""
+    names, cap, pos, sal = read_ktab_csv(CSV)
+    _, ref_prob = read_ktab_history(LOG, names, ["Policy Position", "Competitive Position"])
+    out = spatial_model(pos, sal, np.broadcast_to(cap[:, None], pos.shape),
+                        lo=np.zeros(2), hi=np.full(2, 100.0))
+    np.testing.assert_allclose(out.diagnostics["prob_by_turn"], ref_prob, atol=5e-5 + 1e-9)
+
+
+@needs_data
+def test_reference_first_turn_details() -> None:
+    """Turn 0 of the log: inferred risk attitudes (3 decimals), every actor's target, and
+    actor 0's challenge of 10 (P = .7676, gain +.0456) with its bargain (34.830, 22.500)."""
+    names, cap, pos, sal = read_ktab_csv(CSV)
+    text = LOG.read_text()
+    block = text[text.index("Inferred risk attitudes:"):]
+    risk = np.array([float(v) for v in block.splitlines()[1:14]])
+    targets = {int(i): int(j) for i, j in re.findall(
+        r"In turn 0 actor (\d+) has most advantageous target (\d+)", text)}
+    p0, s0, c0 = ktab_inputs(pos, sal, np.broadcast_to(cap[:, None], pos.shape),
+                             np.zeros(2), np.full(2, 100.0))
+    _, info = bargain_turn(p0, s0, c0)
+    np.testing.assert_allclose(info["risk"], risk, atol=5e-4 + 1e-9)
+    assert {i: int(j) for i, j in enumerate(info["target"]) if j >= 0} == targets
+    dist = salience_distance(p0, p0, s0)
+    gain, prob = challenge_values(dist, info["risk"], s0.sum(axis=1), c0)
+    assert prob[0, 10] == pytest.approx(0.7676, abs=5e-5)
+    assert gain[0, 10] == pytest.approx(0.0456, abs=5e-5)
+    bi, bj = interpolate_bargain(p0[[0]], s0[[0]], prob[0, [10]], p0[[10]], s0[[10]],
+                                 1 - prob[0, [10]])
+    np.testing.assert_allclose(bi[0] * 100, [34.830, 22.500], atol=5e-4)
+    np.testing.assert_allclose(bj[0] * 100, [34.830, 22.500], atol=5e-4)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 8), st.integers(1, 3))
+def test_invariants(seed: int, n: int, k: int) -> None:
+    """Bargains are convex combinations, so positions stay in the initial range on every
+    dimension; probabilities of prevailing sum to one; the run is deterministic."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(0, 1, (n, k)).round(2)
+    sal = rng.uniform(0.1, 1, (n, k))
+    sal = sal / sal.sum(axis=1, keepdims=True) * rng.uniform(0.5, 0.95, (n, 1))
+    cap = rng.uniform(10, 100, n)
+    rounds, probs, _ = smp_run(pos, sal, cap, max_turns=8)
+    assert np.all(rounds >= pos.min(axis=0) - 1e-4) and np.all(rounds <= pos.max(axis=0) + 1e-4)
+    assert probs.shape == (len(rounds), n)
+    again, _, _ = smp_run(pos, sal, cap, max_turns=8)
+    np.testing.assert_array_equal(rounds, again)
+
+
+def test_scale_units_and_capability_reduction() -> None:
+    """Issue scales other than 0-100 give the same run in scale units; saliences summing
+    to more than 100 per actor are rescaled; per-issue capabilities reduce to one."""
+    rng = np.random.default_rng(2)
+    pos = rng.uniform(0, 100, (6, 2)).round()
+    sal = rng.uniform(20, 45, (6, 2))
+    cap = np.broadcast_to(rng.uniform(10, 50, (6, 1)), (6, 2))
+    a = spatial_model(pos, sal, cap, lo=np.zeros(2), hi=np.full(2, 100.0), max_turns=5)
+    lo, hi = np.array([-1.0, 4.0]), np.array([1.0, 10.0])
+    b = spatial_model(lo + pos / 100 * (hi - lo), sal, cap, lo=lo, hi=hi, max_turns=5)
+    np.testing.assert_allclose(lo + a.outcome / 100 * (hi - lo), b.outcome, atol=1e-9)
+    c = spatial_model(pos, sal * 3, cap, lo=np.zeros(2), hi=np.full(2, 100.0), max_turns=5)
+    assert np.all(np.isfinite(c.outcome))
