@@ -87,7 +87,7 @@ def test_reference_run_probabilities() -> None:
 def test_reference_first_turn_details() -> None:
     """Turn 0 of the log: inferred risk attitudes (3 decimals), every actor's target, and
     actor 0's challenge of 10 (P = .7676, gain +.0456) with its bargain (34.830, 22.500)."""
-    names, cap, pos, sal = read_ktab_csv(CSV)
+    _, cap, pos, sal = read_ktab_csv(CSV)
     text = LOG.read_text()
     block = text[text.index("Inferred risk attitudes:"):]
     risk = np.array([float(v) for v in block.splitlines()[1:14]])
