@@ -43,7 +43,7 @@ def dask_client() -> Iterator[Any]:
     """A real local Dask cluster (2 worker processes, 1 thread each), once per session."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     client = distributed.Client(cluster)
     try:
         yield client

@@ -1,0 +1,156 @@
+"""``backchannel sweep``: Monte Carlo probability of a deal, outcome distributions and a
+sensitivity ranking, locally or on Dask."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backchannel.cli.common import JsonOpt, ScenarioArg, app, console, emit_json, err_console, load
+from backchannel.engine.executors import DaskExecutor, LocalExecutor
+from backchannel.engine.sampling import chunk_sizes, sampling_plan
+from backchannel.engine.sweep import CHUNK_SIZE, SweepResult, run_sweep
+from backchannel.scenario.errors import InputError
+
+DEFAULT_MODELS = ("compromise", "eum")
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg = None,
+    draws: Annotated[int, typer.Option("--draws", "-n", help="Number of Monte Carlo draws.")]
+    = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed (same seed -> same result on any engine).")]
+    = 0,
+    engine: Annotated[Engine, typer.Option(help="Where to run the chunks of draws.")]
+    = Engine.local,
+    address: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://HOST:8786); default: start a local cluster.")]
+    = None,
+    workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.")] = 2,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m",
+        help="Forecast model(s) to run on every draw (repeatable; default: compromise and "
+        "eum when registered; see `backchannel models`).")] = None,
+    sobol: Annotated[int, typer.Option(
+        help="Base sample of the Sobol' sensitivity design (a power of 2; 0 skips it).")]
+    = 256,
+    correlation: Annotated[float, typer.Option(
+        help="Correlation between every pair of inputs (Gaussian copula), in [0, 1).")]
+    = 0.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Monte Carlo sweep: P(deal), outcome quantiles per model and a sensitivity ranking."""
+    from backchannel.models import get_model, models
+
+    sc = load(scenario)
+    if model:
+        for m in model:
+            get_model(m)
+        chosen = tuple(model)
+    else:
+        chosen = tuple(m for m in DEFAULT_MODELS if m in models())
+    if sobol and (sobol < 2 or sobol & (sobol - 1)):
+        raise InputError(f"--sobol must be a power of 2 (or 0), got {sobol}", source="--sobol",
+                         fix="use e.g. --sobol 256")
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}", source="--workers",
+                         fix="use e.g. --workers 2")
+    plan = sampling_plan(sc)
+    has_veto = bool(plan.base.veto_players)
+    n_design = sobol * (len(plan.active()) + 2) if sobol and plan.active() else 0
+    n_chunks = len(chunk_sizes(draws, CHUNK_SIZE)) + len(chunk_sizes(n_design, CHUNK_SIZE))
+    notes: list[str] = []
+    if not has_veto:
+        notes.append("no veto players: forecasts only, no probability of a deal")
+    executor: LocalExecutor | DaskExecutor
+    if engine == Engine.dask and address is None and n_chunks < 2:
+        notes.append(f"ran locally: {n_chunks} chunk of {CHUNK_SIZE} draws does not pay for "
+                     "starting a Dask cluster")
+        executor = LocalExecutor()
+    elif engine == Engine.dask:
+        executor = DaskExecutor(address=address, workers=workers)
+    else:
+        executor = LocalExecutor()
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as bar:
+
+        def hook(phase: str, total: int, n: int) -> Callable[[int], None]:
+            task = bar.add_task(f"{phase} ({n:,} evaluations)", total=total)
+            return lambda k: bar.advance(task, k)
+
+        with executor:
+            result = run_sweep(plan, draws, seed=seed, models=chosen, executor=executor,
+                               correlation=correlation, n_base=sobol or None,
+                               run_feasibility=has_veto, progress=hook)
+    if notes:
+        result = _with_notes(result, notes)
+    if json_out:
+        emit_json(result.to_dict())
+    else:
+        _print(result)
+
+
+def _with_notes(result: SweepResult, notes: list[str]) -> SweepResult:
+    import dataclasses
+
+    return dataclasses.replace(result, notes=(*result.notes, *notes))
+
+
+def _fmt(v: float | None, digits: int = 3) -> str:
+    return "-inf" if v is None else f"{v:.{digits}f}"
+
+
+def _print(r: SweepResult) -> None:
+    console.print(f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}, "
+                  f"{len(r.inputs)} uncertain inputs, engine {r.engine.get('engine')}")
+    if r.feasibility:
+        lo, hi = r.p_deal_interval()
+        console.print(f"P(deal) = [bold]{r.p_deal:.4f}[/] (MC s.e. {r.p_deal_se:.4f}; "
+                      f"95% Wilson interval [{lo:.4f}, {hi:.4f}])")
+        sq = r.slack_quantiles() or {}
+        console.print("slack quantiles 5/25/50/75/95%: " + ", ".join(
+            _fmt(sq.get(k)) for k in ("q05", "q25", "q50", "q75", "q95"))
+            + f"  (no admissible deal at all in {100 * float(sq.get('p_excluded') or 0):.1f}%"
+            " of draws)")
+    for m in r.models:
+        t = Table(title=f"{m}: outcome per issue (median [5%, 95%])")
+        t.add_column("issue")
+        t.add_column("median", justify="right")
+        t.add_column("5%", justify="right")
+        t.add_column("95%", justify="right")
+        for iss, qs in r.quantiles(m).items():
+            t.add_row(iss, f"{qs['q50']:.1f}", f"{qs['q05']:.1f}", f"{qs['q95']:.1f}")
+        console.print(t)
+    if r.sensitivity is not None:
+        for out in ("deal", "slack"):
+            if out not in r.sensitivity.outputs:
+                continue
+            o = r.sensitivity.outputs[out]
+            if o.constant:
+                console.print(f"sensitivity of {o.label}: constant over the design "
+                              "(no input changes it)")
+                continue
+            t = Table(title=f"What drives {o.label} (Sobol' indices, top 8)")
+            for col in ("input", "S1", "ST", "low 20%", "high 20%"):
+                t.add_column(col, justify="left" if col == "input" else "right")
+            for row in o.ranking()[:8]:
+                t.add_row(row["input"], f"{row['S1']:.3f}", f"{row['ST']:.3f}",
+                          _fmt(row["low"]) if math.isfinite(row["low"]) else "-",
+                          _fmt(row["high"]) if math.isfinite(row["high"]) else "-")
+            console.print(t)
+    for note in r.notes:
+        console.print(f"[dim]note: {note}[/]")

@@ -1,0 +1,130 @@
+"""Where chunks run: in this process (:class:`LocalExecutor`) or on Dask
+(:class:`DaskExecutor`, a local process cluster or an existing scheduler).
+
+Both map a function over chunk tasks and return the results *in task order*, whatever
+the order of completion, so a sweep's result depends only on its seed and the fixed chunk
+size, never on the engine or the number of workers. ``progress`` is called once per
+finished chunk.
+
+Dask's local cluster starts worker processes; scripts that use it need the usual
+``if __name__ == "__main__":`` guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Progress = Callable[[int], None]
+
+
+class Executor(Protocol):
+    name: str
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
+            progress: Progress | None = None) -> list[R]: ...
+
+
+class LocalExecutor:
+    """Runs chunks one after another in this process (numpy does the vectorising)."""
+
+    name = "local"
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
+            progress: Progress | None = None) -> list[R]:
+        out: list[R] = []
+        for t in tasks:
+            out.append(fn(t))
+            if progress is not None:
+                progress(1)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.name}
+
+
+class DaskExecutor:
+    """Runs chunks on Dask: a new ``LocalCluster(n_workers=workers, threads_per_worker=1,
+    processes=True)`` when ``address`` is None, else the scheduler at ``address``.
+
+    Use as a context manager; the cluster (if this executor started it) is closed on exit.
+    ``client`` may be an existing ``distributed.Client`` to reuse (it is not closed).
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, workers: int = 2,
+                 client: Any | None = None) -> None:
+        self.address = address
+        self.workers = workers
+        self._client = client
+        self._own_client = client is None
+        self._cluster: Any | None = None
+
+    def __enter__(self) -> DaskExecutor:
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.address is None:
+                self._cluster = LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True,
+                    dashboard_address=":0",
+                )
+                self._client = Client(self._cluster)
+            else:
+                try:
+                    self._client = Client(self.address, timeout="10s")
+                except OSError as exc:
+                    from backchannel.scenario.errors import InputError
+
+                    raise InputError(
+                        f"cannot reach a Dask scheduler at {self.address}: {exc}",
+                        source="--address",
+                        fix="start one (`dask scheduler`) or give its address as "
+                        "tcp://HOST:8786; omit --address to start a local cluster",
+                    ) from None
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            raise RuntimeError("use DaskExecutor as a context manager (`with ...:`)")
+        return self._client
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
+            progress: Progress | None = None) -> list[R]:
+        from distributed import as_completed
+
+        if not tasks:
+            return []
+        futures = self.client.map(fn, list(tasks), pure=False)
+        for _ in as_completed(futures):
+            if progress is not None:
+                progress(1)
+        results: list[R] = self.client.gather(futures)  # in submission order
+        return results
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"engine": self.name, "address": self.address}
+        if self._client is not None:
+            info["workers"] = len(self._client.scheduler_info().get("workers", {}))
+        return info

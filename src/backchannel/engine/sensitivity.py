@@ -1,0 +1,229 @@
+"""Variance-based sensitivity of a sweep's outputs to its uncertain inputs.
+
+Method: Sobol' first-order (S1) and total (ST) indices (Sobol' 2001, *Math. Comput.
+Simul.* 55, eqs. 7-8) estimated by SALib (Herman & Usher 2017, *JOSS* 2(9)) from a
+Saltelli design (Saltelli et al. 2010, *Comput. Phys. Commun.* 181, Table 2: the S1
+estimator of eq. (b) and Jansen's ST estimator of eq. (f)), with ``n_base`` * (D + 2)
+model evaluations for D inputs and bootstrap confidence intervals (95%). The design is a
+scrambled Sobol' sequence in the unit cube, mapped onto the inputs by the same truncated
+inverse CDFs as the Monte Carlo draws (:meth:`SamplingPlan.transform`). Sobol' indices
+assume independent inputs, so the design ignores any ``--correlation``.
+
+Only inputs that change the arrays feasibility and the forecasts read are in the design
+(channel effects, inducements and escalation rates do not change either, so their indices
+would be exactly 0). For the indicator output ``deal`` the indices split the variance
+p (1 - p) of the verdict.
+
+Tornado data: besides S1/ST, each input gets ``low`` and ``high``, the mean of the output
+over the Monte Carlo draws in which the input lies in its bottom / top ``tail`` (20%) of
+its distribution (conditional expectations; for ``deal`` these are conditional
+probabilities of a deal), and ``base``, the output's mean over all draws.
+
+``SensitivityResult.to_dict()`` shape (the report's tornado chart reads this)::
+
+    {"method": str, "n_base": int, "evaluations": int, "seed": int, "tail": 0.2,
+     "inputs": [name, ...],
+     "outputs": {
+        "<output>": {                 # "deal", "slack", "<model>.<issue>"
+          "label": str, "base": float, "variance": float, "constant": bool,
+          "ranking": [                # sorted by ST, largest first
+            {"input": name, "S1": f, "S1_conf": f, "ST": f, "ST_conf": f,
+             "low": f, "high": f}, ...]}}}
+
+:func:`tornado_figure` draws it with plotly.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from backchannel.scenario.arrays import FloatArray
+
+METHOD = "Sobol' S1/ST (Saltelli 2010 estimators, SALib) on a scrambled Sobol' design"
+
+
+@dataclass(frozen=True)
+class OutputSensitivity:
+    """Indices of one output over the design's inputs (arrays of shape (D,))."""
+
+    output: str
+    label: str
+    inputs: tuple[str, ...]
+    s1: FloatArray
+    s1_conf: FloatArray
+    st: FloatArray
+    st_conf: FloatArray
+    low: FloatArray
+    high: FloatArray
+    base: float
+    variance: float
+
+    @property
+    def constant(self) -> bool:
+        return self.variance <= 0.0
+
+    def order(self) -> list[int]:
+        """Input indices ranked by total index, then first-order, then tornado width."""
+        width = np.nan_to_num(np.abs(self.high - self.low))
+        keys = [(-_num(self.st[i]), -_num(self.s1[i]), -width[i], i)
+                for i in range(len(self.inputs))]
+        return [k[-1] for k in sorted(keys)]
+
+    def ranking(self) -> list[dict[str, Any]]:
+        return [
+            {"input": self.inputs[i], "S1": _num(self.s1[i]), "S1_conf": _num(self.s1_conf[i]),
+             "ST": _num(self.st[i]), "ST_conf": _num(self.st_conf[i]),
+             "low": _num(self.low[i]), "high": _num(self.high[i])}
+            for i in self.order()
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "base": _num(self.base), "variance": _num(self.variance),
+                "constant": self.constant, "ranking": self.ranking()}
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Sobol' indices and tornado data per output."""
+
+    method: str
+    n_base: int
+    evaluations: int
+    seed: int
+    tail: float
+    inputs: tuple[str, ...]
+    outputs: Mapping[str, OutputSensitivity]
+
+    def top(self, output: str = "deal", n: int = 5) -> list[dict[str, Any]]:
+        return self.outputs[output].ranking()[:n]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "n_base": self.n_base, "evaluations": self.evaluations,
+                "seed": self.seed, "tail": self.tail, "inputs": list(self.inputs),
+                "outputs": {k: v.to_dict() for k, v in self.outputs.items()}}
+
+
+def _num(x: float | np.floating[Any]) -> float:
+    v = float(x)
+    return v if math.isfinite(v) else 0.0
+
+
+def problem(names: Sequence[str]) -> dict[str, Any]:
+    """A SALib problem over the unit cube (inputs are mapped by their inverse CDFs)."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def sobol_design(names: Sequence[str], n_base: int, seed: int) -> FloatArray:
+    """Saltelli design (n_base * (D + 2), D) in the unit cube (SALib ``sobol.sample``,
+    scrambled, first-order and total indices only)."""
+    from SALib.sample import sobol as sobol_sample
+
+    if n_base < 2 or n_base & (n_base - 1):
+        raise ValueError(f"n_base must be a power of 2 (>= 2), got {n_base}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        u = sobol_sample.sample(problem(names), n_base, calc_second_order=False,
+                                scramble=True, seed=seed)
+    return np.asarray(u, dtype=float)
+
+
+def sobol_indices(names: Sequence[str], y: FloatArray, seed: int,
+                  num_resamples: int = 100) -> tuple[FloatArray, FloatArray, FloatArray,
+                                                     FloatArray]:
+    """(S1, S1_conf, ST, ST_conf) of ``y`` evaluated on :func:`sobol_design`; all zeros
+    for a constant output."""
+    from SALib.analyze import sobol as sobol_analyze
+
+    d = len(names)
+    y = np.asarray(y, dtype=float)
+    if not np.all(np.isfinite(y)) or float(np.var(y)) <= 0.0:
+        z = np.zeros(d)
+        return z, z.copy(), z.copy(), z.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sobol_analyze.analyze(problem(names), y, calc_second_order=False,
+                                    num_resamples=num_resamples, seed=seed,
+                                    print_to_console=False)
+    return (np.asarray(res["S1"], dtype=float), np.asarray(res["S1_conf"], dtype=float),
+            np.asarray(res["ST"], dtype=float), np.asarray(res["ST_conf"], dtype=float))
+
+
+def tail_means(u: FloatArray, y: FloatArray, tail: float = 0.2) -> tuple[FloatArray, FloatArray]:
+    """Mean of ``y`` (B,) over draws with ``u[:, i] <= tail`` and with ``u[:, i] >= 1 -
+    tail``, per input i (tornado bars from Monte Carlo draws)."""
+    lo = u <= tail
+    hi = u >= 1.0 - tail
+    yy = np.asarray(y, dtype=float)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = (lo * yy).sum(axis=0) / lo.sum(axis=0)
+        high = (hi * yy).sum(axis=0) / hi.sum(axis=0)
+    return np.asarray(low), np.asarray(high)
+
+
+def analyse(
+    names: Sequence[str],
+    design_outputs: Mapping[str, FloatArray],
+    mc_u: FloatArray,
+    mc_outputs: Mapping[str, FloatArray],
+    labels: Mapping[str, str],
+    *,
+    n_base: int,
+    seed: int,
+    tail: float = 0.2,
+) -> SensitivityResult:
+    """Sobol' indices of each output on the design, tornado bars from the MC draws.
+
+    ``mc_u`` (B, D) holds the MC draws' uniforms of the same inputs as ``names``.
+    """
+    outs: dict[str, OutputSensitivity] = {}
+    evaluations = 0
+    for key, y in design_outputs.items():
+        evaluations = len(y)
+        s1, s1c, st, stc = sobol_indices(names, y, seed)
+        ymc = np.asarray(mc_outputs[key], dtype=float)
+        finite = np.isfinite(ymc)
+        low, high = tail_means(mc_u[finite], ymc[finite], tail)
+        outs[key] = OutputSensitivity(
+            output=key, label=labels.get(key, key), inputs=tuple(names), s1=s1, s1_conf=s1c,
+            st=st, st_conf=stc, low=low, high=high,
+            base=float(ymc[finite].mean()) if finite.any() else math.nan,
+            variance=float(np.var(y)) if np.all(np.isfinite(y)) else 0.0,
+        )
+    return SensitivityResult(method=METHOD, n_base=n_base, evaluations=evaluations, seed=seed,
+                             tail=tail, inputs=tuple(names), outputs=outs)
+
+
+def tornado_figure(result: SensitivityResult | Mapping[str, Any], output: str = "deal",
+                   top: int = 10) -> Any:
+    """A plotly tornado chart of ``output``: per input (ranked by ST) a bar from ``low`` to
+    ``high`` around ``base``, annotated with S1/ST. Accepts a result or its ``to_dict()``."""
+    import plotly.graph_objects as go
+
+    data = result.to_dict() if isinstance(result, SensitivityResult) else dict(result)
+    out = data["outputs"][output]
+    rows = list(reversed(out["ranking"][:top]))
+    base = out["base"]
+    names = [r["input"] for r in rows]
+    fig = go.Figure()
+    fig.add_bar(y=names, x=[r["low"] - base for r in rows], base=base, orientation="h",
+                name=f"input in its lowest {int(100 * data['tail'])}%",
+                marker_color="#4c78a8",
+                customdata=[[r["S1"], r["ST"]] for r in rows],
+                hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
+                " ST %{customdata[1]:.2f}<extra></extra>")
+    fig.add_bar(y=names, x=[r["high"] - base for r in rows], base=base, orientation="h",
+                name=f"input in its highest {int(100 * data['tail'])}%",
+                marker_color="#f58518",
+                customdata=[[r["S1"], r["ST"]] for r in rows],
+                hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
+                " ST %{customdata[1]:.2f}<extra></extra>")
+    fig.add_vline(x=base, line_dash="dot")
+    fig.update_layout(barmode="overlay", title=f"Sensitivity of {out['label']}",
+                      xaxis_title=out["label"], yaxis_title=None, template="plotly_white")
+    return fig

@@ -1,0 +1,260 @@
+"""Monte Carlo sweeps: the probability of a deal, the distribution of forecast outcomes
+and which inputs drive them.
+
+:func:`run_sweep` draws ``draws`` scenarios from the uncertain inputs
+(:mod:`.sampling`), evaluates feasibility and forecast models on them in chunks of
+:data:`CHUNK_SIZE` draws (:mod:`.batch`), on an executor (:mod:`.executors`), then runs a
+Sobol' sensitivity design (:mod:`.sensitivity`).
+
+Determinism: chunk ``i`` draws from ``SeedSequence(seed).spawn(n_chunks)[i]`` and the
+chunk size is fixed, so the result depends only on (scenario, draws, seed, correlation,
+models, n_base): never on the engine, the number of workers or the order chunks finish.
+The sensitivity design is a scrambled Sobol' sequence seeded with ``seed``.
+
+Statistics: ``p_deal`` is the share of draws with a feasible deal; its Monte Carlo
+standard error is ``sqrt(p (1 - p) / n)`` and its 95% interval the Wilson score interval
+(Wilson 1927, *JASA* 22, p. 209; Agresti & Coull 1998, *Am. Stat.* 52, eq. 2). Outcome
+quantiles are numpy's default (linear interpolation, Hyndman & Fan 1996 type 7).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from backchannel.engine.batch import ChunkResult, ChunkTask, FeasibilityFn, evaluate_chunk
+from backchannel.engine.executors import Executor, LocalExecutor
+from backchannel.engine.sampling import InputColumn, SamplingPlan, chunk_seeds, chunk_sizes
+from backchannel.engine.sensitivity import SensitivityResult, analyse, sobol_design
+from backchannel.scenario.arrays import BoolArray, FloatArray
+from backchannel.scenario.errors import InputError
+
+#: draws per chunk (fixed: results must not depend on the engine or the worker count).
+#: One chunk of the Iran-US scenario (feasibility + compromise + EUM) is ~10-100 ms of
+#: numpy work, large against Dask's ~1-5 ms per task and small enough to spread.
+CHUNK_SIZE = 2048
+#: slack where red lines or the agenda exclude every deal (-inf) counts as this in the
+#: sensitivity analysis (surpluses of utilities in [-1, 0] rarely fall below it)
+SLACK_FLOOR = -1.0
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+Z95 = 1.959963984540054
+
+ProgressHook = Callable[[str, int, int], Callable[[int], None]]
+"""``hook(phase, total_chunks, total_draws) -> advance(n_chunks)`` for progress bars."""
+
+
+def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion k/n."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    den = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return (lo, hi)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Per-draw results of a sweep and its summary statistics.
+
+    ``deal`` (B,), ``slack`` (B,), ``outcomes`` model -> (B, K), ``u``/``x`` (B, D) the
+    uniforms and values of the inputs ``inputs``.
+    """
+
+    scenario: str
+    draws: int
+    seed: int
+    chunk_size: int
+    correlation: float
+    models: tuple[str, ...]
+    issue_ids: tuple[str, ...]
+    inputs: tuple[InputColumn, ...]
+    u: FloatArray
+    x: FloatArray
+    deal: BoolArray
+    slack: FloatArray
+    outcomes: Mapping[str, FloatArray]
+    feasibility: bool
+    sensitivity: SensitivityResult | None
+    engine: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def p_deal(self) -> float:
+        return float(self.deal.mean()) if self.draws else math.nan
+
+    @property
+    def p_deal_se(self) -> float:
+        p = self.p_deal
+        return math.sqrt(p * (1 - p) / self.draws) if self.draws else math.nan
+
+    def p_deal_interval(self, z: float = Z95) -> tuple[float, float]:
+        return wilson_interval(int(self.deal.sum()), self.draws, z)
+
+    def quantiles(self, model: str) -> dict[str, dict[str, float]]:
+        """Outcome quantiles per issue: ``{issue: {"q05": .., ..., "q95": .., "mean": ..}}``."""
+        out = self.outcomes[model]
+        qs = np.quantile(out, QUANTILES, axis=0)
+        return {
+            iss: {**{f"q{round(100 * p):02d}": float(qs[j, k]) for j, p in enumerate(QUANTILES)},
+                  "mean": float(out[:, k].mean())}
+            for k, iss in enumerate(self.issue_ids)
+        }
+
+    def slack_quantiles(self) -> dict[str, float | None] | None:
+        """Quantiles of the slack (None: -inf, no admissible agenda or red lines apart)."""
+        if not self.feasibility:
+            return None
+        s = np.where(np.isfinite(self.slack), self.slack, -np.inf)
+        qs = np.quantile(s, QUANTILES, method="inverted_cdf")
+        out: dict[str, float | None] = {
+            f"q{round(100 * p):02d}": (float(v) if np.isfinite(v) else None)
+            for p, v in zip(QUANTILES, qs, strict=True)}
+        out["p_excluded"] = float(np.mean(~np.isfinite(self.slack)))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        lo, hi = self.p_deal_interval()
+        return {
+            "scenario": self.scenario,
+            "draws": self.draws,
+            "seed": self.seed,
+            "chunk_size": self.chunk_size,
+            "correlation": self.correlation,
+            "p_deal": ({"estimate": self.p_deal, "se": self.p_deal_se,
+                        "wilson95": [lo, hi], "deals": int(self.deal.sum())}
+                       if self.feasibility else None),
+            "slack": self.slack_quantiles(),
+            "outcomes": {m: self.quantiles(m) for m in self.models},
+            "models": list(self.models),
+            "inputs": [c.to_dict() for c in self.inputs],
+            "sensitivity": None if self.sensitivity is None else self.sensitivity.to_dict(),
+            "engine": dict(self.engine),
+            "notes": list(self.notes),
+        }
+
+
+def _concat(results: Sequence[ChunkResult], models: Sequence[str], d: int,
+            k: int) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray,
+                             dict[str, FloatArray]]:
+    if not results:
+        return (np.empty((0, d)), np.empty((0, d)), np.empty(0, dtype=bool), np.empty(0),
+                {m: np.empty((0, k)) for m in models})
+    return (np.concatenate([r.u for r in results]), np.concatenate([r.x for r in results]),
+            np.concatenate([r.deal for r in results]),
+            np.concatenate([r.slack for r in results]),
+            {m: np.concatenate([r.outcomes[m] for r in results]) for m in models})
+
+
+def run_sweep(
+    plan: SamplingPlan,
+    draws: int,
+    *,
+    seed: int = 0,
+    models: Sequence[str] = ("compromise",),
+    executor: Executor | None = None,
+    correlation: float = 0.0,
+    n_base: int | None = 256,
+    feasibility: FeasibilityFn | None = None,
+    run_feasibility: bool = True,
+    chunk_size: int = CHUNK_SIZE,
+    progress: ProgressHook | None = None,
+) -> SweepResult:
+    """Monte Carlo sweep of ``plan`` (see the module docstring).
+
+    ``n_base``: base sample of the Sobol' design (a power of 2; ``None`` or 0 skips the
+    sensitivity analysis). ``feasibility``: a function with the contract of
+    ``backchannel.analysis.feasibility.feasibility_batch`` (default: that function).
+    """
+    if draws < 1:
+        raise InputError(f"--draws must be at least 1, got {draws}", source="--draws",
+                         fix="ask for e.g. --draws 10000")
+    if seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {seed}",
+                         source="--seed", fix="give e.g. --seed 0")
+    executor = executor or LocalExecutor()
+    models = tuple(dict.fromkeys(models))
+    sizes = chunk_sizes(draws, chunk_size)
+    seeds = chunk_seeds(seed, len(sizes))
+    tasks = [ChunkTask(index=i, plan=plan, models=models, seed=s, size=n, rho=correlation,
+                       feasibility=feasibility, run_feasibility=run_feasibility)
+             for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))]
+    advance = progress("draws", len(tasks), draws) if progress else None
+    results = executor.map(evaluate_chunk, tasks, advance)
+    k = plan.base.n_issues
+    u, x, deal, slack, outcomes = _concat(results, models, plan.n_inputs, k)
+    notes: list[str] = []
+    looped = [m for m in models if m not in _per_issue()]
+    if looped:
+        notes.append(f"models {looped} couple issues and ran once per draw")
+    sens = None
+    active = plan.active()
+    if n_base and active:
+        sens = _sensitivity(plan, active, n_base, seed, models, executor, feasibility,
+                            run_feasibility, chunk_size, progress, u, deal, slack, outcomes)
+    elif n_base:
+        notes.append("no uncertain input changes feasibility or the forecasts: "
+                     "no sensitivity analysis")
+    return SweepResult(
+        scenario=plan.scenario_name, draws=draws, seed=seed, chunk_size=chunk_size,
+        correlation=correlation, models=models, issue_ids=plan.base.issue_ids,
+        inputs=plan.columns, u=u, x=x, deal=deal, slack=slack, outcomes=outcomes,
+        feasibility=run_feasibility, sensitivity=sens,
+        engine=getattr(executor, "describe", lambda: {"engine": executor.name})(),
+        notes=tuple(notes),
+    )
+
+
+def _per_issue() -> frozenset[str]:
+    from backchannel.engine.batch import PER_ISSUE_MODELS
+
+    return PER_ISSUE_MODELS
+
+
+def _outputs(models: Sequence[str], issue_ids: Sequence[str], deal: BoolArray,
+             slack: FloatArray, outcomes: Mapping[str, FloatArray],
+             feasible: bool) -> tuple[dict[str, FloatArray], dict[str, str]]:
+    ys: dict[str, FloatArray] = {}
+    labels: dict[str, str] = {}
+    if feasible:
+        ys["deal"] = deal.astype(float)
+        labels["deal"] = "P(deal)"
+        ys["slack"] = np.maximum(np.nan_to_num(slack, nan=SLACK_FLOOR), SLACK_FLOOR)
+        labels["slack"] = f"slack (max-min surplus of the veto players, floored at {SLACK_FLOOR})"
+    for m in models:
+        for k, iss in enumerate(issue_ids):
+            ys[f"{m}.{iss}"] = outcomes[m][:, k]
+            labels[f"{m}.{iss}"] = f"{m} outcome on {iss}"
+    return ys, labels
+
+
+def _sensitivity(plan: SamplingPlan, active: tuple[int, ...], n_base: int, seed: int,
+                 models: tuple[str, ...], executor: Executor, feasibility: FeasibilityFn | None,
+                 run_feasibility: bool, chunk_size: int, progress: ProgressHook | None,
+                 u: FloatArray, deal: BoolArray, slack: FloatArray,
+                 outcomes: Mapping[str, FloatArray]) -> SensitivityResult:
+    names = [plan.columns[i].name for i in active]
+    design = sobol_design(names, n_base, seed)
+    full = np.full((design.shape[0], plan.n_inputs), 0.5)
+    full[:, list(active)] = design
+    sizes = chunk_sizes(full.shape[0], chunk_size)
+    seeds = np.random.SeedSequence(seed, spawn_key=(1,)).spawn(len(sizes))
+    starts = np.cumsum([0, *sizes])
+    tasks = [ChunkTask(index=i, plan=plan, models=models, seed=s, size=n,
+                       u=full[starts[i]:starts[i] + n], feasibility=feasibility,
+                       run_feasibility=run_feasibility)
+             for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))]
+    advance = progress("sensitivity", len(tasks), full.shape[0]) if progress else None
+    res = executor.map(evaluate_chunk, tasks, advance)
+    _, _, d_deal, d_slack, d_out = _concat(res, models, plan.n_inputs, plan.base.n_issues)
+    issue_ids = plan.base.issue_ids
+    design_y, labels = _outputs(models, issue_ids, d_deal, d_slack, d_out, run_feasibility)
+    mc_y, _ = _outputs(models, issue_ids, deal, slack, outcomes, run_feasibility)
+    return analyse(names, design_y, u[:, list(active)], mc_y, labels, n_base=n_base, seed=seed)

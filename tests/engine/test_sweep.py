@@ -1,0 +1,180 @@
+"""Monte Carlo sweeps: analytic probabilities, determinism across engines, sensitivity."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import pytest
+from conftest import two_party
+from scipy import special
+
+from backchannel.engine.batch import PER_ISSUE_MODELS, batch_forecast, draw_slice
+from backchannel.engine.executors import DaskExecutor, LocalExecutor
+from backchannel.engine.sampling import sampling_plan
+from backchannel.engine.sensitivity import tornado_figure
+from backchannel.engine.sweep import SweepResult, run_sweep, wilson_interval
+from backchannel.models import forecast, models
+from backchannel.scenario import load_embedded
+
+pytest.importorskip("backchannel.analysis.feasibility")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _assert_same(a: SweepResult, b: SweepResult) -> None:
+    np.testing.assert_array_equal(a.u, b.u)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.deal, b.deal)
+    np.testing.assert_array_equal(a.slack, b.slack)
+    for m in a.models:
+        np.testing.assert_array_equal(a.outcomes[m], b.outcomes[m])
+    da, db = a.to_dict(), b.to_dict()
+    da.pop("engine")
+    db.pop("engine")
+    assert da == db
+
+
+@pytest.mark.parametrize(("limit", "p"), [
+    ("{value: 40, range: [30, 60]}", 2 / 3),  # uniform: P(L >= 40) = 20 / 30
+    ("{value: 30, dist: {dist: triangular, low: 20, high: 60}}", 20**2 / (40 * 30)),
+    ("{value: 45, dist: {dist: normal, sd: 10}}",  # normal(45, 10) truncated to [0, 100]
+     (special.ndtr(5.5) - special.ndtr(-0.5)) / (special.ndtr(5.5) - special.ndtr(-4.5))),
+])
+def test_p_deal_matches_the_analytic_probability(limit: str, p: float) -> None:
+    plan = sampling_plan(two_party(limit))
+    r = run_sweep(plan, 20_000, seed=11, models=("compromise",), n_base=None)
+    se = np.sqrt(p * (1 - p) / r.draws)
+    assert abs(r.p_deal - p) < 4 * se
+    lo, hi = r.p_deal_interval()
+    assert lo < r.p_deal < hi
+    # the verdict is exactly the red-line condition, draw by draw
+    np.testing.assert_array_equal(r.deal, r.x[:, 0] >= 40)
+
+
+def test_wilson_interval_hand_checked() -> None:
+    lo, hi = wilson_interval(0, 100)
+    assert lo == 0 and hi == pytest.approx(0.03699, abs=1e-4)
+    lo, hi = wilson_interval(50, 100)
+    assert (lo, hi) == pytest.approx((0.4038, 0.5962), abs=1e-4)
+
+
+def _small_plan() -> Any:
+    return sampling_plan(two_party(
+        "{value: 40, range: [0, 100]}", limit_b="{value: 40, range: [38, 42]}",
+        position_a="{value: 2, range: [0, 5]}", salience_a="{value: 50, range: [10, 90]}"))
+
+
+def test_same_seed_same_result_and_chunks_are_prefixes() -> None:
+    plan = _small_plan()
+    a = run_sweep(plan, 3000, seed=5, models=("compromise",), n_base=None, chunk_size=1000)
+    b = run_sweep(plan, 3000, seed=5, models=("compromise",), n_base=None, chunk_size=1000)
+    _assert_same(a, b)
+    c = run_sweep(plan, 3000, seed=6, models=("compromise",), n_base=None, chunk_size=1000)
+    assert not np.array_equal(a.x, c.x)
+    # chunk i always draws from SeedSequence(seed).spawn(...)[i]: more draws extend, not change
+    d = run_sweep(plan, 2000, seed=5, models=("compromise",), n_base=None, chunk_size=1000)
+    np.testing.assert_array_equal(d.x, a.x[:2000])
+
+
+class ReversedExecutor(LocalExecutor):
+    """Finishes chunks in reverse order (results still returned in task order)."""
+
+    name = "reversed"
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
+            progress: Callable[[int], None] | None = None) -> list[R]:
+        done = {i: fn(tasks[i]) for i in reversed(range(len(tasks)))}
+        return [done[i] for i in range(len(tasks))]
+
+
+def test_order_of_completion_does_not_matter() -> None:
+    plan = _small_plan()
+    kw: dict[str, Any] = {"seed": 3, "models": ("compromise", "median"), "n_base": 16,
+                          "chunk_size": 500}
+    _assert_same(run_sweep(plan, 1700, **kw), run_sweep(plan, 1700, executor=ReversedExecutor(),
+                                                        **kw))
+
+
+@pytest.mark.slow
+def test_dask_gives_identical_results_for_any_worker_count(dask_client: Any) -> None:
+    plan = _small_plan()
+    kw: dict[str, Any] = {"seed": 9, "models": ("compromise", "median"), "n_base": 32,
+                          "chunk_size": 700}
+    local = run_sweep(plan, 3000, **kw)
+    with DaskExecutor(client=dask_client) as ex:
+        two = run_sweep(plan, 3000, executor=ex, **kw)
+        assert two.engine["workers"] == 2
+    _assert_same(local, two)
+    # a one-worker cluster (started and closed by the executor)
+    with DaskExecutor(workers=1) as ex1:
+        one = run_sweep(plan, 3000, executor=ex1, **kw)
+    _assert_same(local, one)
+
+
+def test_sensitivity_ranks_the_dominant_input_first() -> None:
+    plan = _small_plan()
+    r = run_sweep(plan, 4000, seed=1, models=("compromise",), n_base=512)
+    sens = r.sensitivity
+    assert sens is not None
+    deal = sens.outputs["deal"]
+    ranking = deal.ranking()
+    # deal iff A's red line (uniform on [0, 100]) clears B's (uniform on [38, 42])
+    assert ranking[0]["input"] == "a.x.limit"
+    assert ranking[0]["ST"] > 0.8
+    sal = next(row for row in ranking if row["input"] == "a.x.salience")
+    assert sal["ST"] < 0.02  # salience does not enter the red-line verdict
+    # tornado data: P(deal | A's limit in its top 20%) = 1, bottom 20% = 0
+    assert ranking[0]["high"] == 1.0 and ranking[0]["low"] == 0.0
+    # the compromise outcome (s_a p_a + 50*100) / (s_a + 50) is driven by A's salience
+    assert sens.outputs["compromise.x"].ranking()[0]["input"] == "a.x.salience"
+    fig = tornado_figure(sens, "deal", top=3)
+    assert len(fig.data) == 2 and len(fig.data[0].y) == 3
+    assert tornado_figure(sens.to_dict(), "compromise.x").data[0].y[-1] == "a.x.salience"
+
+
+def test_single_uncertain_input_explains_everything() -> None:
+    plan = sampling_plan(two_party("{value: 40, range: [30, 60]}"))
+    r = run_sweep(plan, 1000, seed=2, models=(), n_base=1024)
+    assert r.sensitivity is not None
+    row = r.sensitivity.outputs["deal"].ranking()[0]
+    assert row["S1"] == pytest.approx(1.0, abs=0.05)
+    assert row["ST"] == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.mark.parametrize("model", sorted(PER_ISSUE_MODELS))
+def test_batched_forecast_equals_one_forecast_per_draw(model: str) -> None:
+    if model not in models():
+        pytest.skip(f"model {model} not registered")
+    sc = load_embedded("iran_us_2019")
+    # make positions, saliences and capabilities uncertain to exercise the reshaping
+    plan = sampling_plan(sc)
+    rng = np.random.default_rng(0)
+    d = plan.draw(5, 0)
+    a = d.arrays
+    pos = np.where(np.isnan(a.position), np.nan,
+                   np.clip(a.position + rng.normal(0, 10, a.position.shape), 0, 100))
+    sal = np.clip(a.salience + rng.normal(0, 10, a.salience.shape), 0, 100)
+    cap = a.capability * rng.uniform(0.5, 1.5, a.capability.shape)
+    sq = np.clip(a.status_quo + rng.normal(0, 5, a.status_quo.shape), 0, 100)
+    a = dataclasses.replace(a, position=pos, salience=sal, capability=cap, status_quo=sq)
+    batched = batch_forecast(a, model)
+    for i in range(5):
+        single = forecast(draw_slice(a, i), model).outcome
+        np.testing.assert_allclose(batched[i], single, rtol=1e-9, atol=1e-9)
+
+
+def test_embedded_scenario_sweep_gives_the_essays_verdict() -> None:
+    plan = sampling_plan(load_embedded("iran_us_2019"))
+    r = run_sweep(plan, 2048, seed=0, models=("compromise",), n_base=64)
+    assert r.p_deal == 0.0  # no admissible agenda: the US requires what Iran refuses
+    d = r.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["p_deal"]["wilson95"][1] < 0.002
+    assert set(d["outcomes"]["compromise"]["nuclear"]) == {"q05", "q25", "q50", "q75", "q95",
+                                                           "mean"}
+    assert d["sensitivity"]["outputs"]["deal"]["constant"] is True
