@@ -119,17 +119,44 @@ def run_outcomes(scenario: Scenario, seed: int = 0) -> Piece:
     return Piece(data={"outcomes": out, "problems": problems})
 
 
-def run_sweep(scenario: Scenario, draws: int, seed: int,
-              progress: Callable[[float], None] | None = None) -> Piece:
-    """A Monte Carlo sweep's ``to_dict()`` (p_deal, outcome quantiles, sensitivity)."""
+Progress = Callable[[float, str], None]
+"""``progress(fraction_done, phase)``; it may raise to cancel a run."""
+
+
+def run_sweep(scenario: Scenario, draws: int, seed: int, progress: Progress | None = None,
+              n_base: int = 256) -> Piece:
+    """A Monte Carlo sweep's ``to_dict()`` (p_deal, outcome quantiles per model and issue,
+    Sobol' sensitivity) from :func:`backchannel.engine.sweep.run_sweep`, with the
+    compromise and EUM models when registered."""
     if draws <= 0:
         return Piece(missing="no sweep was run (use --sweep-draws N)")
-    fn = _attr("backchannel.engine", "sweep")
-    piece = _call(fn, "The Monte Carlo sweep", scenario, draws=draws, seed=seed)
-    if piece.ok:
-        d = piece.data
-        piece = Piece(data=d.to_dict() if hasattr(d, "to_dict") else d)
-    return piece
+    if _attr("backchannel.engine.sweep", "run_sweep") is None:
+        return Piece(missing="Monte Carlo sweeps are not available in this version")
+    from backchannel.engine.sampling import sampling_plan
+    from backchannel.engine.sweep import run_sweep as engine_sweep
+    from backchannel.models import models
+
+    chosen = tuple(m for m in ("compromise", "eum") if m in models()) or ("compromise",)
+
+    def hook(phase: str, total: int, n: int) -> Callable[[int], None]:
+        done = [0]
+
+        def advance(k: int) -> None:
+            done[0] += k
+            if progress is not None:
+                progress(done[0] / max(total, 1), f"{phase} ({n:,} evaluations)")
+
+        if progress is not None:
+            progress(0.0, f"{phase} ({n:,} evaluations)")
+        return advance
+
+    try:
+        plan = sampling_plan(scenario)
+        res = engine_sweep(plan, draws, seed=seed, models=chosen, n_base=n_base or None,
+                           run_feasibility=bool(plan.base.veto_players), progress=hook)
+    except InputError as exc:
+        return Piece(missing=f"The Monte Carlo sweep could not run: {exc.render()}")
+    return Piece(data=res.to_dict())
 
 
 def collect(scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0,

@@ -20,6 +20,7 @@ PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
     "#17becf", "#7f7f7f", "#bcbd22",
 )
+BAR_COLOURS = ("#1f77b4", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f")
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
@@ -39,6 +40,14 @@ def _axis_ticks(issue: Issue) -> dict[str, Any]:
         "range": [lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)],
         "tickvals": vals, "ticktext": text, "tickfont": {"size": 10},
     }
+
+
+def _spacing(rows: int, height: float, gap_px: float = 80.0) -> float:
+    """Vertical gap between subplot rows as a fraction of the plot area (room for the
+    two-line anchor tick labels and the next row's title)."""
+    if rows <= 1:
+        return 0.0
+    return min(gap_px / max(height - 100.0, 1.0), 0.9 / (rows - 1))
 
 
 def _colour(i: int) -> str:
@@ -64,9 +73,10 @@ def positions_figure(scenario: Scenario) -> go.Figure:
     actors = [a for a in scenario.actors if a.positions]
     caps = [a.capability.value for a in actors] or [1.0]
     cmax = max(max(caps), 1e-9)
+    height = len(issues) * (90 + 26 * max(len(actors), 1)) + 120
     fig = make_subplots(
         rows=len(issues), cols=1, subplot_titles=[i.name for i in issues],
-        vertical_spacing=min(0.3 / max(len(issues), 1), 0.12),
+        vertical_spacing=_spacing(len(issues), height),
     )
     for r, issue in enumerate(issues, start=1):
         names, xs, sizes, colours, hover, err_plus, err_minus = [], [], [], [], [], [], []
@@ -101,9 +111,8 @@ def positions_figure(scenario: Scenario) -> go.Figure:
             fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1},
                           row=r, col=1)
         fig.update_xaxes(row=r, col=1, **_axis_ticks(issue))
-    n = max(len(actors), 1)
     return _base_layout(
-        fig, height=len(issues) * (60 + 26 * n) + 120,
+        fig, height=height,
         title="Positions, salience (marker size) and capability (colour); "
         "dashed: status quo; whisker: red line",
     )
@@ -117,24 +126,34 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
     point: Mapping[str, float] = package.get("point") or {}
     agenda = package.get("agenda")
     issues = [i for i in scenario.issues if i.id in zopa]
+    nmax = max([len(zopa[i.id].get("acceptable") or {}) for i in issues] or [1])
+    height = max(len(issues), 1) * (100 + 26 * nmax) + 120
+    titles = []
+    for i in issues:
+        z = zopa[i.id]
+        if not z.get("empty") and z.get("low") is not None and z.get("high") is not None:
+            t = f"{i.name} — <span style='color:#1a7f1a'>ZOPA {z['low']:g}–{z['high']:g}</span>"
+        else:
+            t = f"{i.name} — <span style='color:#c00000'>ZOPA empty</span>"
+        if agenda is not None and i.id not in agenda:
+            t += " (off the package agenda)"
+        titles.append(t)
     fig = make_subplots(
-        rows=max(len(issues), 1), cols=1,
-        subplot_titles=[i.name for i in issues] or ["no ZOPA data"],
-        vertical_spacing=min(0.3 / max(len(issues), 1), 0.12),
+        rows=max(len(issues), 1), cols=1, subplot_titles=titles or ["no ZOPA data"],
+        vertical_spacing=_spacing(len(issues), height),
     )
     names = {a.id: a.name for a in scenario.actors}
-    nmax = 1
     for r, issue in enumerate(issues, start=1):
         z = zopa[issue.id]
         acc: Mapping[str, Sequence[float]] = z.get("acceptable") or {}
-        nmax = max(nmax, len(acc))
         ys = [names.get(a, a) for a in acc]
         lows = [float(v[0]) for v in acc.values()]
         highs = [float(v[1]) for v in acc.values()]
         fig.add_trace(go.Bar(
             y=ys, x=[h - lo for lo, h in zip(lows, highs, strict=True)], base=lows,
             orientation="h", showlegend=False,
-            marker={"color": [_colour(i) for i in range(len(ys))], "opacity": 0.55},
+            marker={"color": [BAR_COLOURS[i % len(BAR_COLOURS)] for i in range(len(ys))],
+                    "opacity": 0.6},
             hovertext=[f"{y}: accepts {lo:g} to {h:g}"
                        for y, lo, h in zip(ys, lows, highs, strict=True)],
             hoverinfo="text",
@@ -143,16 +162,6 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
         if not z.get("empty") and lo_z is not None and hi_z is not None:
             fig.add_vrect(x0=lo_z, x1=max(hi_z, lo_z + 1e-6), fillcolor="#2ca02c",
                           opacity=0.25, line_width=0, row=r, col=1)
-            label = f"ZOPA {lo_z:g}–{hi_z:g}"
-            colour = "#1a7f1a"
-        else:
-            label = "ZOPA empty: no value all veto players accept"
-            colour = "#c00000"
-        if agenda is not None and issue.id not in agenda:
-            label += " · off the package agenda"
-        fig.add_annotation(text=f"<b>{label}</b>", xref="x domain", yref="y domain",
-                           x=1.0, y=1.12, showarrow=False, font={"color": colour, "size": 11},
-                           xanchor="right", row=r, col=1)
         if issue.id in point and point[issue.id] is not None:
             fig.add_trace(go.Scatter(
                 x=[point[issue.id]] * len(ys), y=ys, mode="markers", showlegend=False,
@@ -165,7 +174,7 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
                           row=r, col=1)
         fig.update_xaxes(row=r, col=1, **_axis_ticks(issue))
     return _base_layout(
-        fig, height=max(len(issues), 1) * (70 + 26 * nmax) + 120,
+        fig, height=height,
         title="Win-sets: what each veto player accepts; green: ZOPA; ◆ package point; "
         "dashed: status quo",
     )
@@ -184,6 +193,7 @@ def rounds_figure(scenario: Scenario, fc: Any) -> go.Figure:
         vertical_spacing=min(0.3 / max(k, 1), 0.12),
     )
     x = list(range(rounds.shape[0]))
+    fig.update_layout(height=k * 230 + 140)
     for r, iid in enumerate(fc.issue_ids, start=1):
         for a_i, aid in enumerate(fc.actor_ids):
             fig.add_trace(go.Scatter(
@@ -252,7 +262,8 @@ def distribution_figure(
             qs = per_issue.get(iid)
             if not qs:
                 continue
-            vals = {_qkey(k): float(v) for k, v in qs.items() if v is not None}
+            vals = {_qkey(k): float(v) for k, v in qs.items()
+                    if v is not None and str(k).lower().startswith(("q", "p"))}
             if not vals:
                 continue
             ordered = sorted(vals)

@@ -50,16 +50,40 @@ def fig_html(fig: go.Figure, div_id: str) -> str:
                            config=PLOT_CONFIG))
 
 
-def _sweep_parts(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, Any]:
-    parts: dict[str, Any] = {"p_deal": sweep.get("p_deal"), "draws": sweep.get("draws"),
-                             "seed": sweep.get("seed")}
-    quant = sweep.get("outcomes") or sweep.get("quantiles") or sweep.get("outcome_quantiles")
+def sweep_figures(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, go.Figure]:
+    """Outcome distributions and the sensitivity tornado of a sweep's ``to_dict()``."""
+    out: dict[str, go.Figure] = {}
+    quant = sweep.get("outcomes")
     if isinstance(quant, Mapping) and quant:
-        parts["dist_html"] = fig_html(figures.distribution_figure(scenario, quant), "fig-dist")
+        out["dist"] = figures.distribution_figure(scenario, quant)
     sens = sweep.get("sensitivity")
-    if isinstance(sens, list) and sens:
-        parts["tornado_html"] = fig_html(figures.tornado_figure(sens), "fig-tornado")
-        parts["sensitivity"] = sens[:15]
+    if isinstance(sens, Mapping) and sens.get("outputs"):
+        from backchannel.engine.sensitivity import tornado_figure
+
+        outputs = sens["outputs"]
+        key = next((k for k in ("deal", "slack") if k in outputs
+                    and not outputs[k].get("constant")), None)
+        if key is not None:
+            fig = tornado_figure(sens, key, top=12)
+            fig.update_layout(height=140 + 28 * min(len(outputs[key]["ranking"]), 12),
+                              font=figures.FONT, margin={"l": 260})
+            out["tornado"] = fig
+    return out
+
+
+def _sweep_parts(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, Any]:
+    p = sweep.get("p_deal")
+    parts: dict[str, Any] = {
+        "p_deal": p.get("estimate") if isinstance(p, Mapping) else p,
+        "p_interval": p.get("wilson95") if isinstance(p, Mapping) else None,
+        "draws": sweep.get("draws"), "seed": sweep.get("seed"),
+        "notes": sweep.get("notes") or [],
+    }
+    figs = sweep_figures(scenario, sweep)
+    if "dist" in figs:
+        parts["dist_html"] = fig_html(figs["dist"], "fig-dist")
+    if "tornado" in figs:
+        parts["tornado_html"] = fig_html(figs["tornado"], "fig-tornado")
     return parts
 
 
