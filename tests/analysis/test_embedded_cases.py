@@ -1,0 +1,95 @@
+"""The motivating cases: 2019 (no deal, messengers) and 2015 (deal), and the essay's flip."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from backchannel.analysis import analyze, apply_concessions, feasibility_batch, what_it_takes
+from backchannel.scenario import load_embedded, to_arrays
+from backchannel.scenario.load import scenario_from_data
+
+
+def data(name: str) -> dict[str, Any]:
+    return json.loads(load_embedded(name).model_dump_json(exclude_none=True))
+
+
+def actor(d: dict[str, Any], aid: str) -> dict[str, Any]:
+    return next(a for a in d["actors"] if a["id"] == aid)
+
+
+def test_2019_no_deal_and_mediators_are_communicators() -> None:
+    res = analyze(load_embedded("iran_us_2019"))
+    assert not res.deal_possible
+    assert res.verdict.startswith("No deal reachable")
+    assert {m.id: m.role for m in res.mediators} == {
+        "oman": "communicator", "iraq": "communicator", "japan": "communicator",
+        "eu3": "communicator"}
+    assert not any(m.can_open_zopa for m in res.mediators)
+    # the nuclear issue has no ZOPA: dismantlement vs keeping the programme
+    assert res.zopa["nuclear"]["empty"]
+    # agenda conflict: the US requires regional, missiles, armed groups; Iran refuses them
+    agenda = {(b.actor, b.issue) for b in res.blocking if b.kind == "agenda"}
+    assert {("usa", "regional"), ("iran_leader", "regional"), ("iran_leader", "missiles")} <= agenda
+    # the channels lower escalation risk, the only thing mediators can do here
+    assert res.escalation is not None
+    assert res.escalation.p_with_channels < res.escalation.p_without_channel
+    assert not res.ripeness["ripe"]
+
+
+def test_2015_deal_reachable_near_the_jcpoa() -> None:
+    res = analyze(load_embedded("jcpoa_2015"))
+    assert res.deal_possible
+    assert res.package["agenda"][0] == "nuclear"
+    assert "regional" not in res.package["agenda"]
+    # the max-min point puts the nuclear programme under JCPOA-type control
+    assert 40 <= res.package["point"]["nuclear"] <= 55
+    assert {m.role for m in res.mediators} == {"formulator"}
+
+
+def flipped_2019() -> dict[str, Any]:
+    """The essay's counterfactual: a US that accepts limits instead of dismantlement, a
+    partial (nuclear) agenda, and treats pressure as an instrument rather than a goal: its
+    no-deal value and its saliences on sanctions and oil as the 2015 administration's
+    (jcpoa_2015.yaml). Iran's inputs are unchanged."""
+    d = data("iran_us_2019")
+    us = actor(d, "usa")
+    us["positions"]["nuclear"]["limit"] = {"value": 55}
+    us["agenda"]["requires"] = ["nuclear"]
+    us["no_deal"]["adjustment"] = {"value": -0.1}
+    us["no_deal"]["trend"] = {"value": -0.01}
+    us["positions"]["sanctions"]["salience"] = {"value": 50}
+    us["positions"]["oil"]["salience"] = {"value": 30}
+    return d
+
+
+def test_2019_verdict_flips_when_the_us_changes_as_the_essay_says() -> None:
+    res = analyze(scenario_from_data(flipped_2019()))
+    assert res.deal_possible
+    assert res.package["agenda"][0] == "nuclear"
+    assert 40 <= res.package["point"]["nuclear"] <= 55
+
+
+@pytest.mark.parametrize("change", ["limit", "agenda", "pressure"])
+def test_2019_each_change_alone_is_not_enough(change: str) -> None:
+    d = data("iran_us_2019")
+    us = actor(d, "usa")
+    if change == "limit":
+        us["positions"]["nuclear"]["limit"] = {"value": 55}
+    elif change == "agenda":
+        us["agenda"]["requires"] = ["nuclear"]
+    else:
+        us["no_deal"]["adjustment"] = {"value": -0.1}
+    assert not analyze(scenario_from_data(d)).deal_possible
+
+
+def test_2019_what_it_takes_falls_mostly_on_the_us_and_works() -> None:
+    sc = load_embedded("iran_us_2019")
+    res = what_it_takes(sc)
+    assert res.by_actor["usa"] > 0.5 * res.total_cost
+    kinds = {(c.actor, c.kind, c.issue) for c in res.concessions}
+    assert ("usa", "red_line", "nuclear") in kinds
+    assert ("usa", "drop_requirement", "regional") in kinds
+    assert feasibility_batch(to_arrays(apply_concessions(sc, res))).deal_possible[0]
