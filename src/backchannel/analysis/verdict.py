@@ -169,15 +169,16 @@ def analyze(scenario: Scenario, loss: Loss | None = None) -> Analysis:
     zopa = issue_zopas(arrays)
     package = _package(arrays, base, loss)
     two_level = _two_level(scenario, arrays, loss)
-    must_on = np.zeros(arrays.n_issues, dtype=bool)
     vv = list(arrays.veto_players)
-    must_on |= arrays.requires[vv].any(axis=0) | np.isnan(arrays.status_quo)
+    # issues on every admissible agenda (or required, when agendas conflict)
+    must_on = np.asarray(base.agendas.all(axis=0) if base.agendas.size
+                         else arrays.requires[vv].any(axis=0) | np.isnan(arrays.status_quo))
 
     blocking: list[Blocker] = []
     if not possible:
         blocking += _agenda_blockers(scenario, arrays)
-        blocking += [b for b in _red_line_blockers(arrays, must_on) if must_on[
-            arrays.issue_index(b.issue or "")] or not base.agendas.size]
+        blocking += [b for b in _red_line_blockers(arrays, must_on)
+                     if must_on[arrays.issue_index(b.issue or "")]]
         if np.isfinite(base.slack[0]):
             sur = surplus(arrays, base.point[0], loss)
             for i, s in zip(arrays.veto_players, sur, strict=True):
