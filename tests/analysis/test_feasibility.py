@@ -151,7 +151,7 @@ def test_batch_equals_single_draws() -> None:
     res = feasibility_batch(batch)
     # b's red line at l admits [l, 100] (position 100): a deal iff l <= 60
     assert res.deal_possible.tolist() == [True, True, True, False, False]
-    for i, lv in enumerate(limits):
+    for i in range(len(limits)):
         single = dataclasses.replace(base, limit=lim[i])
         assert feasibility_batch(single).slack[0] == pytest.approx(res.slack[i])
 
