@@ -81,7 +81,7 @@ class DeuData:
     def subset(self, mask: BoolArray) -> DeuData:
         idx = np.flatnonzero(mask)
 
-        def pick(t: tuple) -> tuple:  # type: ignore[type-arg]
+        def pick(t: tuple) -> tuple:  # type: ignore[type-arg,unused-ignore]
             return tuple(t[i] for i in idx)
 
         return DeuData(

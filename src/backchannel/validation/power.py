@@ -50,7 +50,7 @@ class PowerIndices:
         return {p: float(v) for p, v in zip(self.players, vals, strict=True)}
 
 
-def coalition_table(weights: Sequence[int]) -> IntArray:
+def coalition_table(weights: Sequence[int] | IntArray) -> IntArray:
     """``F[c, w]``: number of coalitions with ``c`` members and total weight ``w``."""
     w = np.asarray(weights, dtype=np.int64)
     if np.any(w < 0):
@@ -89,7 +89,7 @@ def _ss_weights(n_total: int, sizes: IntArray) -> NDArray[np.float64]:
 
 
 def power_indices(
-    weights: Sequence[int],
+    weights: Sequence[int] | IntArray,
     win: WinRule,
     players: Sequence[str] | None = None,
     required: Sequence[str] = (),

@@ -1,0 +1,88 @@
+"""Backtest commands: ``backtest deu PATH`` scores every registered model and the baselines
+on real EU legislative negotiations (DEU data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from backchannel.cli.common import JsonOpt, app, console, emit_json
+from backchannel.scenario.errors import InputError
+
+backtest_app = typer.Typer(help="Score the forecasting models on real negotiations.",
+                           no_args_is_help=True)
+app.add_typer(backtest_app, name="backtest")
+
+
+@backtest_app.command("deu")
+def deu(
+    path: Annotated[Path, typer.Argument(help="DEU issue table (.tsv).")],
+    json_out: JsonOpt = False,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", help="Registered model to score (repeat; default: all).")] = None,
+    power: Annotated[str, typer.Option(
+        help="Capability index: shapley_shubik or banzhaf.")] = "shapley_shubik",
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of bootstrap and folds.")] = 0,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds (by proposal).")] = 10,
+    repeats: Annotated[int, typer.Option(help="Cross-validation repeats.")] = 5,
+    ensemble: Annotated[bool, typer.Option(help="Fit the cross-validated stack.")] = True,
+    chart: Annotated[Path | None, typer.Option(
+        help="Save a bar chart of the MAE (.png or .svg).")] = None,
+) -> None:
+    """Backtest every registered model (or --model ...) on a DEU file: MAE per model and
+    subset with proposal-bootstrap intervals, baselines, and a cross-validated stack."""
+    from backchannel.validation.backtest import run_backtest
+    from backchannel.validation.runner import registered_models
+
+    if power not in ("shapley_shubik", "banzhaf"):
+        raise InputError(f"unknown power index {power!r}", source="--power",
+                         fix="use shapley_shubik or banzhaf")
+    if bootstrap < 1 or folds < 2 or repeats < 1:
+        raise InputError("--bootstrap and --repeats must be >= 1, --folds >= 2",
+                         source="options", fix="give positive counts")
+    if model:
+        known = registered_models()
+        bad = [m for m in model if m not in known]
+        if bad:
+            raise InputError(f"unknown model(s) {bad}", source="--model",
+                             fix=f"use one of {sorted(known)} (see `backchannel models`)")
+    res = run_backtest(path, model or None, power=power,  # type: ignore[arg-type]
+                       n_boot=bootstrap, seed=seed, folds=folds, repeats=repeats,
+                       ensemble=ensemble)
+    d = res.to_dict()
+    if chart is not None:
+        from backchannel.validation.chart import plot_mae
+
+        plot_mae(d["models"], chart,
+                 f"DEU backtest: {Path(d['source']).name}, "
+                 f"{d['data']['scoreable_issues']} scoreable issues")
+    if json_out:
+        emit_json(d)
+        return
+    data = d["data"]
+    console.print(f"[bold]{d['source']}[/]: {data['scoreable_issues']} scoreable issues of "
+                  f"{data['issues']}, {data['scoreable_proposals']} proposals")
+    for k, v in data["problems"].items():
+        console.print(f"  note: {v} {k}")
+    table = Table(title="Mean absolute error (0-100), 95% interval by proposal")
+    for c in ("model", "kind", "MAE", "95% CI", "n"):
+        table.add_column(c, justify="left" if c in ("model", "kind") else "right")
+    for name, v in sorted(d["models"].items(), key=lambda kv: kv[1]["mae"] or 1e9):
+        lo, hi = v["ci95"]
+        ci = "" if lo is None else f"{lo:.1f}-{hi:.1f}"
+        mae = "n/a" if v["mae"] is None else f"{v['mae']:.2f}"
+        table.add_row(name, v["kind"], mae, ci, str(v["n"]))
+    console.print(table)
+    e = d["ensemble"]
+    if e:
+        console.print(f"stack (CV by proposal, {e['folds']} folds): MAE {e['cv']['mae']:.2f} "
+                      f"[{e['cv']['ci95'][0]:.2f}, {e['cv']['ci95'][1]:.2f}]")
+        if "compromise_same_issues" in e:
+            c, df = e["compromise_same_issues"], e["difference_stack_minus_compromise"]
+            console.print(f"compromise on the same issues: {c['mae']:.2f}; difference "
+                          f"{df['mae']:+.2f} [{df['ci95'][0]:+.2f}, {df['ci95'][1]:+.2f}]: "
+                          f"{e['verdict']}")
