@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)  ## analyse the embedded Iran-US 2019 case and print the verdict
 	$(BIN)/backchannel analyze
 
-test: $(STAMP)  ## run the test suite
+chromium:  ## system Chromium for the browser tests (Debian package; never a browser download)
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+test: $(STAMP) chromium  ## run the test suite
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)  ## ruff + mypy
