@@ -1,0 +1,309 @@
+"""Bueno de Mesquita's expected-utility model (EUM) of group decisions.
+
+The model as specified by Bueno de Mesquita (1994, "Political forecasting: an expected
+utility method", in Bueno de Mesquita & Stokman (eds), *European Community Decision Making*,
+pp. 71-104; 2002, *Predicting Politics*) and reconstructed and replicated by Scholz, Calbert
+& Smith (2011, "Unravelling Bueno De Mesquita's group decision model", *Journal of
+Theoretical Politics* 23(4):510-531). Equation numbers below refer to Scholz et al. 2011.
+Each issue is one-dimensional and solved separately (vectorised over issues, so a batch of
+Monte Carlo draws can be passed as extra issues). Per round:
+
+1. **Votes and the median** (eq. 5-6): v^k_ij = c_k s_k (|x_k - x_j| - |x_k - x_i|) / dx;
+   the Condorcet position mu is the position that wins every pairwise vote, i.e. the
+   capability x salience weighted median (see :mod:`backchannel.models.eum_votes`).
+2. **Probability of success** (eq. 7): P^i_ij = votes for i / all votes cast in i vs j.
+3. **Utilities** (eq. 8-12), with risk exponent r_i and d = |x_i - x_j| / dx:
+   U_s = 2 - 4(0.5 - 0.5 d)^r, U_f = 2 - 4(0.5 + 0.5 d)^r,
+   U_b = 2 - 4(0.5 - 0.25 (|x_i - mu| + |x_i - x_j|)/dx)^r,
+   U_w = 2 - 4(0.5 + 0.25 (|x_i - mu| + |x_i - x_j|)/dx)^r, U_sq = 2 - 4 (0.5)^r.
+4. **Expected utility of i challenging j** (eq. 1-4):
+   E^i(U_ij) = s_j (P U_s + (1 - P) U_f) + (1 - s_j) U_s - Q U_sq - (1 - Q)(T U_b + (1 - T) U_w).
+5. **Risk** (eq. 13-14): E is first computed with r = 1; the security level of i is
+   sum_{j != i} E^j(U_ji); R_i = (2 sec_i - sec_max - sec_min) / (sec_max - sec_min) in
+   [-1, 1] and r_i = (1 - R_i/3) / (1 + R_i/3) in [0.5, 2]; E is recomputed with r_i.
+6. **Offers** (section 6): i challenges j when E^i(U_ij) > 0. From j's side, with
+   e_i = E^i(U_ij) > 0 and e_j = E^j(U_ji): conflict if e_j > 0 (j moves to x_i when it
+   loses, e_i > e_j); compromise if e_j <= 0 and |e_j| < e_i (j moves the fraction
+   |e_j| / e_i of the way to x_i); capitulation if e_j <= 0 and |e_j| >= e_i (j moves to
+   x_i). Each actor adopts its best offer (``accept``), all actors move at once, and
+   rounds repeat until no position changes or ``rounds`` rounds have been played.
+
+Interpretive choices (tie rules, defaults Q = T = 1, which offer is "best", actors
+without a stance) are recorded in ``docs/decisions/models-eum.md``. The outcome is the
+Condorcet (median) position after the last round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from backchannel.models.base import ModelOutput, ModelSpec, register
+from backchannel.models.eum_votes import condorcet_median, vote_table, win_probability
+from backchannel.scenario.arrays import BoolArray, FloatArray
+from backchannel.scenario.errors import InputError
+
+TOL_EU = 1e-10
+"""Expected utilities within this of a threshold (0, or the other side's value) tie."""
+TOL_POS = 1e-12
+"""Positions (on the unit scale) within this of each other tie; smaller moves are no move."""
+TOL_SEC = 1e-12
+"""Security levels whose spread is below this (relative, and absolute) give R = 0."""
+ACCEPT_RULES = ("nearest", "strongest")
+PROBABILITY_RULES = ("share", "net")
+_BUDGET = 1 << 20  # pairwise cells per block (bounds memory for large N)
+_OFFER_KINDS = ("offers", "conflict", "compromise", "capitulation", "moved")
+
+
+@dataclass(frozen=True)
+class _Round:
+    u: FloatArray  # (K, N) positions after the round
+    r: FloatArray  # (K, N) risk exponents used
+    R: FloatArray  # (K, N) risk indices
+    counts: FloatArray  # (5, K): offers made; conflicts, compromises, capitulations; moved
+
+
+def _eu(
+    p: FloatArray, ui: FloatArray, uj: FloatArray, mu: FloatArray, sj: FloatArray,
+    ri: FloatArray | None, q: float, t: float,
+) -> FloatArray:
+    """E^i(U_ij) (eq. 1-4 with utilities eq. 8-12) for senders ``ui`` (K, I) and receivers
+    ``uj`` (K, J) on the unit scale; ``ri`` None means r = 1 (linear utilities)."""
+    d = np.abs(ui[:, :, None] - uj[:, None, :])
+    dm = np.abs(ui - mu[:, None])[:, :, None]
+    if ri is None:
+        us, uf, usq = 2.0 * d, -2.0 * d, 0.0
+        ub, uw = dm + d, -(dm + d)
+    else:
+        r = ri[:, :, None]
+        with np.errstate(divide="ignore"):
+            us = 2.0 - 4.0 * np.exp(r * np.log(np.maximum(0.5 - 0.5 * d, 0.0)))
+            uf = 2.0 - 4.0 * np.exp(r * np.log(0.5 + 0.5 * d))
+            usq = 2.0 - 4.0 * np.exp(r * np.log(0.5))
+            if q != 1.0:
+                h = 0.25 * (dm + d)
+                ub = 2.0 - 4.0 * np.exp(r * np.log(np.maximum(0.5 - h, 0.0)))
+                uw = 2.0 - 4.0 * np.exp(r * np.log(0.5 + h))
+    e = us - sj[:, None, :] * (1.0 - p) * (us - uf) - q * usq
+    if q != 1.0:
+        e = e - (1.0 - q) * (t * ub + (1.0 - t) * uw)
+    return np.asarray(e)
+
+
+def risk_exponents(security: FloatArray, active: BoolArray) -> tuple[FloatArray, FloatArray]:
+    """(R, r) from security levels (K, N) over the active actors (eq. 13-14); R = 0 and
+    r = 1 where the security levels do not spread (or for inactive actors)."""
+    big = np.where(active, security, -np.inf).max(axis=1, keepdims=True)
+    small = np.where(active, security, np.inf).min(axis=1, keepdims=True)
+    spread = big - small
+    flat = ~np.isfinite(spread) | (spread <= TOL_SEC * (np.abs(big) + np.abs(small)) + TOL_SEC)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = np.where(flat, 0.0, (2.0 * security - big - small) / np.where(flat, 1.0, spread))
+    R = np.clip(np.where(active, R, 0.0), -1.0, 1.0)
+    return R, (1.0 - R / 3.0) / (1.0 + R / 3.0)
+
+
+def _offers(
+    u: FloatArray, J: slice, e_in: FloatArray, e_back: FloatArray, active: BoolArray,
+    accept: str,
+) -> tuple[FloatArray, FloatArray]:
+    """New positions of receivers ``J`` (K, |J|) and offer counts (5, K). ``e_in[k, i, j]``
+    = E^i(U_ij) (sender i, receiver j); ``e_back[k, i, j]`` = E^j(U_ji)."""
+    ui = u[:, :, None]
+    uj = u[:, None, J]
+    valid = (e_in > TOL_EU) & (ui != uj) & active[:, :, None] & active[:, None, J]
+    conflict = valid & (e_back > TOL_EU)
+    lost = conflict & (e_in > e_back + TOL_EU)
+    soft = valid & ~conflict
+    mag = np.abs(e_back)
+    capit = soft & (mag >= e_in)
+    comp = soft & ~capit
+    frac = np.where(comp, mag / np.where(comp, e_in, 1.0), 1.0)
+    cand = lost | soft
+    new = uj + frac * (ui - uj)
+    move = np.abs(new - uj)
+    if accept == "nearest":
+        best = np.where(cand, move, np.inf).min(axis=1, keepdims=True)
+        tie = cand & (move <= best + TOL_POS)
+        top = np.where(tie, e_in, -np.inf).max(axis=1, keepdims=True)
+        tie &= e_in >= top - TOL_EU
+    else:  # "strongest": the most determined challenger, then the smallest move
+        top = np.where(cand, e_in, -np.inf).max(axis=1, keepdims=True)
+        tie = cand & (e_in >= top - TOL_EU)
+        best = np.where(tie, move, np.inf).min(axis=1, keepdims=True)
+        tie &= move <= best + TOL_POS
+    n_tie = tie.sum(axis=1)
+    has = n_tie > 0
+    chosen = np.where(tie, new, 0.0).sum(axis=1) / np.maximum(n_tie, 1)
+    old = u[:, J]
+    out = np.where(has, chosen, old)
+    out = np.where(np.abs(out - old) <= TOL_POS, old, out)
+    counts = np.stack([
+        valid.sum(axis=(1, 2)),
+        conflict.sum(axis=(1, 2)),
+        comp.sum(axis=(1, 2)),
+        capit.sum(axis=(1, 2)),
+        (out != old).sum(axis=1),
+    ]).astype(float)
+    return out, counts
+
+
+def _round(
+    u: FloatArray, w: FloatArray, s: FloatArray, active: BoolArray, mu: FloatArray,
+    q: float, t: float, accept: str, probability: str,
+) -> _Round:
+    """One round of the model on issues (K, N) with unit-scale positions ``u``."""
+    k, n = u.shape
+    table = vote_table(u, w)
+    jsize = max(1, _BUDGET // max(1, k * n))
+    blocks = [slice(j, min(n, j + jsize)) for j in range(0, n, jsize)]
+    single = len(blocks) == 1
+    act = active.astype(float)
+    everyone = slice(None)
+
+    def prob(senders: slice, receivers: slice) -> FloatArray:
+        p = win_probability(table, u, senders, receivers)
+        # "net": max(sum_k v^k_ij, 0) / sum_k |v^k_ij| = max(2 P - 1, 0)
+        return np.maximum(2.0 * p - 1.0, 0.0) if probability == "net" else p
+
+    # pass 1 (r = 1): security levels sum_{i != j, i active} E^i(U_ij)
+    security = np.zeros((k, n))
+    p_full = None
+    for J in blocks:
+        p = prob(everyone, J)
+        if single:
+            p_full = p
+        e1 = _eu(p, u, u[:, J], mu, s[:, J], None, q, t) * act[:, :, None]
+        jj = np.arange(J.start, J.stop)
+        e1[:, jj, jj - J.start] = 0.0
+        security[:, J] = e1.sum(axis=1)
+    R, r = risk_exponents(security, active)
+    # pass 2: expected utilities with risk, offers, moves
+    new = u.copy()
+    counts = np.zeros((len(_OFFER_KINDS), k))
+    for J in blocks:
+        p_in = p_full if p_full is not None else prob(everyone, J)
+        e_in = _eu(p_in, u, u[:, J], mu, s[:, J], r, q, t)
+        if single:
+            e_back = e_in.transpose(0, 2, 1)
+        else:
+            p_out = prob(J, everyone)
+            e_back = _eu(p_out, u[:, J], u, mu, s, r[:, J], q, t).transpose(0, 2, 1)
+        new[:, J], c = _offers(u, J, e_in, e_back, active, accept)
+        counts += c
+    return _Round(u=new, r=r, R=R, counts=counts)
+
+
+def _check(rounds: int, q: float, t: float, accept: str, probability: str) -> None:
+    if not (isinstance(rounds, int | np.integer) and rounds >= 0):
+        raise InputError(f"rounds must be a whole number >= 0, not {rounds!r}",
+                         source="eum", fix="pass e.g. --rounds 10")
+    for name, v in (("Q", q), ("T", t)):
+        if not 0.0 <= v <= 1.0:
+            raise InputError(f"{name} must be a probability in [0, 1], not {v}",
+                             source="eum", fix=f"pass {name} between 0 and 1 (default 1)")
+    if accept not in ACCEPT_RULES:
+        raise InputError(f"unknown offer rule {accept!r}", source="eum",
+                         fix=f"use one of {ACCEPT_RULES}")
+    if probability not in PROBABILITY_RULES:
+        raise InputError(f"unknown probability rule {probability!r}", source="eum",
+                         fix=f"use one of {PROBABILITY_RULES}")
+
+
+def expected_utility(
+    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
+    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
+    rounds: int = 10, Q: float = 1.0, T: float = 1.0, accept: str = "nearest",
+    probability: str = "share", stop_when_stable: bool = True, **_: Any,
+) -> ModelOutput:
+    """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011, eq. 1-14).
+
+    ``position`` (N, K) on each issue's scale [lo, hi]; ``salience`` 0-100 (s_i = salience /
+    100, the probability an actor engages); ``capability`` any non-negative scale (only
+    ratios matter). ``reference`` is not used (the model has no status quo). ``rounds``:
+    maximum number of rounds; ``Q``, ``T``: the probabilities of eq. 1 (default 1);
+    ``accept``: "nearest" (the offer that moves the actor least) or "strongest" (the offer
+    of the challenger with the highest expected utility); ``probability``: "share" (eq. 7:
+    votes for i / all votes) or "net" (max(net votes for i, 0) / all votes, the variant
+    that reproduces the published risk exponents of the EC case).
+
+    Returns the median position after the last round as the outcome, the positions of
+    every round (R+1, N, K) and diagnostics: ``median`` and ``mean`` per round (R+1, K),
+    ``risk`` r_i and ``risk_index`` R_i per round (R, N, K), offer counts per round (R, K)
+    and ``converged`` per issue.
+    """
+    _check(rounds, Q, T, accept, probability)
+    pos = np.asarray(position, dtype=float)
+    n, k = pos.shape
+    lo_ = np.asarray(lo, dtype=float)
+    span = np.asarray(hi, dtype=float) - lo_
+    u = np.clip((pos - lo_) / span, 0.0, 1.0).T.copy()
+    s = np.clip(np.asarray(salience, dtype=float) / 100.0, 0.0, 1.0).T.copy()
+    w = np.asarray(capability, dtype=float).T * s
+    tot = w.sum(axis=1, keepdims=True)
+    w = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
+    active = w > 0.0
+    kc = max(1, _BUDGET // max(1, n * n))
+    chunks = [slice(c, min(k, c + kc)) for c in range(0, k, kc)]
+
+    hist, medians = [u.copy()], [condorcet_median(u, w)]
+    risks: list[FloatArray] = []
+    indices: list[FloatArray] = []
+    counts: list[FloatArray] = []
+    converged = np.zeros(k, dtype=bool)
+    for t_ in range(rounds):
+        new = u.copy()
+        r_t, R_t = np.ones((k, n)), np.zeros((k, n))
+        c_t = np.zeros((len(_OFFER_KINDS), k))
+        for sl in chunks:
+            if t_ > 0 and converged[sl].all():  # same inputs as last round: same result
+                r_t[sl], R_t[sl], c_t[:, sl] = risks[-1][sl], indices[-1][sl], counts[-1][:, sl]
+                continue
+            res = _round(u[sl], w[sl], s[sl], active[sl], medians[-1][sl], Q, T, accept,
+                         probability)
+            new[sl], r_t[sl], R_t[sl], c_t[:, sl] = res.u, res.r, res.R, res.counts
+        converged = np.all(new == u, axis=1)
+        u = new
+        hist.append(u.copy())
+        medians.append(condorcet_median(u, w))
+        risks.append(r_t)
+        indices.append(R_t)
+        counts.append(c_t)
+        if stop_when_stable and converged.all():
+            break
+
+    def to_scale(a: FloatArray) -> FloatArray:
+        return np.asarray(lo_ + span * a)
+
+    positions = np.stack([to_scale(h.T) for h in hist])
+    med = np.stack([to_scale(m) for m in medians])
+    means = np.stack([to_scale((h * w).sum(axis=1) / np.where(tot[:, 0] > 0, 1.0, np.nan))
+                      for h in hist])
+    n_r = len(risks)
+    diag: dict[str, Any] = {
+        "median": med,
+        "mean": means,
+        "risk": np.stack(risks).transpose(0, 2, 1) if n_r else np.zeros((0, n, k)),
+        "risk_index": np.stack(indices).transpose(0, 2, 1) if n_r else np.zeros((0, n, k)),
+        "offers": {
+            name: (np.stack([c[i] for c in counts]).astype(int) if n_r
+                   else np.zeros((0, k), dtype=int))
+            for i, name in enumerate(_OFFER_KINDS)
+        },
+        "rounds_run": n_r,
+        "converged": converged if n_r else np.zeros(k, dtype=bool),
+        "Q": Q, "T": T, "accept": accept, "probability": probability,
+    }
+    return ModelOutput(outcome=med[-1], rounds=positions, diagnostics=diag)
+
+
+register(ModelSpec(
+    name="eum",
+    title="Bueno de Mesquita's expected-utility model (challenges, offers, rounds)",
+    citation=("Bueno de Mesquita 1994, in European Community Decision Making, pp. 71-104; "
+              "Scholz, Calbert & Smith 2011, J. Theoretical Politics 23(4):510-531, eq. 1-14"),
+    core=expected_utility,
+    has_rounds=True,
+))
