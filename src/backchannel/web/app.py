@@ -47,7 +47,8 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_DRAWS = 200_000
 STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 _CELL_RE = re.compile(
-    r"actors\[(\d+)\][^.]*\.positions\.(.+?)\.(position|salience|limit|capability)\b"
+    r"actors\[(\d+)\][^.]*\.(?:positions\.(.+?)|(no_deal))\."
+    r"(position|salience|limit|capability|adjustment|trend|utility)\b"
 )
 
 
@@ -61,7 +62,8 @@ def error_list(exc: InputError, data: dict[str, Any] | None = None) -> list[dict
         cell = None
         m = _CELL_RE.search(e.where or "")
         if m and int(m.group(1)) < len(actors) and isinstance(actors[int(m.group(1))], dict):
-            cell = f"{actors[int(m.group(1))].get('id')}|{m.group(2)}|{m.group(3)}"
+            where = m.group(2) or m.group(3)
+            cell = f"{actors[int(m.group(1))].get('id')}|{where}|{m.group(4)}"
         text = e.render() if isinstance(e, InputError) else str(e)
         out.append({"text": text, "cell": cell})
     return out

@@ -87,7 +87,13 @@ function buildGrid() {
   let html = "<thead><tr><th>Actor</th>" + d.issues.map((i) =>
     `<th title="${esc(i.id)}">${esc(i.name)}<br><span class="muted small">${num(i.scale?.min ?? 0)}–${num(i.scale?.max ?? 100)}</span></th>`).join("") + "</tr></thead><tbody>";
   for (const a of actors) {
-    html += `<tr><th>${esc(a.name)}<br><span class="muted small">${esc(a.id)}</span></th>`;
+    const nd = a.no_deal || {};
+    html += `<tr><th>${esc(a.name)}<br><span class="muted small">${esc(a.id)}</span>` +
+      `<div class="nodeal small">no deal: ` + ["adjustment", "trend"].map((f) => {
+        const id = `${a.id}|no_deal|${f}`;
+        return `<label title="${f === "adjustment" ? "value of no deal beyond the status quo (utility)" : "change of the no-deal value per month"}">${f === "adjustment" ? "adj" : "trend"} ` +
+          `<input data-nodeal="${esc(id)}" id="cell-${esc(id)}" aria-label="${esc(a.id)} no deal ${f}" value="${esc(qValue(nd[f]))}"></label>`;
+      }).join(" ") + `<div class="cell-error" id="err-${esc(a.id)}|no_deal"></div></div></th>`;
     for (const i of d.issues) {
       const st = a.positions[i.id];
       if (!st) { html += '<td class="muted">—</td>'; continue; }
@@ -105,7 +111,8 @@ function buildGrid() {
     html += "</tr>";
   }
   $("grid").innerHTML = html + "</tbody>";
-  $("grid").querySelectorAll("input").forEach((el) => el.addEventListener("change", onCell));
+  $("grid").querySelectorAll("input[data-cell]").forEach((el) => el.addEventListener("change", onCell));
+  $("grid").querySelectorAll("input[data-nodeal]").forEach((el) => el.addEventListener("change", onNoDeal));
   $("grid").querySelectorAll("select").forEach((el) => el.addEventListener("change", onAgenda));
 }
 
@@ -118,6 +125,17 @@ function onCell(ev) {
   if (raw === "" && field === "limit") delete st.limit;
   else if (st[field] && typeof st[field] === "object") st[field] = { ...st[field], value: raw };
   else st[field] = { value: raw };
+  schedule();
+}
+
+function onNoDeal(ev) {
+  const [aid, , field] = ev.target.dataset.nodeal.split("|");
+  const a = actorById(aid);
+  const nd = { ...(a.no_deal || {}) };
+  const raw = ev.target.value.trim();
+  if (raw === "") delete nd[field];
+  else nd[field] = (nd[field] && typeof nd[field] === "object") ? { ...nd[field], value: raw } : { value: raw };
+  a.no_deal = nd;
   schedule();
 }
 
@@ -135,7 +153,7 @@ function onAgenda(ev) {
 function schedule() { clearTimeout(state.timer); state.timer = setTimeout(analyze, 150); }
 
 function showErrors(errors) {
-  document.querySelectorAll("#grid input.invalid").forEach((el) => el.classList.remove("invalid"));
+  document.querySelectorAll("#grid input.invalid, .nodeal input.invalid").forEach((el) => el.classList.remove("invalid"));
   document.querySelectorAll(".cell-error").forEach((el) => { el.textContent = ""; });
   const general = [];
   for (const e of errors || []) {
@@ -144,6 +162,7 @@ function showErrors(errors) {
       input.classList.add("invalid");
       const [aid, iid] = e.cell.split("|");
       const box = document.getElementById(`err-${aid}|${iid}`);
+      if (!box) continue;
       box.textContent = (box.textContent ? box.textContent + "\n" : "") + e.text;
     }
     general.push(e.text);  // every error is also listed above the table

@@ -1,0 +1,67 @@
+"""End-to-end: the dashboard in headless Chromium (system /usr/bin/chromium via Playwright).
+
+The essay's counterfactual (tests/analysis: a US that accepts limits instead of
+dismantlement, a nuclear-only agenda, pressure as an instrument) typed into the table
+flips the 2019 verdict; the edit survives a save and a reload.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+def edit(page: Any, selector: str, value: str) -> None:
+    box = page.locator(selector)
+    box.fill(value)
+    box.press("Tab")
+
+
+def test_edit_flips_verdict_then_save_and_reload(live_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(live_server)
+    page.wait_for_selector("#verdict-panel.nodeal")
+    assert "No deal" in page.inner_text("#verdict")
+    assert page.locator('[data-cell="usa|nuclear|limit"]').input_value() == "5"
+
+    # a bad value is reported at the cell, the verdict is withheld, nothing is lost
+    edit(page, '[data-cell="usa|nuclear|limit"]', "abc")
+    page.wait_for_selector('[data-cell="usa|nuclear|limit"].invalid')
+    assert "number" in page.inner_text('[id="err-usa|nuclear"]')
+    assert "Fix the highlighted input" in page.text_content("#verdict-badge")
+
+    # the essay's counterfactual US
+    edit(page, '[data-cell="usa|nuclear|limit"]', "55")
+    for issue in ("regional", "missiles", "armed_groups"):
+        page.locator(f'[data-agenda="usa|{issue}"]').select_option("")
+    edit(page, '[data-nodeal="usa|no_deal|adjustment"]', "-0.1")
+    edit(page, '[data-nodeal="usa|no_deal|trend"]', "-0.01")
+    edit(page, '[data-cell="usa|sanctions|salience"]', "50")
+    edit(page, '[data-cell="usa|oil|salience"]', "30")
+    page.wait_for_selector("#verdict-panel.deal")
+    assert "Deal reachable" in page.inner_text("#verdict")
+    assert page.locator(".invalid").count() == 0
+    page.wait_for_selector("#fig-zopa .main-svg")
+
+    # save, reload, find the change
+    page.fill("#save-name", "us accepts limits")
+    page.click("#save-btn")
+    page.wait_for_selector("#save-msg.ok")
+    assert "version 1" in page.inner_text("#save-msg")
+    page.reload()
+    page.wait_for_selector("#verdict-panel.deal")
+    assert page.locator('[data-cell="usa|nuclear|limit"]').input_value() == "55"
+    assert page.locator('[data-agenda="usa|regional"]').input_value() == ""
+    assert "us accepts limits" in page.inner_text("#saved-list")
+
+    # the unchanged embedded scenario is one click away and still says no deal
+    page.click('#embedded-list a[data-name="iran_us_2019"]')
+    page.wait_for_selector("#verdict-panel.nodeal")
+
+    # a forecast run shows its round-by-round chart
+    page.click("#run-forecast")
+    page.wait_for_selector("#fig-rounds .main-svg")
+    page.wait_for_selector("#cancel-job[disabled]", state="attached")
+    assert "forecast: done" in page.inner_text("#job-phase")
