@@ -112,6 +112,21 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
     ("anchor outside the scale",
      BASE.replace("max: 10}\n", "max: 10}\n    anchors: [{value: 20, label: hi}]\n"),
      ["anchor 'hi' at 20.0 lies outside the scale [0.0, 10.0]", "line 3, issues[0] (id: a)"]),
+    ("unknown YAML tag", BASE.replace("name: t", "name: !!python/object:os.system t"),
+     ["not valid YAML: could not determine a constructor for the tag",
+      "line 1, column 7", "scenario files use no !tags"]),
+    ("recursive alias", "name: t\nissues: &i [*i]\n",
+     ["an alias refers to a node that contains it (a cycle)", "line 2",
+      "fix: remove the recursive alias"]),
+    ("alias bomb", "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]\n"
+        for p, n in zip("abcdef", "bcdefg", strict=True)
+    ), ["the YAML has more than 200,000 nodes (counting what aliases expand to)",
+        "do not nest aliases"]),
+    ("nested too deeply", "name: t\nissues: " + "[" * 1000 + "]" * 1000 + "\n",
+     ["f.yaml: the YAML is nested too deeply", "fix: flatten"]),
+    ("list where a mapping is expected", BASE.replace("scale: {min: 0, max: 10}", "scale: [0, 10]"),
+     ["Input should be a valid dictionary or instance of Scale", "line 5", "write a mapping"]),
     ("scale bounds reversed", BASE.replace("{min: 0, max: 10}", "{min: 10, max: 0}"),
      ["scale min (10.0) must be below max (0.0)", "line 5, issues[0] (id: a).scale"]),
 ]

@@ -10,7 +10,7 @@ from backchannel.scenario.load import parse_scenario, scenario_to_yaml
 from backchannel.scenario.schema import Scenario
 from backchannel.scenario.strategies import scenarios
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,10 @@ DEFAULT_SCENARIO = "iran_us_2019"
 
 
 # -- YAML with positions -------------------------------------------------------------------
-def _compose(text: str, source: str) -> yaml.Node | None:
+def _yaml(parse: Callable[[], Any], source: str) -> Any:
+    """Run a PyYAML step, turning its errors (syntax, unknown tags, ...) into ours."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return parse()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -38,30 +39,63 @@ def _compose(text: str, source: str) -> yaml.Node | None:
             f"not valid YAML: {exc.problem}",
             source=source,
             where=where,
-            fix="check indentation, colons and quotes around that place",
+            fix="check indentation, colons and quotes around that place; scenario files "
+            "use no !tags",
         ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"not valid YAML: {exc}", source=source) from None
+    except RecursionError:
+        raise ScenarioError("the YAML is nested too deeply", source=source,
+                            fix="flatten the structure") from None
+
+
+def _compose(text: str, source: str) -> yaml.Node | None:
+    node: yaml.Node | None = _yaml(lambda: yaml.compose(text, Loader=yaml.SafeLoader), source)
+    return node
+
+
+MAX_NODES = 200_000
 
 
 def _check_duplicates(node: yaml.Node | None, source: str) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for k, v in node.value:
-            key = k.value if isinstance(k, yaml.ScalarNode) else id(k)
-            if key in seen:
-                raise ScenarioError(
-                    f"key {key!r} appears twice in the same mapping "
-                    f"(first at line {seen[key]})",
-                    source=source,
-                    where=f"line {k.start_mark.line + 1}",
-                    fix="keep one of the two entries",
-                )
-            seen[key] = k.start_mark.line + 1
-            _check_duplicates(v, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for v in node.value:
-            _check_duplicates(v, source)
+    """Reject duplicate keys, recursive aliases and alias bombs (too many expanded nodes)."""
+    budget = [MAX_NODES]
+
+    def walk(node: yaml.Node | None, path: set[int]) -> None:
+        if node is None:
+            return
+        budget[0] -= 1
+        where = f"line {node.start_mark.line + 1}"
+        if budget[0] < 0:
+            raise ScenarioError(
+                f"the YAML has more than {MAX_NODES:,} nodes (counting what aliases expand to)",
+                source=source, where=where, fix="split the file, or do not nest aliases",
+            )
+        if id(node) in path:
+            raise ScenarioError("an alias refers to a node that contains it (a cycle)",
+                                source=source, where=where, fix="remove the recursive alias")
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            inner = path | {id(node)}
+            for k, v in node.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else id(k)
+                if key in seen:
+                    raise ScenarioError(
+                        f"key {key!r} appears twice in the same mapping "
+                        f"(first at line {seen[key]})",
+                        source=source,
+                        where=f"line {k.start_mark.line + 1}",
+                        fix="keep one of the two entries",
+                    )
+                seen[key] = k.start_mark.line + 1
+                walk(k, inner)
+                walk(v, inner)
+        elif isinstance(node, yaml.SequenceNode):
+            inner = path | {id(node)}
+            for v in node.value:
+                walk(v, inner)
+
+    _yaml(lambda: walk(node, set()), source)
 
 
 def _node_at(root: yaml.Node | None, loc: Sequence[int | str]) -> yaml.Node | None:
@@ -113,6 +147,9 @@ _FIXES = {
     "literal_error": "use one of the allowed values",
     "enum": "use one of the allowed values",
     "too_short": "add at least one entry",
+    "model_type": "write a mapping here (`key: value` entries; see `backchannel schema`)",
+    "dict_type": "write a mapping here (`key: value` entries)",
+    "list_type": "write a list here (entries starting with '- ')",
 }
 
 
@@ -269,7 +306,7 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
                             fix="write a scenario (see `backchannel schema`)")
     root = _compose(text, source)
     _check_duplicates(root, source)
-    data = yaml.safe_load(text)
+    data = _yaml(lambda: yaml.safe_load(text), source)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"expected a mapping at the top level, got {type(data).__name__}",
