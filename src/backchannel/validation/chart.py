@@ -33,7 +33,7 @@ def plot_mae(table: dict[str, dict[str, Any]], path: str | Path, title: str) -> 
     ax.set_xlabel("mean absolute error (0-100 scale), 95% bootstrap interval by proposal")
     ax.set_title(title, fontsize=10)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.75) for c in _COLOURS.values()]
-    ax.legend(handles, list(_COLOURS), loc="lower right", fontsize=8)
+    ax.legend(handles, list(_COLOURS), loc="upper right", fontsize=8)
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -194,11 +194,12 @@ def double_majority_game(
                         method="exact generating functions over (members, population "
                         "in thousands)", table=f)
     err = pop - units  # a coalition's true total = rounded total + sum of its members' err
-    lo = max(0, math.floor(quota_true - err[err > 0].sum()))
-    hi = min(f.shape[1] - 1, math.ceil(quota_true - err[err < 0].sum()))
+    # true total in [t + neg, t + pos]: ambiguous iff t + neg < quota <= t + pos
+    lo = max(0, math.ceil(quota_true - err[err > 0].sum() - 1e-9))
+    hi = min(f.shape[1] - 1, math.ceil(quota_true - err[err < 0].sum() - 1e-9) - 1)
     sizes = np.arange(n + 1)
     relevant = (sizes >= q_members) & (sizes <= n - min_blocking)
-    ambiguous = int(f[relevant, lo: hi + 1].sum())
+    ambiguous = int(f[relevant, lo: hi + 1].sum()) if hi >= lo else 0
     return PowerIndices(
         players=res.players, shapley_shubik=res.shapley_shubik, banzhaf=res.banzhaf,
         banzhaf_absolute=res.banzhaf_absolute, method=res.method, exact=ambiguous == 0,

@@ -1,0 +1,60 @@
+"""The backtest end to end on the dev file (compromise model only, to stay fast)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from backchannel.validation.backtest import run_backtest
+from backchannel.validation.deu import DeuData
+from backchannel.validation.scoring import replicate_weights, score
+
+from .conftest import DEU_DEV
+
+
+def test_backtest_dev(deu_dev: DeuData) -> None:
+    res = run_backtest(deu_dev, ["compromise"], n_boot=300, repeats=1, seed=0)
+    d = res.to_dict()
+    m = d["models"]
+    assert set(m) >= {"compromise", "baseline:salience_mean", "baseline:midpoint",
+                      "baseline:reference", "baseline:commission", "stack_cv"}
+    assert m["baseline:salience_mean"]["mae"] == pytest.approx(22.9321, abs=1e-3)
+    assert m["baseline:salience_median"]["mae"] == pytest.approx(27.906, abs=1e-3)
+    assert m["baseline:midpoint"]["mae"] == pytest.approx(28.008, abs=1e-3)
+    assert m["baseline:reference"]["n"] == 176
+    assert m["compromise"]["n"] == 250
+    lo, hi = m["compromise"]["ci95"]
+    assert lo < m["compromise"]["mae"] < hi
+    assert set(d["subsets"]) == {"procedure", "rule", "period", "actors"}
+    assert sum(v["n"] for v in d["subsets"]["procedure"].values()) == 250
+    e = d["ensemble"]
+    assert e["compromise_same_issues"]["mae"] == m["compromise"]["mae"]
+    assert isinstance(e["beats_compromise"], bool)
+    json.dumps(d, allow_nan=False)
+
+
+def test_bootstrap_by_proposal_is_seeded() -> None:
+    g = np.repeat(np.arange(10), 2)
+    f = np.arange(20.0)
+    y = np.zeros(20)
+    a = score(f, y, g, replicate_weights(10, 500, 3))
+    b = score(f, y, g, replicate_weights(10, 500, 3))
+    assert a == b and a.mae == pytest.approx(9.5) and a.n_proposals == 10
+
+
+def test_cli_json() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "backchannel.cli.app", "backtest", "deu", str(DEU_DEV),
+         "--json", "--model", "compromise", "--bootstrap", "100", "--repeats", "1"],
+        capture_output=True, text=True, check=True)
+    d = json.loads(out.stdout)
+    assert d["data"]["scoreable_issues"] == 250
+    assert "compromise" in d["models"] and "per" not in d
+    bad = subprocess.run(
+        [sys.executable, "-m", "backchannel.cli.app", "backtest", "deu", str(DEU_DEV),
+         "--model", "nonexistent"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown model" in bad.stderr
