@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 
 import numpy as np
@@ -32,7 +31,7 @@ def brute_force(n: int, win, required: int = 0) -> tuple[np.ndarray, np.ndarray]
         for i in range(total):
             if mask >> i & 1:
                 continue
-            if win(members + [i]) and not win(members):
+            if win([*members, i]) and not win(members):
                 s = len(members)
                 ss[i] += math.factorial(s) * math.factorial(total - s - 1) / math.factorial(total)
                 sw[i] += 1

@@ -29,7 +29,7 @@ class Score:
     ci_low: float
     ci_high: float
 
-    def to_dict(self) -> dict[str, float | int | None | list[float | None]]:
+    def to_dict(self) -> dict[str, float | int | list[float | None] | None]:
         def f(x: float) -> float | None:
             return None if not np.isfinite(x) else round(float(x), 4)
 
