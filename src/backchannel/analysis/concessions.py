@@ -24,7 +24,6 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-import cvxpy as cp
 import numpy as np
 
 from backchannel.analysis.feasibility import MAX_FREE_ISSUES, NO_CONSTRAINT, no_deal_utility
@@ -99,6 +98,8 @@ def _all_agendas(can_leave_off: np.ndarray) -> np.ndarray:
 
 def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     """The minimum-cost concessions (by veto players and brokers) that make a deal possible."""
+    import cvxpy as cp  # imported here: it is slow to import and only this solver needs it
+
     loss = loss or scenario.loss
     arrays = to_arrays(scenario)
     vidx = np.array(arrays.veto_players, dtype=int)

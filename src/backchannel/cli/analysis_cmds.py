@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from backchannel.analysis import analyze as run_analysis
 from backchannel.analysis import what_it_takes as run_what_it_takes
 from backchannel.analysis.verdict import Analysis
-from backchannel.cli.common import JsonOpt, ScenarioArg, app, console, emit_json, load
+from backchannel.cli.common import JsonOpt, ScenarioArg, SetOpt, app, console, emit_json, load
 from backchannel.scenario.schema import Scenario
 
 
@@ -18,7 +19,7 @@ def _fmt(x: float | None) -> str:
 
 def _print_analysis(sc: Scenario, res: Analysis) -> None:
     style = "bold green" if res.deal_possible else "bold red"
-    body = "\n".join(f"• {r}" for r in res.reasons)
+    body = escape("\n".join(f"• {r}" for r in res.reasons))
     console.print(Panel(body, title=f"[{style}]{res.verdict}[/]", subtitle=sc.name))
     zt = Table(title="Zone of possible agreement per issue (red lines of the veto players)")
     zt.add_column("issue")
@@ -31,7 +32,7 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
         sq = issue.status_quo.value if issue.status_quo else None
         cells = [f"{lo:g}–{hi:g}" for lo, hi in z["acceptable"].values()]
         zopa = "[red]empty[/]" if z["empty"] else f"[green]{z['low']:g}–{z['high']:g}[/]"
-        zt.add_row(issue.name, _fmt(sq), *cells, zopa)
+        zt.add_row(escape(issue.name), _fmt(sq), *cells, zopa)
     console.print(zt)
     if res.blocking:
         bt = Table(title="What blocks a deal (ranked)")
@@ -45,7 +46,8 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
         for col in ("name", "role", "can open ZOPA", "why"):
             mt.add_column(col)
         for m in res.mediators:
-            mt.add_row(m.name, m.role, "yes" if m.can_open_zopa else "no", m.reason)
+            mt.add_row(escape(m.name), m.role, "yes" if m.can_open_zopa else "no",
+                       escape(m.reason))
         console.print(mt)
     r = res.ripeness
     console.print(
@@ -54,13 +56,13 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
         + ("" if r["months_until_feasible"] is None
            else f"; trends open a deal in {r['months_until_feasible']} month(s)"))
     for w in res.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
 @app.command()
-def analyze(scenario: ScenarioArg = None, json: JsonOpt = False) -> None:
+def analyze(scenario: ScenarioArg = None, json: JsonOpt = False, set_: SetOpt = None) -> None:
     """Can a deal happen? ZOPA per issue and package, blockers, mediators, risk."""
-    sc = load(scenario)
+    sc = load(scenario, set_)
     res = run_analysis(sc)
     if json:
         emit_json(res.to_dict())
@@ -69,9 +71,9 @@ def analyze(scenario: ScenarioArg = None, json: JsonOpt = False) -> None:
 
 
 @app.command("what-it-takes")
-def what_it_takes(scenario: ScenarioArg = None, json: JsonOpt = False) -> None:
+def what_it_takes(scenario: ScenarioArg = None, json: JsonOpt = False, set_: SetOpt = None) -> None:
     """The cheapest concessions that would make a deal feasible, by whom and at what cost."""
-    sc = load(scenario)
+    sc = load(scenario, set_)
     res = run_what_it_takes(sc)
     if json:
         emit_json(res.to_dict())
@@ -83,7 +85,7 @@ def what_it_takes(scenario: ScenarioArg = None, json: JsonOpt = False) -> None:
     for col in ("actor", "kind", "cost", "what"):
         t.add_column(col)
     for c in res.concessions:
-        t.add_row(c.actor, c.kind, f"{c.cost:.3f}", c.detail)
+        t.add_row(c.actor, c.kind, f"{c.cost:.3f}", escape(c.detail))
     console.print(t)
     point = ", ".join(f"{k} {v:.0f}" for k, v in res.point.items())
     console.print(f"Agenda: {', '.join(res.agenda)}; agreement point: {point}")

@@ -38,10 +38,21 @@ ScenarioArg = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="What-if override PATH=VALUE, repeatable, e.g. "
+        "--set usa.positions.nuclear.limit=55 --set 'usa.agenda.requires=[nuclear]'.",
+    ),
+]
 
 
-def load(scenario: str | None) -> Scenario:
-    return load_scenario(scenario or DEFAULT_SCENARIO)
+def load(scenario: str | None, overrides: list[str] | None = None) -> Scenario:
+    """The scenario named on the command line (default: the embedded one), with overrides."""
+    from backchannel.scenario.overrides import apply_overrides
+
+    return apply_overrides(load_scenario(scenario or DEFAULT_SCENARIO), overrides or [])
 
 
 def print_input_error(exc: InputError) -> None:
