@@ -135,3 +135,12 @@ def test_real_process_failure_and_success(tmp_path: Path) -> None:
     proc = _cli("import", str(good), "-o", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert load_scenario(out) == import_file(good)
+
+
+def test_output_must_not_be_the_input(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "tiny.csv"
+    src.write_text(DECIDE, "utf-8")
+    code, _, err = run(["import", str(src), "-o", str(src)], capsys, monkeypatch)
+    assert code == 2 and "would overwrite the file being imported" in err
+    assert src.read_text("utf-8") == DECIDE

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from backchannel.scenario.arrays import to_arrays
+from backchannel.scenario.errors import InputError
 from backchannel.scenario.importers import detect_format, import_file, import_text
 from backchannel.scenario.load import atomic_write, load_scenario, scenario_to_yaml
 from backchannel.scenario.schema import Scenario
@@ -55,6 +56,15 @@ def test_case_file_round_trips_through_yaml(path: Path, tmp_path: Path) -> None:
     arr = to_arrays(sc)
     assert arr.with_positions().all()
     assert not np.isnan(arr.position).all(axis=0).any()  # every issue has data
+
+
+@needs_data
+def test_other_files_in_cases_are_refused_clearly() -> None:
+    others = sorted(p for p in CASES.glob("*/*") if p not in CASE_FILES)
+    assert {p.name for p in others} == {"LICENSE", "20170530_ref-SOE-Pol-Comp.txt"}
+    for p in others:
+        with pytest.raises(InputError, match="cannot tell the file's format"):
+            import_file(p)
 
 
 @needs_data

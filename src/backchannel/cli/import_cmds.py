@@ -49,6 +49,10 @@ def import_(
     )] = None,
 ) -> None:
     """Import a decide, KTAB or actor-table file as a (forecast-only) scenario YAML."""
+    if output is not None and output.exists() and file.exists() and output.samefile(file):
+        raise InputError("the output would overwrite the file being imported",
+                         source=str(output), where="-o/--output",
+                         fix="write the scenario to another file, e.g. scenario.yaml")
     sc = import_file(file, fmt=fmt, name=name,
                      scale=parse_scale(scale) if scale is not None else None)
     text = scenario_to_yaml(sc)
