@@ -217,3 +217,28 @@ def test_crlf_line_ends_and_byte_order_mark_are_accepted() -> None:
 def test_decide_name_split_over_cells_is_joined() -> None:
     sc = import_text(DECIDE.replace("#A;a1;Actor one", "#A;a1;Actor; one"), "tiny.csv")
     assert sc.actor("a1").name == "Actor; one"
+
+
+def test_decide_fractional_scale_points_and_undeclared_data_actor() -> None:
+    text = (
+        "#O\tToll case\t\t\n#A\tcity\tCity council\t\t\n#A\tshops\tShopkeepers\t\t\n"
+        "#A\t50+\tPensioners party\t\t\n#P\ttoll-level\tHow high is the toll?\t\t\n"
+        "#M\ttoll-level\t0.5\teuro\t\n#M\ttoll-level\t7\teuro\t\n"
+        "#D\tcity\ttoll-level\t3\t0.7\t1\n#D\tshops\ttoll-level\t0.5\t0.8\t0.9\n"
+    )
+    sc = import_text(text, "toll.txt")
+    iss = sc.issue("toll-level")
+    assert (iss.scale.min, iss.scale.max) == (0.5, 7.0) and iss.note is None
+    assert [a.id for a in sc.actors] == ["city", "shops"]  # '50+' has no data rows
+    assert "left out: ['50+']" in (sc.description or "")
+    assert _stance(sc, "shops", "toll-level") == (0.5, 80.0, 0.9)
+
+
+@pytest.mark.parametrize(("key", "kind", "ident"), [
+    ("China India", "actor", "China_India"), ("50+", "actor", "a_50"), ("2050", "issue", "i_2050"),
+    ("EU (28)", "actor", "EU_28"), ("mrv", "issue", "mrv"), ("a.b-c_d", "actor", "a.b-c_d"),
+])
+def test_source_keys_become_valid_ids(key: str, kind: str, ident: str) -> None:
+    from backchannel.scenario.importers.common import make_id
+
+    assert make_id(key, kind=kind, source="s", where="line 1") == ident
