@@ -115,7 +115,8 @@ def test_validate_bad_yaml_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+    path = os.pathsep.join(p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": path}
     return subprocess.run([sys.executable, "-m", "backchannel.cli.app", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120, env=env, check=False)
 
