@@ -62,7 +62,7 @@ from backchannel.scenario.arrays import FloatArray
 IntArray = NDArray[np.int64]
 MIN_GAIN = 1e-5            # smallest expected gain that makes a challenge worth making
 POS_TOL = 1e-3             # positions closer than this (0-1 scale) are the same position
-_MAX_CELLS = 2_000_000
+_MAX_CELLS = 160_000       # (challenger, target, third party) cells per chunk: cache-sized
 
 
 def risk_attitudes(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> FloatArray:
@@ -84,37 +84,44 @@ def challenge_values(
     gain = np.empty((n, n))
     prob = np.empty((n, n))
     step = max(1, _MAX_CELLS // max(n * n, 1))
-    eye = np.eye(n, dtype=bool)
     for start in range(0, n, step):                    # chunks of challengers i (= h)
         ii = np.arange(start, min(n, start + step))
         b = len(ii)
         r_hi = (2.0 * r[ii, None] + r[None, :]) / 3.0  # (b, N): h's estimate of each r
-        u = risk_utility(dist[None, :, :], r_hi[:, :, None])   # (b, N, N): u^h[a, pos]
         rows = np.arange(b)
-        uii = u[rows, ii, ii][:, None]                 # (b, 1)
-        uij = u[rows, ii, :]                           # (b, N) over j
-        uji = u[rows, :, ii]                           # (b, N): u^h[j, i]
-        ujj = np.diagonal(u, axis1=1, axis2=2)         # (b, N): u^h[j, j]
+        # h's estimates u^h[a, pos] = risk_utility(dist[a, pos], r_hi[a]), as needed:
+        uii = risk_utility(dist[ii, ii], r_hi[rows, ii])[:, None]    # (b, 1)
+        uij = risk_utility(dist[ii, :], r_hi[rows, ii][:, None])     # (b, N) over j
+        uji = risk_utility(dist[:, ii].T, r_hi)                      # (b, N): u^h[j, i]
+        ujj = risk_utility(np.diagonal(dist)[None, :], r_hi)         # (b, N): u^h[j, j]
         ci = wt[ii, None] * (uii - uij)
         cj = wt[None, :] * (uji - ujj)
         ch_ij = MIN_CHALLENGE + np.maximum(ci, 0) + np.maximum(cj, 0)
         ch_ji = MIN_CHALLENGE + np.maximum(-ci, 0) + np.maximum(-cj, 0)
-        # third parties n: axes (b, j, n)
-        uni = uji[:, None, :]                          # u^h[n, i]
-        unj = np.transpose(u, (0, 2, 1))               # [t, j, n] = u^h[n, j]
-        unn = ujj[:, None, :]
-        vn = wt[None, None, :] * (uni - unj)
-        cni = ch_ij[:, :, None] + np.maximum(vn, 0)
-        cnj = ch_ji[:, :, None] + np.maximum(-vn, 0)
-        pin = cni / (cni + cnj)
-        u_with_i = pin * (2 * uni + unn) + (1 - pin) * 3 * unj
-        u_with_j = pin * 3 * uni + (1 - pin) * (2 * unj + unn)
-        vk = wt[None, None, :] * (u_with_i - u_with_j)
-        third = np.ones((b, n, n), dtype=bool)
-        third[rows, :, ii] = False                     # n != i
-        third[:, eye] = False                          # n != j
-        ch_ij = ch_ij + np.where(third, np.maximum(vk, 0), 0).sum(axis=2)
-        ch_ji = ch_ji + np.where(third, np.maximum(-vk, 0), 0).sum(axis=2)
+        # third parties n, axes (b, j, n). n's vote in (i:j) given the principals' coalitions:
+        # P[i > j | n] = (ch_ij + max(v, 0)) / (ch_ij + ch_ji + |v|), v = w_n (u_ni - u_nj),
+        # then its semi-committed vote w_n (P (u_nn - u_ni) + (1 - P)(u_nj - u_nn)).
+        uni, unn = uji, ujj                            # (b, N) over n
+        unj = risk_utility(dist.T[None, :, :], r_hi[:, None, :])   # [t, j, n] = u^h[n, j]
+        v = np.subtract(uni[:, None, :], unj)
+        v *= wt
+        den = np.abs(v)
+        den += (ch_ij + ch_ji)[:, :, None]
+        pin = np.maximum(v, 0.0, out=v)
+        pin += ch_ij[:, :, None]
+        pin /= den
+        vk = np.subtract((2 * unn - uni)[:, None, :], unj, out=den)
+        vk *= pin
+        vk += unj
+        vk -= unn[:, None, :]
+        vk *= wt
+        tot, tot_abs = vk.sum(axis=2), np.abs(vk).sum(axis=2)
+        # remove the principals themselves (n = i and n = j) from the third-party sums
+        for own in (vk[rows, :, ii], np.diagonal(vk, axis1=1, axis2=2)):
+            tot = tot - own
+            tot_abs = tot_abs - np.abs(own)
+        ch_ij = ch_ij + np.maximum((tot_abs + tot) / 2, 0.0)
+        ch_ji = ch_ji + np.maximum((tot_abs - tot) / 2, 0.0)
         p = ch_ij / (ch_ij + ch_ji)
         win, lose = 2 * uii, 2 * uij
         g = (1 - s[None, :]) * win + s[None, :] * (p * win + (1 - p) * lose) - (uii + uij)

@@ -21,7 +21,7 @@ from backchannel.scenario.arrays import FloatArray
 
 MIN_COALITION = 1e-8        # floor of a coalition's strength in a pairwise contest
 MIN_CHALLENGE = 1e-10       # floor of the principals' coalitions in a challenge
-_MAX_CELLS = 4_000_000     # entries of a voter x option x option block evaluated at once
+_MAX_CELLS = 500_000       # entries of a voter x option x option block evaluated at once
 BigRRange = Literal["min", "mid", "max"]
 
 
@@ -36,7 +36,8 @@ def salience_distance(ideal: FloatArray, pos: FloatArray, sal: FloatArray) -> Fl
 def risk_utility(d: FloatArray, r: FloatArray | float) -> FloatArray:
     """Utility of a position at normalised distance ``d`` for risk attitude ``r`` in [-1, 1]:
     ``u = (1 - d)(1 + d r)`` (eq. 3; r = 0 risk neutral, r > 0 risk averse)."""
-    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
+    u = (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
+    return np.asarray(u, dtype=float)
 
 
 def coalitions(w: FloatArray, u: FloatArray) -> FloatArray:
