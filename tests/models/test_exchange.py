@@ -137,6 +137,19 @@ DECIDE_COP21_START = {
 
 
 @pytest.mark.skipif(not COP21.exists(), reason="shared data not present")
+def test_candidate_set_agrees_with_decide_on_cop21() -> None:
+    """decide's initial exchange set on COP21 (2094 pairings, 2051 valid; sum of equal gains
+    563.6974618402687, largest 2.1907216494845363, smallest 0.000685899567675424): ours has
+    the same 2051 exchanges; the sums agree to floating-point rounding (1e-9)."""
+    _, _, x, s, c = read_decide(COP21)
+    cand = candidate_exchanges(x, s, c)
+    assert len(cand.gain) == 2051
+    assert cand.gain.sum() == pytest.approx(563.6974618402687, abs=1e-9)
+    assert cand.gain.max() == pytest.approx(2.1907216494845363, abs=1e-12)
+    assert cand.gain.min() == pytest.approx(0.000685899567675424, abs=1e-12)
+
+
+@pytest.mark.skipif(not COP21.exists(), reason="shared data not present")
 def test_agrees_with_decide_on_cop21_round1() -> None:
     """Where the two implementations share their rules they agree to rounding (1e-6): the
     initial expected outcome, and the 17 largest realised exchanges of round 1 (same
