@@ -88,6 +88,32 @@ def test_double_majority_brute_force() -> None:
     np.testing.assert_allclose(r.banzhaf_absolute, sw / 2 ** (n - 1), atol=1e-12)
 
 
+def test_double_majority_matches_generating_functions() -> None:
+    """Integer populations: the DP over (members, population) is exact too; both agree."""
+    rng = np.random.default_rng(5)
+    pop = rng.integers(1, 200, 13).astype(float)
+    n, quota = 13, math.ceil(0.65 * pop.sum())
+
+    def win(c, v):  # type: ignore[no-untyped-def]
+        return ((c >= 8) & (v >= quota)) | (c > n - 4)
+
+    gf = power_indices(pop.astype(int), win, required=["com", "ep"])
+    mitm = double_majority_game(pop, [str(i) for i in range(n)], member_share=0.55,
+                                min_members=8, pop_share=0.65, min_blocking=4,
+                                required=["com", "ep"], decimals=0)
+    np.testing.assert_allclose(mitm.shapley_shubik, gf.shapley_shubik, atol=1e-12)
+    np.testing.assert_allclose(mitm.banzhaf_absolute, gf.banzhaf_absolute, atol=1e-12)
+
+
+def test_lisbon_eu28() -> None:
+    p = next(x for x in PERIODS if x.name == "EU28-Lisbon")
+    r = game_power(p, "QMV", "COD").as_dict()
+    assert sum(r.values()) == pytest.approx(1.0)
+    assert r["de"] > r["fr"] > r["uk"] > r["it"] > r["es"] > r["pl"] > r["ro"] > r["nl"]
+    assert r["com"] == pytest.approx(r["ep"])
+    assert min(r[m] for m in p.members) > 0
+
+
 def test_generic_rule_efficiency() -> None:
     r = power_indices([3, 2, 2, 1], lambda c, w: (w >= 5) & (c >= 2), required=["x"])
     assert r.shapley_shubik.sum() == pytest.approx(1.0)

@@ -163,45 +163,103 @@ def unanimity_game(players: Sequence[str], required: Sequence[str] = ()) -> Powe
     return power_indices([1] * n, win, players, required, method="unanimity")
 
 
+def _subset_sums(units: IntArray) -> tuple[IntArray, IntArray]:
+    """Size and total of every subset of ``units`` (2^h of them)."""
+    h = len(units)
+    masks = np.arange(1 << h, dtype=np.int64)
+    bits = (masks[:, None] >> np.arange(h, dtype=np.int64)[None, :]) & 1
+    return np.asarray(bits.sum(axis=1), dtype=np.int64), np.asarray(bits @ units,
+                                                                      dtype=np.int64)
+
+
+def count_in_ranges(units: IntArray, lo: Sequence[int], hi: Sequence[int]) -> IntArray:
+    """Exact number of coalitions of each size ``s`` (0..n) whose total lies in
+    ``[lo[s], hi[s])``, by meet in the middle: the subsets of the two halves are enumerated,
+    those of the second half sorted by total within each size, and the pairs counted with
+    binary searches (Horowitz & Sahni 1974)."""
+    n = len(units)
+    half = n // 2
+    sa, pa = _subset_sums(units[:half])
+    sb, pb = _subset_sums(units[half:])
+    out = np.zeros(n + 1, dtype=np.int64)
+    lo_a = np.asarray(lo, dtype=np.int64)
+    hi_a = np.asarray(hi, dtype=np.int64)
+    for s2 in range(n - half + 1):
+        b = np.sort(pb[sb == s2])
+        if b.size == 0:
+            continue
+        s = sa + s2
+        cnt = (np.searchsorted(b, hi_a[s] - pa, side="left")
+               - np.searchsorted(b, lo_a[s] - pa, side="left"))
+        out += np.bincount(s, weights=cnt, minlength=n + 1).astype(np.int64)
+    return out
+
+
 def double_majority_game(
     population: Sequence[float], players: Sequence[str], *, member_share: float,
     min_members: int, pop_share: float, min_blocking: int, required: Sequence[str] = (),
+    decimals: int = 1,
 ) -> PowerIndices:
     """Lisbon double majority (Art. 16(4) TEU): at least ``member_share`` of the members and
     at least ``min_members`` of them, representing at least ``pop_share`` of the
     population; a coalition whose complement has fewer than ``min_blocking`` members also
     wins.
 
-    Exactness: populations are counted in whole units (give them in thousands); the
-    rounding moves a coalition's total by at most the sum of its members' rounding errors,
-    so a coalition can be misclassified only if its rounded total lies in the band
-    ``[quota - sum(positive errors), quota - sum(negative errors)]``.
-    ``notes['ambiguous_coalitions']`` counts the coalitions (of a size where population
-    matters) in that band: an upper bound on the misclassified ones; 0 means exact.
+    Exact: populations are scaled by ``10**decimals`` to integers (the Council's figures
+    have one decimal in thousands), the quota is compared in integers
+    (``den * p >= num * P`` with ``pop_share = num/den``), and for each player the swing
+    coalitions of each size are counted exactly by :func:`count_in_ranges` (for a given
+    size, the swings of player i are the coalitions whose population lies in one interval).
     """
+    from fractions import Fraction
+
     pop = np.asarray(population, dtype=float)
-    n = len(pop)
-    units = np.rint(pop).astype(np.int64)
-    quota_true = pop_share * pop.sum()
-    quota_units = math.ceil(quota_true - 1e-9)
+    n, r = len(pop), len(required)
+    units = np.rint(pop * 10**decimals).astype(np.int64)
+    if not np.allclose(units, pop * 10**decimals, atol=1e-6 * 10**decimals):
+        raise ValueError(f"population figures have more than {decimals} decimals")
+    share = Fraction(pop_share).limit_denominator(10_000)
+    total = int(units.sum())
+    quota = -((-share.numerator * total) // share.denominator)  # ceil: p >= quota wins
     q_members = max(min_members, math.ceil(member_share * n - 1e-9))
-
-    def win(c: IntArray, v: IntArray) -> NDArray[np.bool_]:
-        return np.asarray(((c >= q_members) & (v >= quota_units)) | (c > n - min_blocking))
-
-    f = coalition_table(units)
-    res = power_indices(units, win, players, required,
-                        method="exact generating functions over (members, population "
-                        "in thousands)", table=f)
-    err = pop - units  # a coalition's true total = rounded total + sum of its members' err
-    # true total in [t + neg, t + pos]: ambiguous iff t + neg < quota <= t + pos
-    lo = max(0, math.ceil(quota_true - err[err > 0].sum() - 1e-9))
-    hi = min(f.shape[1] - 1, math.ceil(quota_true - err[err < 0].sum() - 1e-9) - 1)
-    sizes = np.arange(n + 1)
-    relevant = (sizes >= q_members) & (sizes <= n - min_blocking)
-    ambiguous = int(f[relevant, lo: hi + 1].sum()) if hi >= lo else 0
+    count_win = n - min_blocking + 1  # this many members win whatever their population
+    big = int(units.sum()) + 1
+    n_total = n + r
+    ss = np.zeros(n_total)
+    swings = np.zeros(n_total)
+    size_w = _ss_weights(n_total, np.arange(n) + r)
+    for i in range(n):
+        w = int(units[i])
+        lo, hi = [], []
+        for s in range(n):  # S: s other members
+            if s >= count_win:
+                a, b = 0, 0  # S already wins
+            elif s + 1 >= count_win:
+                a, b = (0, quota) if s >= q_members else (0, big)
+            elif s + 1 < q_members:
+                a, b = 0, 0
+            elif s < q_members:
+                a, b = quota - w, big
+            else:
+                a, b = quota - w, quota
+            lo.append(max(a, 0))
+            hi.append(max(b, 0))
+        lo.append(0)
+        hi.append(0)
+        per_size = count_in_ranges(np.delete(units, i), lo, hi)[:n]
+        swings[i] = per_size.sum()
+        ss[i] = float(per_size @ size_w)
+    if r:
+        lo = [0 if s >= count_win else quota if s >= q_members else 0 for s in range(n + 1)]
+        hi = [big if (s >= count_win or s >= q_members) else 0 for s in range(n + 1)]
+        per_size = count_in_ranges(units, lo, hi)
+        ss[n:] = float(per_size @ _ss_weights(n_total, np.arange(n + 1) + r - 1))
+        swings[n:] = per_size.sum()
+    tot = swings.sum()
     return PowerIndices(
-        players=res.players, shapley_shubik=res.shapley_shubik, banzhaf=res.banzhaf,
-        banzhaf_absolute=res.banzhaf_absolute, method=res.method, exact=ambiguous == 0,
-        notes={"ambiguous_coalitions": float(ambiguous), "quota_thousands": quota_true},
+        players=tuple(players) + tuple(required), shapley_shubik=ss,
+        banzhaf=swings / tot if tot > 0 else swings,
+        banzhaf_absolute=swings / 2.0 ** (n_total - 1),
+        method="exact meet-in-the-middle count of swings (members, population)",
+        notes={"quota_units": float(quota), "units_per_population_unit": 10.0**decimals},
     )
