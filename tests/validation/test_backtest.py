@@ -53,7 +53,7 @@ def test_cli_json() -> None:
         capture_output=True, text=True, check=True)
     d = json.loads(out.stdout)
     assert d["data"]["scoreable_issues"] == 250
-    assert "compromise" in d["models"] and "per" not in d
+    assert "compromise" in d["models"] and "procedure" in d["subsets"]
     bad = subprocess.run(
         [sys.executable, "-m", "backchannel.cli.app", "backtest", "deu", str(DEU_DEV),
          "--model", "nonexistent"], capture_output=True, text=True)
