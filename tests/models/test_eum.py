@@ -182,7 +182,8 @@ def test_blocked_computation_equals_single_block(monkeypatch: pytest.MonkeyPatch
             rng.random((n, k)) + 0.05)
     kw = {"lo": np.zeros(k), "hi": np.full(k, 10.0), "rounds": 4}
     whole = expected_utility(*args, **kw)  # type: ignore[arg-type]
-    monkeypatch.setattr(eum_mod, "_BUDGET", 300)  # forces issue chunks and receiver blocks
+    monkeypatch.setattr(eum_mod, "_BUDGET", 300)  # forces chunks of issues ...
+    monkeypatch.setattr(eum_mod, "_BLOCK", 70)  # ... and blocks of receivers
     blocked = expected_utility(*args, **kw)  # type: ignore[arg-type]
     np.testing.assert_allclose(blocked.rounds, whole.rounds, atol=1e-12)
 

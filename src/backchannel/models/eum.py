@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from backchannel.models.base import ModelOutput, ModelSpec, register
-from backchannel.models.eum_votes import condorcet_median, vote_table, win_probability
+from backchannel.models.eum_votes import condorcet_median, pair_terms, vote_table
 from backchannel.scenario.arrays import BoolArray, FloatArray
 from backchannel.scenario.errors import InputError
 
@@ -53,7 +53,8 @@ TOL_SEC = 1e-12
 """Security levels whose spread is below this (relative, and absolute) give R = 0."""
 ACCEPT_RULES = ("nearest", "strongest")
 PROBABILITY_RULES = ("share", "net")
-_BUDGET = 1 << 20  # pairwise cells per block (bounds memory for large N)
+_BUDGET = 1 << 20  # pairwise cells per chunk of issues (bounds memory for large N)
+_BLOCK = 1 << 15  # pairwise cells per block of receivers (fits in cache)
 _OFFER_KINDS = ("offers", "conflict", "compromise", "capitulation", "moved")
 
 
@@ -66,30 +67,38 @@ class _Round:
 
 
 def _eu(
-    p: FloatArray, ui: FloatArray, uj: FloatArray, mu: FloatArray, sj: FloatArray,
-    ri: FloatArray | None, q: float, t: float,
+    d: FloatArray, ls: FloatArray, lf: FloatArray, p: FloatArray, r: FloatArray | None,
+    s_recv: FloatArray, dm_send: FloatArray, q: float, t: float,
 ) -> FloatArray:
-    """E^i(U_ij) (eq. 1-4 with utilities eq. 8-12) for senders ``ui`` (K, I) and receivers
-    ``uj`` (K, J) on the unit scale; ``ri`` None means r = 1 (linear utilities)."""
-    d = np.abs(ui[:, :, None] - uj[:, None, :])
-    dm = np.abs(ui - mu[:, None])[:, :, None]
-    if ri is None:
-        us, uf, usq = 2.0 * d, -2.0 * d, 0.0
-        ub, uw = dm + d, -(dm + d)
-    else:
-        r = ri[:, :, None]
-        with np.errstate(divide="ignore"):
-            us = 2.0 - 4.0 * np.exp(r * np.log(np.maximum(0.5 - 0.5 * d, 0.0)))
-            uf = 2.0 - 4.0 * np.exp(r * np.log(0.5 + 0.5 * d))
-            usq = 2.0 - 4.0 * np.exp(r * np.log(0.5))
-            if q != 1.0:
-                h = 0.25 * (dm + d)
-                ub = 2.0 - 4.0 * np.exp(r * np.log(np.maximum(0.5 - h, 0.0)))
-                uw = 2.0 - 4.0 * np.exp(r * np.log(0.5 + h))
-    e = us - sj[:, None, :] * (1.0 - p) * (us - uf) - q * usq
+    """E^i(U_ij) (eq. 1-4 with the utilities of eq. 8-12) on a block of pairs.
+
+    ``d``: |x_i - x_j| / dx; ``ls``/``lf``: log(0.5 -/+ 0.5 d) (shared by both directions of
+    a pair); ``p``: P^i_ij; ``r``: the sender's risk exponent (None: r = 1, linear
+    utilities); ``s_recv``: the receiver's salience; ``dm_send``: |x_i - mu| / dx. All
+    broadcast to the block shape."""
+    if r is None:
+        e = 2.0 * d - 4.0 * d * s_recv * (1.0 - p)
+        if q != 1.0:
+            e -= (1.0 - q) * (2.0 * t - 1.0) * (dm_send + d)
+        return e
+    us = np.exp(r * ls)
+    uf = np.exp(r * lf)
+    # U_s - U_f = 4 (uf - us); U_s = 2 - 4 us; U_sq = 2 - 4 (0.5)^r
+    e = uf - us
+    e *= s_recv * (1.0 - p)
+    e += us
+    e *= -4.0
+    e += 2.0 - q * (2.0 - 4.0 * np.exp(r * _LOG_HALF))
     if q != 1.0:
-        e = e - (1.0 - q) * (t * ub + (1.0 - t) * uw)
-    return np.asarray(e)
+        h = 0.25 * (dm_send + d)
+        with np.errstate(divide="ignore"):
+            ub = 2.0 - 4.0 * np.exp(r * np.log(np.maximum(0.5 - h, 0.0)))
+        uw = 2.0 - 4.0 * np.exp(r * np.log(0.5 + h))
+        e -= (1.0 - q) * (t * ub + (1.0 - t) * uw)
+    return e
+
+
+_LOG_HALF = float(np.log(0.5))
 
 
 def risk_exponents(security: FloatArray, active: BoolArray) -> tuple[FloatArray, FloatArray]:
@@ -106,24 +115,21 @@ def risk_exponents(security: FloatArray, active: BoolArray) -> tuple[FloatArray,
 
 
 def _offers(
-    u: FloatArray, J: slice, e_in: FloatArray, e_back: FloatArray, active: BoolArray,
+    ui: FloatArray, uj: FloatArray, d: FloatArray, e_in: FloatArray, e_back: FloatArray,
     accept: str,
 ) -> tuple[FloatArray, FloatArray]:
-    """New positions of receivers ``J`` (K, |J|) and offer counts (5, K). ``e_in[k, i, j]``
-    = E^i(U_ij) (sender i, receiver j); ``e_back[k, i, j]`` = E^j(U_ji)."""
-    ui = u[:, :, None]
-    uj = u[:, None, J]
-    valid = (e_in > TOL_EU) & (ui != uj) & active[:, :, None] & active[:, None, J]
-    conflict = valid & (e_back > TOL_EU)
-    lost = conflict & (e_in > e_back + TOL_EU)
-    soft = valid & ~conflict
+    """New positions of a block of receivers (K, |J|) and offer counts (5, K).
+
+    ``e_in[k, i, j]`` = E^i(U_ij) (sender i, receiver j), ``e_back[k, i, j]`` = E^j(U_ji),
+    with -inf where the sender or receiver is inactive."""
+    valid = (e_in > TOL_EU) & (d > 0.0)
+    fights = e_back > TOL_EU  # j would challenge i too: conflict
+    lost = e_in > e_back + TOL_EU
     mag = np.abs(e_back)
-    capit = soft & (mag >= e_in)
-    comp = soft & ~capit
-    frac = np.where(comp, mag / np.where(comp, e_in, 1.0), 1.0)
-    cand = lost | soft
-    new = uj + frac * (ui - uj)
-    move = np.abs(new - uj)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        frac = np.where(fights, 1.0, np.minimum(mag / e_in, 1.0))
+    cand = valid & (lost | ~fights)
+    move = frac * d
     if accept == "nearest":
         best = np.where(cand, move, np.inf).min(axis=1, keepdims=True)
         tie = cand & (move <= best + TOL_POS)
@@ -135,47 +141,54 @@ def _offers(
         best = np.where(tie, move, np.inf).min(axis=1, keepdims=True)
         tie &= move <= best + TOL_POS
     n_tie = tie.sum(axis=1)
-    has = n_tie > 0
-    chosen = np.where(tie, new, 0.0).sum(axis=1) / np.maximum(n_tie, 1)
-    old = u[:, J]
-    out = np.where(has, chosen, old)
-    out = np.where(np.abs(out - old) <= TOL_POS, old, out)
-    counts = np.stack([
-        valid.sum(axis=(1, 2)),
-        conflict.sum(axis=(1, 2)),
-        comp.sum(axis=(1, 2)),
-        capit.sum(axis=(1, 2)),
-        (out != old).sum(axis=1),
-    ]).astype(float)
+    step = np.where(tie, frac * (ui - uj), 0.0).sum(axis=1) / np.maximum(n_tie, 1)
+    old = uj[:, 0, :]
+    out = np.where((n_tie > 0) & (np.abs(step) > TOL_POS), old + step, old)
+    n_valid = valid.sum(axis=(1, 2))
+    n_conflict = (valid & fights).sum(axis=(1, 2))
+    n_capit = (valid & ~fights & (mag >= e_in)).sum(axis=(1, 2))
+    counts = np.stack([n_valid, n_conflict, n_valid - n_conflict - n_capit, n_capit,
+                       (out != old).sum(axis=1)]).astype(float)
     return out, counts
 
 
 def _round(
-    u: FloatArray, w: FloatArray, s: FloatArray, active: BoolArray, mu: FloatArray,
+    u0: FloatArray, w0: FloatArray, s0: FloatArray, active0: BoolArray, mu: FloatArray,
     q: float, t: float, accept: str, probability: str,
 ) -> _Round:
-    """One round of the model on issues (K, N) with unit-scale positions ``u``."""
-    k, n = u.shape
-    table = vote_table(u, w)
-    jsize = max(1, _BUDGET // max(1, k * n))
-    blocks = [slice(j, min(n, j + jsize)) for j in range(0, n, jsize)]
-    single = len(blocks) == 1
-    act = active.astype(float)
-    everyone = slice(None)
+    """One round of the model on issues (K, N) with unit-scale positions ``u0``.
 
-    def prob(senders: slice, receivers: slice) -> FloatArray:
-        p = win_probability(table, u, senders, receivers)
-        # "net": max(sum_k v^k_ij, 0) / sum_k |v^k_ij| = max(2 P - 1, 0)
-        return np.maximum(2.0 * p - 1.0, 0.0) if probability == "net" else p
+    Actors are sorted by position per issue first (the votes' binary searches then run
+    over sorted keys), and pairs are handled in blocks of receivers small enough to stay
+    in cache; results are put back in the input order."""
+    k, n = u0.shape
+    order = np.argsort(u0, axis=1, kind="stable")
+    u = np.take_along_axis(u0, order, axis=1)
+    w = np.take_along_axis(w0, order, axis=1)
+    s = np.take_along_axis(s0, order, axis=1)
+    active = np.take_along_axis(active0, order, axis=1)
+    table = vote_table(u, w)
+    dm = np.abs(u - mu[:, None])
+    jsize = max(1, min(n, _BLOCK // max(1, k * n)))
+    blocks = [slice(j, min(n, j + jsize)) for j in range(0, n, jsize)]
+    send_ok = np.where(active, 0.0, -np.inf)[:, :, None]
+
+    def terms(J: slice) -> tuple[FloatArray, FloatArray, FloatArray]:
+        p_share, d = pair_terms(table, u, slice(None), J)
+        if probability == "net":  # max(net votes, 0) / all votes = max(2 P - 1, 0)
+            return np.maximum(2.0 * p_share - 1.0, 0.0), np.maximum(1.0 - 2.0 * p_share, 0.0), d
+        return p_share, 1.0 - p_share, d
 
     # pass 1 (r = 1): security levels sum_{i != j, i active} E^i(U_ij)
     security = np.zeros((k, n))
-    p_full = None
+    act = active.astype(float)[:, :, None]
+    keep = k * n * n <= _BUDGET  # keep the votes for pass 2 when they fit in memory
+    kept: list[tuple[FloatArray, FloatArray, FloatArray]] = []
     for J in blocks:
-        p = prob(everyone, J)
-        if single:
-            p_full = p
-        e1 = _eu(p, u, u[:, J], mu, s[:, J], None, q, t) * act[:, :, None]
+        p_in, p_back, d = terms(J)
+        if keep:
+            kept.append((p_in, p_back, d))
+        e1 = _eu(d, d, d, p_in, None, s[:, None, J], dm[:, :, None], q, t) * act
         jj = np.arange(J.start, J.stop)
         e1[:, jj, jj - J.start] = 0.0
         security[:, J] = e1.sum(axis=1)
@@ -183,17 +196,25 @@ def _round(
     # pass 2: expected utilities with risk, offers, moves
     new = u.copy()
     counts = np.zeros((len(_OFFER_KINDS), k))
-    for J in blocks:
-        p_in = p_full if p_full is not None else prob(everyone, J)
-        e_in = _eu(p_in, u, u[:, J], mu, s[:, J], r, q, t)
-        if single:
-            e_back = e_in.transpose(0, 2, 1)
-        else:
-            p_out = prob(J, everyone)
-            e_back = _eu(p_out, u[:, J], u, mu, s, r[:, J], q, t).transpose(0, 2, 1)
-        new[:, J], c = _offers(u, J, e_in, e_back, active, accept)
+    for b, J in enumerate(blocks):
+        p_in, p_back, d = kept[b] if keep else terms(J)
+        with np.errstate(divide="ignore"):
+            ls = np.log(np.maximum(0.5 - 0.5 * d, 0.0))
+        lf = np.log1p(d) + _LOG_HALF
+        e_in = _eu(d, ls, lf, p_in, r[:, :, None], s[:, None, J], dm[:, :, None], q, t)
+        e_back = _eu(d, ls, lf, p_back, r[:, None, J], s[:, :, None], dm[:, None, J], q, t)
+        e_in += send_ok
+        e_in += send_ok[:, J, 0][:, None, :]
+        e_back += send_ok
+        new[:, J], c = _offers(u[:, :, None], u[:, None, J], d, e_in, e_back, accept)
         counts += c
-    return _Round(u=new, r=r, R=R, counts=counts)
+    out = np.empty_like(u0)
+    np.put_along_axis(out, order, new, axis=1)
+    r_out = np.empty_like(r)
+    np.put_along_axis(r_out, order, r, axis=1)
+    R_out = np.empty_like(R)
+    np.put_along_axis(R_out, order, R, axis=1)
+    return _Round(u=out, r=r_out, R=R_out, counts=counts)
 
 
 def _check(rounds: int, q: float, t: float, accept: str, probability: str) -> None:

@@ -45,13 +45,14 @@ class VoteTable:
 
     ``flat``: sorted positions of every issue, issue k shifted by 4k, as one sorted array.
     ``W``/``X``: (K, N+1) prefix sums of w and w*u in sorted order (W[:, 0] = 0).
-    ``below``: (K, N) number of actors strictly below each actor (its index into W, X).
+    ``alpha``: (K, N) per actor, X - u W at the actor's own position (prefix sums over the
+    actors strictly below it); the vote sums below are affine in it.
     """
 
     flat: FloatArray
     W: FloatArray
     X: FloatArray
-    below: IntArray
+    alpha: FloatArray
     n: int
 
     @property
@@ -73,51 +74,59 @@ def vote_table(u: FloatArray, w: FloatArray) -> VoteTable:
     flat = (us + offs).ravel()
     below = np.searchsorted(flat, (u + offs).ravel(), side="left").reshape(k, n)
     below = below - (n * np.arange(k))[:, None]
-    return VoteTable(flat=flat, W=W, X=X, below=below, n=n)
+    alpha = np.take_along_axis(X, below, axis=1) - u * np.take_along_axis(W, below, axis=1)
+    return VoteTable(flat=flat, W=W, X=X, alpha=alpha, n=n)
 
 
-def _gather(table: VoteTable, idx: IntArray) -> tuple[FloatArray, FloatArray]:
-    """W and X at per-issue indices ``idx`` (K, ...)."""
-    k = idx.shape[0]
-    base = ((table.n + 1) * np.arange(k)).reshape((k,) + (1,) * (idx.ndim - 1))
-    flat_idx = idx + base
-    return table.W.ravel()[flat_idx], table.X.ravel()[flat_idx]
+def pair_terms(
+    table: VoteTable, u: FloatArray, senders: IntArray | slice, receivers: IntArray | slice,
+) -> tuple[FloatArray, FloatArray]:
+    """(P^i_ij, |u_i - u_j|) for i in ``senders``, j in ``receivers``: (K, |I|, |J|) each.
+
+    With a = min, b = max of the two positions and m their midpoint, the votes for the
+    lower position are sum_{u_k < m} w_k g_k with g_k = b - a below a and a + b - 2 u_k
+    inside [a, b]; in prefix sums at a and m that is 2 (alpha_a + m W(m) - X(m)). The votes
+    for the upper one are 2 (alpha_b + m W(m) - X(m)) + (b - a) W_total. P is the share of
+    the votes for i (Scholz et al. 2011, eq. 7); 0.5 where no vote is cast. Fastest when
+    the positions of ``u`` are sorted (the binary searches then run over sorted keys)."""
+    k = u.shape[0]
+    ui = u[:, senders][:, :, None]
+    uj = u[:, receivers][:, None, :]
+    m = 0.5 * (ui + uj)
+    if k == 1:
+        idx = np.searchsorted(table.flat, m, side="left")
+    else:
+        offs = (_OFFSET * np.arange(k))[:, None, None]
+        idx = np.searchsorted(table.flat, m + offs, side="left")
+        idx += ((table.n + 1) - table.n) * np.arange(k)[:, None, None]
+    # idx indexes the flat (K, N+1) prefix tables: row k starts at k (N+1)
+    w_m = table.W.ravel()[idx]
+    x_m = table.X.ravel()[idx]
+    mid = m * w_m
+    mid -= x_m
+    lower = ui < uj
+    a_i = table.alpha[:, senders][:, :, None]
+    a_j = table.alpha[:, receivers][:, None, :]
+    d = np.abs(ui - uj)
+    s_lo = np.where(lower, a_i, a_j) + mid
+    s_hi = np.where(lower, a_j, a_i) + mid
+    s_hi += (0.5 * d) * table.total[:, None, None]
+    np.maximum(s_lo, 0.0, out=s_lo)
+    np.maximum(s_hi, 0.0, out=s_hi)
+    gross = s_lo + s_hi
+    num = np.where(lower, s_lo, s_hi)
+    pos = gross > 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(pos, num / np.where(pos, gross, 1.0), 0.5)
+    np.clip(p, 0.0, 1.0, out=p)
+    return p, d
 
 
 def win_probability(
     table: VoteTable, u: FloatArray, senders: IntArray | slice, receivers: IntArray | slice,
 ) -> FloatArray:
-    """P^i_ij for i in ``senders`` and j in ``receivers``: (K, |senders|, |receivers|).
-
-    Exact closed form of Scholz et al. (2011) eq. 7 from prefix sums; 0.5 where no vote is
-    cast (x_i = x_j, or all weights zero)."""
-    k = u.shape[0]
-    ui = u[:, senders][:, :, None]
-    uj = u[:, receivers][:, None, :]
-    bi = table.below[:, senders][:, :, None]
-    bj = table.below[:, receivers][:, None, :]
-    a = np.minimum(ui, uj)
-    b = np.maximum(ui, uj)
-    apb = a + b
-    bma = b - a
-    offs = (_OFFSET * np.arange(k))[:, None, None]
-    idx_m = np.searchsorted(table.flat, (0.5 * apb + offs).ravel(), side="left")
-    idx_m = idx_m.reshape(apb.shape) - (table.n * np.arange(k))[:, None, None]
-    w_a, x_a = _gather(table, np.minimum(bi, bj))
-    w_b, x_b = _gather(table, np.maximum(bi, bj))
-    w_m, x_m = _gather(table, idx_m)
-    w_t = table.total[:, None, None]
-    # votes for the lower of the two positions (actors below the midpoint) ...
-    s_lo = bma * w_a + apb * (w_m - w_a) - 2.0 * (x_m - x_a)
-    # ... and for the upper one (actors above the midpoint)
-    s_hi = 2.0 * (x_b - x_m) - apb * (w_b - w_m) + bma * (w_t - w_b)
-    np.maximum(s_lo, 0.0, out=s_lo)
-    np.maximum(s_hi, 0.0, out=s_hi)
-    den = s_lo + s_hi
-    num = np.where(ui < uj, s_lo, s_hi)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(den > 0.0, num / np.where(den > 0.0, den, 1.0), 0.5)
-    return np.clip(p, 0.0, 1.0)
+    """P^i_ij (Scholz et al. 2011, eq. 7) for i in ``senders``, j in ``receivers``."""
+    return pair_terms(table, u, senders, receivers)[0]
 
 
 def condorcet_median(u: FloatArray, w: FloatArray) -> FloatArray:
