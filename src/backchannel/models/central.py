@@ -40,20 +40,19 @@ def compromise(
 
 
 def weighted_median_1d(values: FloatArray, weights: FloatArray) -> FloatArray:
-    """Weighted lower median along axis 0 of (N, ...) arrays: the smallest value whose
-    cumulative weight reaches half the total (ties between two values -> their mean)."""
+    """Weighted median along axis 0 of (N, ...) arrays: the smallest value whose cumulative
+    weight reaches half the total; where the weight splits exactly in half, the mean of
+    that value and the next value that carries weight."""
     order = np.argsort(values, axis=0, kind="stable")
     v = np.take_along_axis(values, order, axis=0)
     w = np.take_along_axis(weights, order, axis=0)
     cw = np.cumsum(w, axis=0)
     total = cw[-1]
     half = total / 2.0
-    idx = np.argmax(cw >= half - 1e-12 * np.maximum(total, 1.0), axis=0)
-    lower = np.take_along_axis(v, idx[None], axis=0)[0]
-    # exact half: the median is the midpoint between this value and the next one
-    exact = np.isclose(np.take_along_axis(cw, idx[None], axis=0)[0], half)
-    nxt = np.take_along_axis(v, np.minimum(idx + 1, v.shape[0] - 1)[None], axis=0)[0]
-    return np.where(exact & (idx + 1 < v.shape[0]), (lower + nxt) / 2.0, lower)
+    eps = 1e-12 * np.maximum(total, 1.0)
+    lower = np.take_along_axis(v, np.argmax(cw >= half - eps, axis=0)[None], axis=0)[0]
+    upper = np.take_along_axis(v, np.argmax(cw > half + eps, axis=0)[None], axis=0)[0]
+    return np.asarray((lower + upper) / 2.0)
 
 
 def weighted_median(
