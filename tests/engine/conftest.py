@@ -41,12 +41,8 @@ actors:
 @pytest.fixture(scope="session")
 def dask_client() -> Iterator[Any]:
     """A real local Dask cluster (2 worker processes, 1 thread each), once per session."""
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0")
-    client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
+    pytest.importorskip("distributed")
+    from backchannel.engine.executors import DaskExecutor
+
+    with DaskExecutor(workers=2) as ex:
+        yield ex.client

@@ -34,9 +34,10 @@ from backchannel.scenario.arrays import BoolArray, FloatArray
 from backchannel.scenario.errors import InputError
 
 #: draws per chunk (fixed: results must not depend on the engine or the worker count).
-#: One chunk of the Iran-US scenario (feasibility + compromise + EUM) is ~10-100 ms of
-#: numpy work, large against Dask's ~1-5 ms per task and small enough to spread.
-CHUNK_SIZE = 2048
+#: One chunk of the Iran-US scenario (feasibility + compromise + EUM) is ~0.1-0.6 s of
+#: numpy work, large against Dask's ~1-5 ms per task, and 10,000 draws make 10 chunks to
+#: spread over workers.
+CHUNK_SIZE = 1000
 #: slack where red lines or the agenda exclude every deal (-inf) counts as this in the
 #: sensitivity analysis (surpluses of utilities in [-1, 0] rarely fall below it)
 SLACK_FLOOR = -1.0
@@ -179,6 +180,10 @@ def run_sweep(
     if seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {seed}",
                          source="--seed", fix="give e.g. --seed 0")
+    if not 0.0 <= correlation < 1.0:
+        raise InputError(f"correlation {correlation} is outside [0, 1)",
+                         source="--correlation",
+                         fix="give a correlation between 0 (independent) and 0.99")
     executor = executor or LocalExecutor()
     models = tuple(dict.fromkeys(models))
     sizes = chunk_sizes(draws, chunk_size)

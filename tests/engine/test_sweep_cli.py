@@ -1,0 +1,50 @@
+"""The ``backchannel sweep`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import two_party
+from typer.testing import CliRunner
+
+from backchannel.cli.app import _register, app
+from backchannel.scenario import scenario_to_yaml
+
+pytest.importorskip("backchannel.analysis.feasibility")
+_register()
+runner = CliRunner()
+
+
+def test_sweep_json_on_the_embedded_scenario() -> None:
+    res = runner.invoke(app, ["sweep", "--draws", "3000", "--seed", "4", "--sobol", "16",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["draws"] == 3000 and d["seed"] == 4
+    assert d["p_deal"]["estimate"] == 0.0
+    assert set(d["p_deal"]) >= {"estimate", "se", "wilson95"}
+    assert "compromise" in d["outcomes"]
+    assert d["sensitivity"]["outputs"]["deal"]["ranking"]
+    assert {c["name"] for c in d["inputs"]} >= {"usa.nuclear.limit", "oman.channel"}
+
+
+def test_sweep_file_scenario_and_terminal_summary(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(scenario_to_yaml(two_party("{value: 40, range: [30, 60]}")))
+    res = runner.invoke(app, ["sweep", str(path), "-n", "2000", "--model", "median",
+                              "--sobol", "32"])
+    assert res.exit_code == 0, res.output
+    assert "P(deal)" in res.stdout and "a.x.limit" in res.stdout
+    js = runner.invoke(app, ["sweep", str(path), "-n", "2000", "-m", "median", "--json"])
+    assert 0.6 < json.loads(js.stdout)["p_deal"]["estimate"] < 0.73
+
+
+@pytest.mark.parametrize("args", [["--draws", "0"], ["--sobol", "100"], ["--model", "nope"],
+                                  ["--correlation", "1.5"]])
+def test_bad_options_are_input_errors(args: list[str]) -> None:
+    from backchannel.scenario.errors import InputError
+
+    res = runner.invoke(app, ["sweep", "-n", "100", *args])
+    assert isinstance(res.exception, InputError), res.output
