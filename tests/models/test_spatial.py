@@ -138,3 +138,19 @@ def test_scale_units_and_capability_reduction() -> None:
     np.testing.assert_allclose(lo + a.outcome / 100 * (hi - lo), b.outcome, atol=1e-9)
     c = spatial_model(pos, sal * 3, cap, lo=np.zeros(2), hi=np.full(2, 100.0), max_turns=5)
     assert np.all(np.isfinite(c.outcome))
+
+
+@needs_data
+def test_reference_targets_every_turn() -> None:
+    """Whom each actor challenges in each of the 27 turns (349 challenges, and the two
+    turns where an actor has no worthwhile target), exactly as in the log."""
+    _, cap, pos, sal = read_ktab_csv(CSV)
+    text = LOG.read_text()
+    expect = -np.ones((27, 13), dtype=int)
+    for t, i, j in re.findall(r"In turn (\d+) actor (\d+) has most advantageous target (\d+)",
+                              text):
+        expect[int(t), int(i)] = int(j)
+    out = spatial_model(pos, sal, np.broadcast_to(cap[:, None], pos.shape),
+                        lo=np.zeros(2), hi=np.full(2, 100.0))
+    np.testing.assert_array_equal(out.diagnostics["target_by_turn"], expect)
+    assert (expect < 0).sum() == 2
