@@ -157,3 +157,32 @@ def test_error_list_maps_cells() -> None:
                    where="actors[0] (id: usa).positions.nuclear.limit.value")
     assert error_list(e, {"actors": [{"id": "usa"}]})[0]["cell"] == "usa|nuclear|limit"
     assert error_list(InputError("x"), {})[0]["cell"] is None
+
+
+def test_real_sweep_reports_progress_and_can_be_cancelled(client: TestClient,
+                                                          data: dict) -> None:
+    r = client.post("/api/jobs", json={"kind": "sweep", "data": data, "draws": 200_000,
+                                       "seed": 1}).json()
+    assert r["ok"], r
+    job_id = r["job"]["id"]
+    end = time.monotonic() + 30
+    job = r["job"]
+    while time.monotonic() < end:
+        job = client.get(f"/api/jobs/{job_id}").json()["job"]
+        if job["state"] != "running" or job["progress"] > 0:
+            break
+        time.sleep(0.02)
+    if job["state"] == "error" and "not available" in (job["error"] or ""):
+        pytest.skip("sweep engine not available")
+    assert job["state"] == "running" and "draws" in job["phase"]
+    client.post(f"/api/jobs/{job_id}/cancel")
+    job = _wait(client, job_id)
+    assert job["state"] == "cancelled" and job["result"] is None
+
+
+def test_small_sweep_job_returns_p_deal(client: TestClient, data: dict) -> None:
+    r = client.post("/api/jobs", json={"kind": "sweep", "data": data, "draws": 200}).json()
+    job = _wait(client, r["job"]["id"], timeout=60)
+    assert job["state"] == "done", job["error"]
+    assert 0.0 <= job["result"]["p_deal"] <= 1.0 and job["result"]["draws"] == 200
+    assert "dist" in job["result"]["figures"]

@@ -42,6 +42,10 @@ def _axis_ticks(issue: Issue) -> dict[str, Any]:
     }
 
 
+def _label(name: str, width: int = 36) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
 def _spacing(rows: int, height: float, gap_px: float = 80.0) -> float:
     """Vertical gap between subplot rows as a fraction of the plot area (room for the
     two-line anchor tick labels and the next row's title)."""
@@ -57,7 +61,7 @@ def _colour(i: int) -> str:
 def _base_layout(fig: go.Figure, height: int, title: str) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.0, "font": {"size": 15}},
-        height=height, font=FONT, margin={"l": 170, "r": 30, "t": 60, "b": 40},
+        height=height, font=FONT, margin={"l": 230, "r": 30, "t": 60, "b": 40},
         plot_bgcolor="white", paper_bgcolor="white",
         legend={"orientation": "h", "y": -0.03, "yanchor": "top"},
     )
@@ -86,7 +90,7 @@ def positions_figure(scenario: Scenario) -> go.Figure:
                 continue
             cap = q(st.capability) if st.capability is not None else a.capability.value
             pos, sal, lim = st.position.value, st.salience.value, q(st.limit)
-            names.append(a.name if len(a.name) <= 28 else a.name[:27] + "…")
+            names.append(_label(a.name))
             xs.append(pos)
             sizes.append(8 + 22 * sal / 100.0)
             colours.append(float(cap or 0.0))
@@ -146,7 +150,7 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
     for r, issue in enumerate(issues, start=1):
         z = zopa[issue.id]
         acc: Mapping[str, Sequence[float]] = z.get("acceptable") or {}
-        ys = [names.get(a, a) for a in acc]
+        ys = [_label(names.get(a, a)) for a in acc]
         lows = [float(v[0]) for v in acc.values()]
         highs = [float(v[1]) for v in acc.values()]
         fig.add_trace(go.Bar(

@@ -89,7 +89,7 @@ function buildGrid() {
   for (const a of actors) {
     const nd = a.no_deal || {};
     html += `<tr><th>${esc(a.name)}<br><span class="muted small">${esc(a.id)}</span>` +
-      `<div class="nodeal small">no deal: ` + ["adjustment", "trend"].map((f) => {
+      `<div class="nodeal-inputs small">no deal: ` + ["adjustment", "trend"].map((f) => {
         const id = `${a.id}|no_deal|${f}`;
         return `<label title="${f === "adjustment" ? "value of no deal beyond the status quo (utility)" : "change of the no-deal value per month"}">${f === "adjustment" ? "adj" : "trend"} ` +
           `<input data-nodeal="${esc(id)}" id="cell-${esc(id)}" aria-label="${esc(a.id)} no deal ${f}" value="${esc(qValue(nd[f]))}"></label>`;
@@ -118,13 +118,21 @@ function buildGrid() {
 
 function actorById(id) { return state.data.actors.find((a) => a.id === id); }
 
+// a new central value keeps its uncertainty range only if it still lies inside it
+function withValue(q, raw) {
+  const out = (q && typeof q === "object") ? { ...q, value: raw } : { value: raw };
+  const x = Number(raw), d = out.dist;
+  if (d && raw !== "" && Number.isFinite(x) && d.low !== undefined && d.high !== undefined
+      && (x < d.low || x > d.high)) delete out.dist;
+  return out;
+}
+
 function onCell(ev) {
   const [aid, iid, field] = ev.target.dataset.cell.split("|");
   const st = actorById(aid).positions[iid];
   const raw = ev.target.value.trim();
   if (raw === "" && field === "limit") delete st.limit;
-  else if (st[field] && typeof st[field] === "object") st[field] = { ...st[field], value: raw };
-  else st[field] = { value: raw };
+  else st[field] = withValue(st[field], raw);
   schedule();
 }
 
@@ -134,7 +142,7 @@ function onNoDeal(ev) {
   const nd = { ...(a.no_deal || {}) };
   const raw = ev.target.value.trim();
   if (raw === "") delete nd[field];
-  else nd[field] = (nd[field] && typeof nd[field] === "object") ? { ...nd[field], value: raw } : { value: raw };
+  else nd[field] = withValue(nd[field], raw);
   a.no_deal = nd;
   schedule();
 }
@@ -153,7 +161,7 @@ function onAgenda(ev) {
 function schedule() { clearTimeout(state.timer); state.timer = setTimeout(analyze, 150); }
 
 function showErrors(errors) {
-  document.querySelectorAll("#grid input.invalid, .nodeal input.invalid").forEach((el) => el.classList.remove("invalid"));
+  document.querySelectorAll("#grid input.invalid, .nodeal-inputs input.invalid").forEach((el) => el.classList.remove("invalid"));
   document.querySelectorAll(".cell-error").forEach((el) => { el.textContent = ""; });
   const general = [];
   for (const e of errors || []) {
