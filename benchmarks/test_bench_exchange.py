@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
-from _cases import COP21, read_decide  # noqa: E402
+from _cases import COP21, read_decide
 
-from backchannel.models.exchange import exchange_model  # noqa: E402
+from backchannel.models.exchange import exchange_model
 
 DECIDE_PY = Path("/tmp/decide-venv/bin/python")
 ROUNDS = 10

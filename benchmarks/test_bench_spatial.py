@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
-from _cases import KTAB_SOE, read_ktab_csv  # noqa: E402
+from _cases import KTAB_SOE, read_ktab_csv
 
-from backchannel.models.spatial import bargain_turn, spatial_model  # noqa: E402
+from backchannel.models.spatial import bargain_turn, spatial_model
 
 
 @pytest.mark.parametrize("n", [10, 100, 300])
