@@ -83,3 +83,28 @@ def test_cli_report_bad_scenario_is_an_input_error(tmp_path: Path) -> None:
     assert res.returncode == 2 and "file not found" in " ".join(res.stderr.split())
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_sweep_figures_from_engine_dict() -> None:
+    from backchannel.report.html import sweep_figures, tornado_note
+
+    sc = load_embedded()
+    ranking = [{"input": f"usa.x{i}", "S1": 0.1 * i, "S1_conf": 0.0, "ST": 0.1 * i,
+                "ST_conf": 0.0, "low": 0.2, "high": 0.2 + 0.05 * i} for i in range(5, 0, -1)]
+    sweep = {
+        "p_deal": {"estimate": 0.3, "wilson95": [0.2, 0.4]},
+        "outcomes": {"compromise": {"nuclear": {"q05": 10.0, "q25": 20.0, "q50": 30.0,
+                                                "q75": 40.0, "q95": 50.0, "mean": 99.0}}},
+        "sensitivity": {"tail": 0.2, "outputs": {"deal": {
+            "label": "P(deal)", "base": 0.3, "variance": 0.2, "constant": False,
+            "ranking": ranking}}},
+    }
+    figs = sweep_figures(sc, sweep)
+    box = figs["dist"].data[0]
+    assert (box.median[0], box.q1[0], box.q3[0]) == (30.0, 20.0, 40.0)  # not the mean
+    assert (box.lowerfence[0], box.upperfence[0]) == (10.0, 50.0)
+    bars = figs["tornado"].data
+    assert list(bars[0].y)[-1] == "usa.x5"  # largest effect on top
+    assert tornado_note(sweep) is None
+    sweep["sensitivity"]["outputs"]["deal"]["constant"] = True
+    assert "same in every draw" in (tornado_note(sweep) or "")

@@ -71,6 +71,18 @@ def sweep_figures(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, go.Figur
     return out
 
 
+def tornado_note(sweep: Mapping[str, Any]) -> str | None:
+    """Why a sweep has no tornado (None when it has one)."""
+    sens = sweep.get("sensitivity")
+    if not isinstance(sens, Mapping) or not sens.get("outputs"):
+        return "No sensitivity analysis was run (no uncertain input, or it was switched off)."
+    outputs = sens["outputs"]
+    if any(k in outputs and not outputs[k].get("constant") for k in ("deal", "slack")):
+        return None
+    return ("The verdict is the same in every draw (and so is the slack), so no uncertain "
+            "input moves it: there is no sensitivity tornado to draw.")
+
+
 def _sweep_parts(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, Any]:
     p = sweep.get("p_deal")
     parts: dict[str, Any] = {
@@ -78,6 +90,7 @@ def _sweep_parts(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, Any]:
         "p_interval": p.get("wilson95") if isinstance(p, Mapping) else None,
         "draws": sweep.get("draws"), "seed": sweep.get("seed"),
         "notes": sweep.get("notes") or [],
+        "tornado_note": tornado_note(sweep),
     }
     figs = sweep_figures(scenario, sweep)
     if "dist" in figs:

@@ -136,7 +136,7 @@ def forecast_payload(sc: Scenario, model: str | None, seed: int) -> dict[str, An
 
 
 def sweep_payload(sc: Scenario, draws: int, seed: int, progress: Any) -> dict[str, Any]:
-    from backchannel.report.html import sweep_figures
+    from backchannel.report.html import sweep_figures, tornado_note
 
     piece = run_sweep(sc, draws, seed, progress=progress)
     if not piece.ok:
@@ -146,7 +146,8 @@ def sweep_payload(sc: Scenario, draws: int, seed: int, progress: Any) -> dict[st
     return {
         "p_deal": p.get("estimate") if isinstance(p, dict) else None,
         "p_interval": p.get("wilson95") if isinstance(p, dict) else None,
-        "draws": d.get("draws"), "seed": d.get("seed"), "notes": d.get("notes") or [],
+        "draws": d.get("draws"), "seed": d.get("seed"),
+        "notes": [*(d.get("notes") or []), *filter(None, [tornado_note(d)])],
         "figures": {k: fig_json(f) for k, f in sweep_figures(sc, d).items()},
     }
 
