@@ -27,16 +27,22 @@ def test_report_is_self_contained(html: str) -> None:
     assert not re.search(r"<img[^>]+src=[\"']https?:", html)
     # plotly.js inlined exactly once, every chart drawn from it
     assert html.count("plotly.js v") <= 2  # the library's own banner
-    assert html.count('Plotly.newPlot(') >= 3
+    assert html.count("Plotly.newPlot(") >= 3
     assert "@media print" in html
 
 
 def test_report_has_the_verdict_and_its_sections(html: str) -> None:
     sc = load_embedded()
     assert sc.name in html
-    for section in ("Can a deal happen?", "Positions, salience and capability",
-                    "Win-sets, ZOPA and the package", "What would it take?",
-                    "What can the go-betweens do?", "Forecasts", "Uncertainty"):
+    for section in (
+        "Can a deal happen?",
+        "Positions, salience and capability",
+        "Win-sets, ZOPA and the package",
+        "What would it take?",
+        "What can the go-betweens do?",
+        "Forecasts",
+        "Uncertainty",
+    ):
         assert section in html
     assert "dismantled" in html  # anchor labels on the scale
     data = collect(sc)
@@ -77,9 +83,20 @@ def test_cli_report_bad_scenario_is_an_input_error(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    res = subprocess.run([sys.executable, "-m", "backchannel.cli.app", "report",
-                          str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "r.html")],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backchannel.cli.app",
+            "report",
+            str(tmp_path / "missing.yaml"),
+            "-o",
+            str(tmp_path / "r.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and "file not found" in " ".join(res.stderr.split())
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "r.html").exists()
@@ -89,15 +106,44 @@ def test_sweep_figures_from_engine_dict() -> None:
     from backchannel.report.html import sweep_figures, tornado_note
 
     sc = load_embedded()
-    ranking = [{"input": f"usa.x{i}", "S1": 0.1 * i, "S1_conf": 0.0, "ST": 0.1 * i,
-                "ST_conf": 0.0, "low": 0.2, "high": 0.2 + 0.05 * i} for i in range(5, 0, -1)]
+    ranking = [
+        {
+            "input": f"usa.x{i}",
+            "S1": 0.1 * i,
+            "S1_conf": 0.0,
+            "ST": 0.1 * i,
+            "ST_conf": 0.0,
+            "low": 0.2,
+            "high": 0.2 + 0.05 * i,
+        }
+        for i in range(5, 0, -1)
+    ]
     sweep = {
         "p_deal": {"estimate": 0.3, "wilson95": [0.2, 0.4]},
-        "outcomes": {"compromise": {"nuclear": {"q05": 10.0, "q25": 20.0, "q50": 30.0,
-                                                "q75": 40.0, "q95": 50.0, "mean": 99.0}}},
-        "sensitivity": {"tail": 0.2, "outputs": {"deal": {
-            "label": "P(deal)", "base": 0.3, "variance": 0.2, "constant": False,
-            "ranking": ranking}}},
+        "outcomes": {
+            "compromise": {
+                "nuclear": {
+                    "q05": 10.0,
+                    "q25": 20.0,
+                    "q50": 30.0,
+                    "q75": 40.0,
+                    "q95": 50.0,
+                    "mean": 99.0,
+                }
+            }
+        },
+        "sensitivity": {
+            "tail": 0.2,
+            "outputs": {
+                "deal": {
+                    "label": "P(deal)",
+                    "base": 0.3,
+                    "variance": 0.2,
+                    "constant": False,
+                    "ranking": ranking,
+                }
+            },
+        },
     }
     figs = sweep_figures(sc, sweep)
     box = figs["dist"].data[0]

@@ -57,7 +57,11 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
     assert not errors, errors
     assert shot.stat().st_size > 50_000
     assert stats["h"] > 2000 and stats["ink"] > 0.03 and stats["colours"] > 20
-    for key in ("Can a deal happen?", "Nuclear programme", "Positions, salience and capability",
-                "What would it take?"):
+    for key in (
+        "Can a deal happen?",
+        "Nuclear programme",
+        "Positions, salience and capability",
+        "What would it take?",
+    ):
         assert key in text
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 3

@@ -27,8 +27,9 @@ def live_server(tmp_path: Path) -> Iterator[str]:
 
     port = free_port()
     app = create_app(tmp_path / "store.sqlite")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

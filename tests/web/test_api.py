@@ -70,8 +70,9 @@ def test_save_keeps_history_and_rejects_invalid(client: TestClient, data: dict) 
     latest = client.get("/api/scenario", params={"source": "saved", "name": "case"}).json()
     assert latest["version"] == 2 and [h["version"] for h in latest["history"]] == [1, 2]
     assert latest["data"]["actors"][0]["positions"]["nuclear"]["limit"]["value"] == 55
-    first = client.get("/api/scenario",
-                       params={"source": "saved", "name": "case", "version": 1}).json()
+    first = client.get(
+        "/api/scenario", params={"source": "saved", "name": "case", "version": 1}
+    ).json()
     assert first["data"]["actors"][0]["positions"]["nuclear"]["limit"]["value"] == 5
 
 
@@ -84,8 +85,14 @@ def test_upload_is_size_limited_and_safe(client: TestClient) -> None:
     assert r.status_code == 400
     text = r.json()["errors"][0]["text"]
     assert text.startswith("evil.yaml") and "pwned" not in text.split(":")[0]
-    good = (Path(__file__).resolve().parents[2] / "src" / "backchannel" / "scenario"
-            / "embedded" / "iran_us_2019.yaml").read_bytes()
+    good = (
+        Path(__file__).resolve().parents[2]
+        / "src"
+        / "backchannel"
+        / "scenario"
+        / "embedded"
+        / "iran_us_2019.yaml"
+    ).read_bytes()
     r = client.post("/api/upload", files={"file": ("iran.yaml", good)})
     assert r.status_code == 200 and r.json()["data"]["actors"][0]["id"] == "usa"
 
@@ -153,16 +160,17 @@ def test_job_errors_are_shown_not_swallowed() -> None:
 def test_error_list_maps_cells() -> None:
     from backchannel.scenario.errors import InputError
 
-    e = InputError("bad", source="<dashboard>",
-                   where="actors[0] (id: usa).positions.nuclear.limit.value")
+    e = InputError(
+        "bad", source="<dashboard>", where="actors[0] (id: usa).positions.nuclear.limit.value"
+    )
     assert error_list(e, {"actors": [{"id": "usa"}]})[0]["cell"] == "usa|nuclear|limit"
     assert error_list(InputError("x"), {})[0]["cell"] is None
 
 
-def test_real_sweep_reports_progress_and_can_be_cancelled(client: TestClient,
-                                                          data: dict) -> None:
-    r = client.post("/api/jobs", json={"kind": "sweep", "data": data, "draws": 200_000,
-                                       "seed": 1}).json()
+def test_real_sweep_reports_progress_and_can_be_cancelled(client: TestClient, data: dict) -> None:
+    r = client.post(
+        "/api/jobs", json={"kind": "sweep", "data": data, "draws": 200_000, "seed": 1}
+    ).json()
     assert r["ok"], r
     job_id = r["job"]["id"]
     end = time.monotonic() + 30

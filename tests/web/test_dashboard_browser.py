@@ -14,6 +14,7 @@ import yaml
 
 pytestmark = pytest.mark.browser
 
+
 def edit(page: Any, selector: str, value: str) -> None:
     box = page.locator(selector)
     box.fill(value)
@@ -51,8 +52,11 @@ def test_edit_flips_verdict_then_save_and_reload(live_server: str, browser_page:
     page.click("#save-btn")
     page.wait_for_selector("#save-msg.ok")
     assert "version 1" in page.inner_text("#save-msg")
-    saved = yaml.safe_load(page.request.get(
-        live_server + "api/yaml", params={"source": "saved", "name": "us accepts limits"}).text())
+    saved = yaml.safe_load(
+        page.request.get(
+            live_server + "api/yaml", params={"source": "saved", "name": "us accepts limits"}
+        ).text()
+    )
     us = next(a for a in saved["actors"] if a["id"] == "usa")
     assert us["positions"]["nuclear"]["limit"] == 55  # its old range [0, 15] is dropped
     assert us["agenda"]["requires"] == ["nuclear"]

@@ -17,13 +17,19 @@ def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
         "report.html"
     ),
-    sweep_draws: Annotated[int, typer.Option(
-        "--sweep-draws", min=0, help="Monte Carlo draws for the uncertainty section (0: none)."
-    )] = 0,
+    sweep_draws: Annotated[
+        int,
+        typer.Option(
+            "--sweep-draws", min=0, help="Monte Carlo draws for the uncertainty section (0: none)."
+        ),
+    ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for forecasts and the sweep.")] = 0,
-    model: Annotated[str | None, typer.Option(
-        "--model", help="Model for the positions-per-round chart (default: eum if present)."
-    )] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Model for the positions-per-round chart (default: eum if present)."
+        ),
+    ] = None,
 ) -> None:
     """Write ONE self-contained HTML report (charts inline, no network needed)."""
     from backchannel.report import build_report
@@ -35,9 +41,16 @@ def report(
     from backchannel.scenario.load import atomic_write
 
     atomic_write(output, html)
-    for name, piece in (("analysis", data.analysis), ("what-it-takes", data.concessions),
-                        ("forecast", data.forecast), ("sweep", data.sweep)):
+    for name, piece in (
+        ("analysis", data.analysis),
+        ("what-it-takes", data.concessions),
+        ("forecast", data.forecast),
+        ("sweep", data.sweep),
+    ):
         if not piece.ok and not (name == "sweep" and sweep_draws == 0):
-            err_console.print(f"[yellow]note:[/] {name} section not available: {piece.missing}",
-                              highlight=False, markup=False)
+            err_console.print(
+                f"[yellow]note:[/] {name} section not available: {piece.missing}",
+                highlight=False,
+                markup=False,
+            )
     console.print(f"[green]wrote[/] {output} ({output.stat().st_size / 1e6:.1f} MB)")

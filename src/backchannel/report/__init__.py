@@ -7,8 +7,9 @@ from backchannel.report.collect import ReportData, collect
 from backchannel.scenario.schema import Scenario
 
 
-def build_report(scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0,
-                 seed: int = 0) -> tuple[str, ReportData]:
+def build_report(
+    scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0, seed: int = 0
+) -> tuple[str, ReportData]:
     """Compute every section for ``scenario`` and render the HTML; returns (html, data)."""
     from backchannel.report.html import render
 

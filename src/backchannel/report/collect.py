@@ -98,8 +98,10 @@ def run_forecast(scenario: Scenario, model: str | None = None, seed: int = 0) ->
 
     m = round_model(model)
     if m is None:
-        return Piece(missing="no forecasting model with round-by-round positions is "
-                     "available in this version of backchannel")
+        return Piece(
+            missing="no forecasting model with round-by-round positions is "
+            "available in this version of backchannel"
+        )
     return _call(forecast, f"The {m} forecast", scenario, model=m, seed=seed)
 
 
@@ -123,8 +125,9 @@ Progress = Callable[[float, str], None]
 """``progress(fraction_done, phase)``; it may raise to cancel a run."""
 
 
-def run_sweep(scenario: Scenario, draws: int, seed: int, progress: Progress | None = None,
-              n_base: int = 256) -> Piece:
+def run_sweep(
+    scenario: Scenario, draws: int, seed: int, progress: Progress | None = None, n_base: int = 256
+) -> Piece:
     """A Monte Carlo sweep's ``to_dict()`` (p_deal, outcome quantiles per model and issue,
     Sobol' sensitivity) from :func:`backchannel.engine.sweep.run_sweep`, with the
     compromise and EUM models when registered."""
@@ -152,15 +155,23 @@ def run_sweep(scenario: Scenario, draws: int, seed: int, progress: Progress | No
 
     try:
         plan = sampling_plan(scenario)
-        res = engine_sweep(plan, draws, seed=seed, models=chosen, n_base=n_base or None,
-                           run_feasibility=bool(plan.base.veto_players), progress=hook)
+        res = engine_sweep(
+            plan,
+            draws,
+            seed=seed,
+            models=chosen,
+            n_base=n_base or None,
+            run_feasibility=bool(plan.base.veto_players),
+            progress=hook,
+        )
     except InputError as exc:
         return Piece(missing=f"The Monte Carlo sweep could not run: {exc.render()}")
     return Piece(data=res.to_dict())
 
 
-def collect(scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0,
-            seed: int = 0) -> ReportData:
+def collect(
+    scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0, seed: int = 0
+) -> ReportData:
     """Compute every piece of the report for ``scenario``."""
     analysis, concessions = run_analysis(scenario)
     return ReportData(

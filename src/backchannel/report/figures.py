@@ -17,8 +17,16 @@ from plotly.subplots import make_subplots
 from backchannel.scenario.schema import Issue, Scenario, q
 
 PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-    "#17becf", "#7f7f7f", "#bcbd22",
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
 )
 BAR_COLOURS = ("#1f77b4", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f")
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
@@ -38,7 +46,9 @@ def _axis_ticks(issue: Issue) -> dict[str, Any]:
     text = [f"{a.value:g}<br>{short_label(a.label)}" for a in issue.anchors]
     return {
         "range": [lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)],
-        "tickvals": vals, "ticktext": text, "tickfont": {"size": 10},
+        "tickvals": vals,
+        "ticktext": text,
+        "tickfont": {"size": 10},
     }
 
 
@@ -61,8 +71,11 @@ def _colour(i: int) -> str:
 def _base_layout(fig: go.Figure, height: int, title: str) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.0, "font": {"size": 15}},
-        height=height, font=FONT, margin={"l": 230, "r": 30, "t": 60, "b": 40},
-        plot_bgcolor="white", paper_bgcolor="white",
+        height=height,
+        font=FONT,
+        margin={"l": 230, "r": 30, "t": 60, "b": 40},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
         legend={"orientation": "h", "y": -0.03, "yanchor": "top"},
     )
     fig.update_xaxes(showgrid=True, gridcolor="#e5e5e5", zeroline=False)
@@ -79,7 +92,9 @@ def positions_figure(scenario: Scenario) -> go.Figure:
     cmax = max(max(caps), 1e-9)
     height = len(issues) * (90 + 26 * max(len(actors), 1)) + 120
     fig = make_subplots(
-        rows=len(issues), cols=1, subplot_titles=[i.name for i in issues],
+        rows=len(issues),
+        cols=1,
+        subplot_titles=[i.name for i in issues],
         vertical_spacing=_spacing(len(issues), height),
     )
     for r, issue in enumerate(issues, start=1):
@@ -95,28 +110,56 @@ def positions_figure(scenario: Scenario) -> go.Figure:
             sizes.append(8 + 22 * sal / 100.0)
             colours.append(float(cap or 0.0))
             lim_txt = "none" if lim is None else f"{lim:g}"
-            hover.append(f"{a.name}<br>position {pos:g}, salience {sal:g}, "
-                         f"capability {cap:g}<br>limit (red line) {lim_txt}")
+            hover.append(
+                f"{a.name}<br>position {pos:g}, salience {sal:g}, "
+                f"capability {cap:g}<br>limit (red line) {lim_txt}"
+            )
             err_plus.append(max(lim - pos, 0.0) if lim is not None else 0.0)
             err_minus.append(max(pos - lim, 0.0) if lim is not None else 0.0)
-        fig.add_trace(go.Scatter(
-            x=xs, y=names, mode="markers", showlegend=False, hovertext=hover,
-            hoverinfo="text",
-            error_x={"type": "data", "symmetric": False, "array": err_plus,
-                     "arrayminus": err_minus, "color": "#999", "thickness": 1.2, "width": 0},
-            marker={"size": sizes, "color": colours, "cmin": 0, "cmax": cmax,
-                    "colorscale": "Blues", "line": {"color": "#333", "width": 1},
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=names,
+                mode="markers",
+                showlegend=False,
+                hovertext=hover,
+                hoverinfo="text",
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": err_plus,
+                    "arrayminus": err_minus,
+                    "color": "#999",
+                    "thickness": 1.2,
+                    "width": 0,
+                },
+                marker={
+                    "size": sizes,
+                    "color": colours,
+                    "cmin": 0,
+                    "cmax": cmax,
+                    "colorscale": "Blues",
+                    "line": {"color": "#333", "width": 1},
                     "showscale": r == 1,
-                    "colorbar": {"title": {"text": "capability"}, "len": 0.3, "y": 1.0,
-                                 "yanchor": "top", "thickness": 12}},
-        ), row=r, col=1)
+                    "colorbar": {
+                        "title": {"text": "capability"},
+                        "len": 0.3,
+                        "y": 1.0,
+                        "yanchor": "top",
+                        "thickness": 12,
+                    },
+                },
+            ),
+            row=r,
+            col=1,
+        )
         sq = q(issue.status_quo)
         if sq is not None:
-            fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1},
-                          row=r, col=1)
+            fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1}, row=r, col=1)
         fig.update_xaxes(row=r, col=1, **_axis_ticks(issue))
     return _base_layout(
-        fig, height=height,
+        fig,
+        height=height,
         title="Positions, salience (marker size) and capability (colour); "
         "dashed: status quo; whisker: red line",
     )
@@ -143,7 +186,9 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
             t += " (off the package agenda)"
         titles.append(t)
     fig = make_subplots(
-        rows=max(len(issues), 1), cols=1, subplot_titles=titles or ["no ZOPA data"],
+        rows=max(len(issues), 1),
+        cols=1,
+        subplot_titles=titles or ["no ZOPA data"],
         vertical_spacing=_spacing(len(issues), height),
     )
     names = {a.id: a.name for a in scenario.actors}
@@ -153,32 +198,58 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
         ys = [_label(names.get(a, a)) for a in acc]
         lows = [float(v[0]) for v in acc.values()]
         highs = [float(v[1]) for v in acc.values()]
-        fig.add_trace(go.Bar(
-            y=ys, x=[h - lo for lo, h in zip(lows, highs, strict=True)], base=lows,
-            orientation="h", showlegend=False,
-            marker={"color": [BAR_COLOURS[i % len(BAR_COLOURS)] for i in range(len(ys))],
-                    "opacity": 0.6},
-            hovertext=[f"{y}: accepts {lo:g} to {h:g}"
-                       for y, lo, h in zip(ys, lows, highs, strict=True)],
-            hoverinfo="text",
-        ), row=r, col=1)
+        fig.add_trace(
+            go.Bar(
+                y=ys,
+                x=[h - lo for lo, h in zip(lows, highs, strict=True)],
+                base=lows,
+                orientation="h",
+                showlegend=False,
+                marker={
+                    "color": [BAR_COLOURS[i % len(BAR_COLOURS)] for i in range(len(ys))],
+                    "opacity": 0.6,
+                },
+                hovertext=[
+                    f"{y}: accepts {lo:g} to {h:g}"
+                    for y, lo, h in zip(ys, lows, highs, strict=True)
+                ],
+                hoverinfo="text",
+            ),
+            row=r,
+            col=1,
+        )
         lo_z, hi_z = z.get("low"), z.get("high")
         if not z.get("empty") and lo_z is not None and hi_z is not None:
-            fig.add_vrect(x0=lo_z, x1=max(hi_z, lo_z + 1e-6), fillcolor="#2ca02c",
-                          opacity=0.25, line_width=0, row=r, col=1)
+            fig.add_vrect(
+                x0=lo_z,
+                x1=max(hi_z, lo_z + 1e-6),
+                fillcolor="#2ca02c",
+                opacity=0.25,
+                line_width=0,
+                row=r,
+                col=1,
+            )
         if issue.id in point and point[issue.id] is not None:
-            fig.add_trace(go.Scatter(
-                x=[point[issue.id]] * len(ys), y=ys, mode="markers", showlegend=False,
-                marker={"symbol": "diamond", "size": 11, "color": "black"},
-                hovertext=f"package point {point[issue.id]:g}", hoverinfo="text",
-            ), row=r, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=[point[issue.id]] * len(ys),
+                    y=ys,
+                    mode="markers",
+                    showlegend=False,
+                    marker={"symbol": "diamond", "size": 11, "color": "black"},
+                    hovertext=f"package point {point[issue.id]:g}",
+                    hoverinfo="text",
+                ),
+                row=r,
+                col=1,
+            )
         sq = q(issue.status_quo)
         if sq is not None:
-            fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1},
-                          row=r, col=1)
+            fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1}, row=r, col=1)
         fig.update_xaxes(row=r, col=1, **_axis_ticks(issue))
     return _base_layout(
-        fig, height=height,
+        fig,
+        height=height,
         title="Win-sets: what each veto player accepts; green: ZOPA; ◆ package point; "
         "dashed: status quo",
     )
@@ -192,29 +263,44 @@ def rounds_figure(scenario: Scenario, fc: Any) -> go.Figure:
     names = {a.id: a.name for a in scenario.actors}
     k = len(fc.issue_ids)
     fig = make_subplots(
-        rows=k, cols=1, subplot_titles=[issue_by_id[i].name if i in issue_by_id else i
-                                        for i in fc.issue_ids],
+        rows=k,
+        cols=1,
+        subplot_titles=[issue_by_id[i].name if i in issue_by_id else i for i in fc.issue_ids],
         vertical_spacing=min(0.3 / max(k, 1), 0.12),
     )
     x = list(range(rounds.shape[0]))
     fig.update_layout(height=k * 230 + 140)
     for r, iid in enumerate(fc.issue_ids, start=1):
         for a_i, aid in enumerate(fc.actor_ids):
-            fig.add_trace(go.Scatter(
-                x=x, y=rounds[:, a_i, r - 1], mode="lines+markers", name=names.get(aid, aid),
-                legendgroup=aid, showlegend=r == 1, line={"color": _colour(a_i), "width": 2},
-                marker={"size": 4},
-            ), row=r, col=1)
-        fig.add_hline(y=float(fc.outcome[r - 1]), line={"dash": "dot", "color": "black"},
-                      row=r, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=rounds[:, a_i, r - 1],
+                    mode="lines+markers",
+                    name=names.get(aid, aid),
+                    legendgroup=aid,
+                    showlegend=r == 1,
+                    line={"color": _colour(a_i), "width": 2},
+                    marker={"size": 4},
+                ),
+                row=r,
+                col=1,
+            )
+        fig.add_hline(
+            y=float(fc.outcome[r - 1]), line={"dash": "dot", "color": "black"}, row=r, col=1
+        )
         issue = issue_by_id.get(iid)
         if issue is not None:
             ticks = _axis_ticks(issue)
             fig.update_yaxes(row=r, col=1, **ticks)
-        fig.update_xaxes(row=r, col=1, title_text="round" if r == k else None, dtick=1
-                         if len(x) <= 20 else None)
-    fig = _base_layout(fig, height=k * 230 + 140,
-                       title=f"Positions per round ({fc.model}); dotted: forecast outcome")
+        fig.update_xaxes(
+            row=r, col=1, title_text="round" if r == k else None, dtick=1 if len(x) <= 20 else None
+        )
+    fig = _base_layout(
+        fig,
+        height=k * 230 + 140,
+        title=f"Positions per round ({fc.model}); dotted: forecast outcome",
+    )
     fig.update_layout(margin={"l": 150})
     return fig
 
@@ -224,22 +310,39 @@ def tornado_figure(sensitivity: Sequence[Mapping[str, Any]], top: int = 15) -> g
     rows = list(sensitivity)[:top][::-1]
     labels = [str(r.get("label") or r.get("input") or r.get("name") or "?") for r in rows]
     lows = [r.get("low") for r in rows]
-    if rows and all(v is not None for v in lows) and all(r.get("high") is not None
-                                                         for r in rows):
+    if rows and all(v is not None for v in lows) and all(r.get("high") is not None for r in rows):
         base = [float(r.get("base", 0.0)) for r in rows]
-        fig = go.Figure([
-            go.Bar(y=labels, x=[float(r["low"]) - b for r, b in zip(rows, base, strict=True)],
-                   base=base, orientation="h", name="input low", marker_color="#1f77b4"),
-            go.Bar(y=labels, x=[float(r["high"]) - b for r, b in zip(rows, base, strict=True)],
-                   base=base, orientation="h", name="input high", marker_color="#d62728"),
-        ])
+        fig = go.Figure(
+            [
+                go.Bar(
+                    y=labels,
+                    x=[float(r["low"]) - b for r, b in zip(rows, base, strict=True)],
+                    base=base,
+                    orientation="h",
+                    name="input low",
+                    marker_color="#1f77b4",
+                ),
+                go.Bar(
+                    y=labels,
+                    x=[float(r["high"]) - b for r, b in zip(rows, base, strict=True)],
+                    base=base,
+                    orientation="h",
+                    name="input high",
+                    marker_color="#d62728",
+                ),
+            ]
+        )
         fig.update_layout(barmode="overlay")
     else:
         scores = [float(_score(r)) for r in rows]
-        fig = go.Figure(go.Bar(y=labels, x=scores, orientation="h", marker_color="#1f77b4",
-                               showlegend=False))
-    fig = _base_layout(fig, height=120 + 24 * max(len(rows), 1),
-                       title="What drives the verdict (sensitivity, largest first)")
+        fig = go.Figure(
+            go.Bar(y=labels, x=scores, orientation="h", marker_color="#1f77b4", showlegend=False)
+        )
+    fig = _base_layout(
+        fig,
+        height=120 + 24 * max(len(rows), 1),
+        title="What drives the verdict (sensitivity, largest first)",
+    )
     fig.update_layout(margin={"l": 260})
     return fig
 
@@ -266,8 +369,11 @@ def distribution_figure(
             qs = per_issue.get(iid)
             if not qs:
                 continue
-            vals = {_qkey(k): float(v) for k, v in qs.items()
-                    if v is not None and str(k).lower().startswith(("q", "p"))}
+            vals = {
+                _qkey(k): float(v)
+                for k, v in qs.items()
+                if v is not None and str(k).lower().startswith(("q", "p"))
+            }
             if not vals:
                 continue
             ordered = sorted(vals)
@@ -276,14 +382,26 @@ def distribution_figure(
             hi.append(vals[ordered[-1]])
             med.append(vals.get(0.5, vals[ordered[len(ordered) // 2]]))
             q1.append(vals.get(0.25, vals[ordered[max(len(ordered) // 2 - 1, 0)]]))
-            q3.append(vals.get(0.75, vals[ordered[min(len(ordered) // 2 + 1,
-                                                       len(ordered) - 1)]]))
-        fig.add_trace(go.Box(y=ys, q1=q1, median=med, q3=q3, lowerfence=lo, upperfence=hi,
-                             orientation="h", name=model, marker_color=_colour(m_i)))
+            q3.append(vals.get(0.75, vals[ordered[min(len(ordered) // 2 + 1, len(ordered) - 1)]]))
+        fig.add_trace(
+            go.Box(
+                y=ys,
+                q1=q1,
+                median=med,
+                q3=q3,
+                lowerfence=lo,
+                upperfence=hi,
+                orientation="h",
+                name=model,
+                marker_color=_colour(m_i),
+            )
+        )
     fig.update_layout(boxmode="group")
-    return _base_layout(fig, height=140 + 60 * len(issue_ids),
-                        title="Forecast outcome distributions (box: quartiles, "
-                        "whiskers: outer quantiles)")
+    return _base_layout(
+        fig,
+        height=140 + 60 * len(issue_ids),
+        title="Forecast outcome distributions (box: quartiles, whiskers: outer quantiles)",
+    )
 
 
 def _qkey(k: Any) -> float:

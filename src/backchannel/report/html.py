@@ -25,11 +25,11 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
 def _env() -> jinja2.Environment:
     loader = jinja2.FunctionLoader(
-        lambda name: resources.files("backchannel.report").joinpath("templates", name)
-        .read_text("utf-8")
+        lambda name: (
+            resources.files("backchannel.report").joinpath("templates", name).read_text("utf-8")
+        )
     )
-    env = jinja2.Environment(loader=loader, autoescape=True,
-                             undefined=jinja2.ChainableUndefined)
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.ChainableUndefined)
     env.filters["num"] = fmt_num
     return env
 
@@ -46,8 +46,9 @@ def fmt_num(x: Any, digits: int = 3) -> str:
 
 
 def fig_html(fig: go.Figure, div_id: str) -> str:
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                           config=PLOT_CONFIG))
+    return str(
+        fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOT_CONFIG)
+    )
 
 
 def sweep_figures(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, go.Figure]:
@@ -61,12 +62,16 @@ def sweep_figures(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, go.Figur
         from backchannel.engine.sensitivity import tornado_figure
 
         outputs = sens["outputs"]
-        key = next((k for k in ("deal", "slack") if k in outputs
-                    and not outputs[k].get("constant")), None)
+        key = next(
+            (k for k in ("deal", "slack") if k in outputs and not outputs[k].get("constant")), None
+        )
         if key is not None:
             fig = tornado_figure(sens, key, top=12)
-            fig.update_layout(height=140 + 28 * min(len(outputs[key]["ranking"]), 12),
-                              font=figures.FONT, margin={"l": 260})
+            fig.update_layout(
+                height=140 + 28 * min(len(outputs[key]["ranking"]), 12),
+                font=figures.FONT,
+                margin={"l": 260},
+            )
             out["tornado"] = fig
     return out
 
@@ -79,8 +84,10 @@ def tornado_note(sweep: Mapping[str, Any]) -> str | None:
     outputs = sens["outputs"]
     if any(k in outputs and not outputs[k].get("constant") for k in ("deal", "slack")):
         return None
-    return ("The verdict is the same in every draw (and so is the slack), so no uncertain "
-            "input moves it: there is no sensitivity tornado to draw.")
+    return (
+        "The verdict is the same in every draw (and so is the slack), so no uncertain "
+        "input moves it: there is no sensitivity tornado to draw."
+    )
 
 
 def _sweep_parts(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,7 +95,8 @@ def _sweep_parts(scenario: Any, sweep: Mapping[str, Any]) -> dict[str, Any]:
     parts: dict[str, Any] = {
         "p_deal": p.get("estimate") if isinstance(p, Mapping) else p,
         "p_interval": p.get("wilson95") if isinstance(p, Mapping) else None,
-        "draws": sweep.get("draws"), "seed": sweep.get("seed"),
+        "draws": sweep.get("draws"),
+        "seed": sweep.get("seed"),
         "notes": sweep.get("notes") or [],
         "tornado_note": tornado_note(sweep),
     }

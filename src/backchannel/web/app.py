@@ -80,8 +80,9 @@ def fig_json(fig: Any) -> Any:
 
 def _scenario(data: Any) -> Scenario:
     if not isinstance(data, dict):
-        raise InputError("the request holds no scenario", source="<dashboard>",
-                         fix="load a scenario first")
+        raise InputError(
+            "the request holds no scenario", source="<dashboard>", fix="load a scenario first"
+        )
     return scenario_from_data(data, "<dashboard>")
 
 
@@ -89,8 +90,13 @@ def _fail(exc: BaseException, data: Any = None, status: int = 200) -> JSONRespon
     if isinstance(exc, InputError):
         errs = error_list(exc, data if isinstance(data, dict) else None)
     else:
-        errs = [{"text": f"internal error: {type(exc).__name__}: {exc}\n"
-                 + traceback.format_exc(limit=4), "cell": None}]
+        errs = [
+            {
+                "text": f"internal error: {type(exc).__name__}: {exc}\n"
+                + traceback.format_exc(limit=4),
+                "cell": None,
+            }
+        ]
         status = 500
     return JSONResponse({"ok": False, "errors": errs}, status_code=status)
 
@@ -111,8 +117,10 @@ def analyze_payload(sc: Scenario) -> dict[str, Any]:
     analysis, concessions = run_analysis(sc)
     out: dict[str, Any] = {
         "ok": True,
-        "analysis": analysis.data, "analysis_missing": analysis.missing,
-        "concessions": concessions.data, "concessions_missing": concessions.missing,
+        "analysis": analysis.data,
+        "analysis_missing": analysis.missing,
+        "concessions": concessions.data,
+        "concessions_missing": concessions.missing,
         "figures": {"positions": fig_json(figures.positions_figure(sc))},
         "names": {a.id: a.name for a in sc.actors},
         "issue_names": {i.id: i.name for i in sc.issues},
@@ -125,8 +133,11 @@ def analyze_payload(sc: Scenario) -> dict[str, Any]:
 def forecast_payload(sc: Scenario, model: str | None, seed: int) -> dict[str, Any]:
     fc = run_forecast(sc, model, seed)
     outcomes = run_outcomes(sc, seed)
-    out: dict[str, Any] = {"missing": fc.missing, "outcomes": outcomes.data,
-                           "outcomes_missing": outcomes.missing}
+    out: dict[str, Any] = {
+        "missing": fc.missing,
+        "outcomes": outcomes.data,
+        "outcomes_missing": outcomes.missing,
+    }
     if fc.ok:
         out["model"] = fc.data.model
         out["citation"] = fc.data.citation
@@ -146,7 +157,8 @@ def sweep_payload(sc: Scenario, draws: int, seed: int, progress: Any) -> dict[st
     return {
         "p_deal": p.get("estimate") if isinstance(p, dict) else None,
         "p_interval": p.get("wilson95") if isinstance(p, dict) else None,
-        "draws": d.get("draws"), "seed": d.get("seed"),
+        "draws": d.get("draws"),
+        "seed": d.get("seed"),
         "notes": [*(d.get("notes") or []), *filter(None, [tornado_note(d)])],
         "figures": {k: fig_json(f) for k, f in sweep_figures(sc, d).items()},
     }
@@ -156,8 +168,13 @@ def sweep_payload(sc: Scenario, draws: int, seed: int, progress: Any) -> dict[st
 def create_app(store_path: str | Path | None = None) -> FastAPI:
     """The dashboard app, saving to the SQLite store at ``store_path`` (default location
     when None)."""
-    app = FastAPI(title="backchannel dashboard", version=__version__, docs_url=None,
-                  redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="backchannel dashboard",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     store = Store(store_path)
     jobs = JobManager()
     app.state.store = store
@@ -169,8 +186,9 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
 
     @app.get("/static/plotly.js")
     def plotly_js() -> Response:
-        return Response(_plotlyjs(), media_type="text/javascript",
-                        headers={"Cache-Control": "max-age=86400"})
+        return Response(
+            _plotlyjs(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:
@@ -181,9 +199,12 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
     @app.get("/api/scenarios")
     def scenarios() -> dict[str, Any]:
         return {
-            "embedded": embedded_names(), "default": DEFAULT_SCENARIO,
-            "saved": [{"name": e.name, "latest": e.latest, "saved_at": e.saved_at}
-                      for e in store.entries()],
+            "embedded": embedded_names(),
+            "default": DEFAULT_SCENARIO,
+            "saved": [
+                {"name": e.name, "latest": e.latest, "saved_at": e.saved_at}
+                for e in store.entries()
+            ],
             "store": str(store.path),
         }
 
@@ -198,16 +219,26 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
                 sc = parse_scenario(v.yaml, f"<store:{v.name} v{v.version}>")
                 ver = v.version
             else:
-                raise InputError(f"unknown source {source!r}", source="<dashboard>",
-                                 fix="use 'embedded' or 'saved'")
+                raise InputError(
+                    f"unknown source {source!r}",
+                    source="<dashboard>",
+                    fix="use 'embedded' or 'saved'",
+                )
         except Exception as exc:
             return _fail(exc, status=404)
         history = []
         if source == "saved":
-            history = [{"version": h.version, "saved_at": h.saved_at}
-                       for h in store.history(name)]
-        return JSONResponse({"ok": True, "source": source, "name": name, "version": ver,
-                             "data": to_data(sc), "history": history})
+            history = [{"version": h.version, "saved_at": h.saved_at} for h in store.history(name)]
+        return JSONResponse(
+            {
+                "ok": True,
+                "source": source,
+                "name": name,
+                "version": ver,
+                "data": to_data(sc),
+                "history": history,
+            }
+        )
 
     @app.post("/api/analyze")
     def analyze(body: dict[str, Any]) -> JSONResponse:
@@ -225,8 +256,9 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
             v = store.save(str(body.get("name") or ""), scenario_to_yaml(sc))
         except Exception as exc:
             return _fail(exc, data)
-        return JSONResponse({"ok": True, "name": v.name, "version": v.version,
-                             "saved_at": v.saved_at})
+        return JSONResponse(
+            {"ok": True, "name": v.name, "version": v.version, "saved_at": v.saved_at}
+        )
 
     @app.get("/api/yaml")
     def yaml_of(source: str, name: str, version: int | None = None) -> Response:
@@ -243,18 +275,21 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
         raw = await file.read(MAX_UPLOAD_BYTES + 1)
         try:
             if len(raw) > MAX_UPLOAD_BYTES:
-                raise InputError(f"file is over the {MAX_UPLOAD_BYTES:,}-byte upload limit",
-                                 source=label, fix="upload a smaller scenario file")
+                raise InputError(
+                    f"file is over the {MAX_UPLOAD_BYTES:,}-byte upload limit",
+                    source=label,
+                    fix="upload a smaller scenario file",
+                )
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise InputError("not UTF-8 text", source=label,
-                                 fix="save the file as UTF-8 YAML") from None
+                raise InputError(
+                    "not UTF-8 text", source=label, fix="save the file as UTF-8 YAML"
+                ) from None
             sc = parse_scenario(text, label)  # yaml.safe_load only
         except Exception as exc:
             return _fail(exc, status=400)
-        return JSONResponse({"ok": True, "source": "upload", "name": label,
-                             "data": to_data(sc)})
+        return JSONResponse({"ok": True, "source": "upload", "name": label, "data": to_data(sc)})
 
     @app.post("/api/jobs")
     def start_job(body: dict[str, Any]) -> JSONResponse:
@@ -264,23 +299,34 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
             sc = _scenario(data)
             seed = int(body.get("seed") or 0)
             if seed < 0:
-                raise InputError("seed must be a non-negative integer", source="seed",
-                                 fix="use e.g. 0")
+                raise InputError(
+                    "seed must be a non-negative integer", source="seed", fix="use e.g. 0"
+                )
             if kind == "forecast":
                 model = body.get("model") or None
                 job = jobs.start("forecast", lambda p: forecast_payload(sc, model, seed))
             elif kind == "sweep":
                 draws = int(body.get("draws") or 0)
                 if not 1 <= draws <= MAX_DRAWS:
-                    raise InputError(f"draws must lie in 1-{MAX_DRAWS:,}, got {draws}",
-                                     source="draws", fix="use e.g. 2000")
+                    raise InputError(
+                        f"draws must lie in 1-{MAX_DRAWS:,}, got {draws}",
+                        source="draws",
+                        fix="use e.g. 2000",
+                    )
                 job = jobs.start("sweep", lambda p: sweep_payload(sc, draws, seed, p))
             else:
-                raise InputError(f"unknown job kind {kind!r}", source="<dashboard>",
-                                 fix="use 'forecast' or 'sweep'")
+                raise InputError(
+                    f"unknown job kind {kind!r}",
+                    source="<dashboard>",
+                    fix="use 'forecast' or 'sweep'",
+                )
         except ValueError as exc:
-            return _fail(InputError(f"not a whole number: {exc}", source="<dashboard>",
-                                    fix="type digits only"), data)
+            return _fail(
+                InputError(
+                    f"not a whole number: {exc}", source="<dashboard>", fix="type digits only"
+                ),
+                data,
+            )
         except Exception as exc:
             return _fail(exc, data)
         return JSONResponse({"ok": True, "job": job.to_dict()})
@@ -289,25 +335,31 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
     def job_status(job_id: str) -> JSONResponse:
         job = jobs.get(job_id)
         if job is None:
-            return JSONResponse({"ok": False, "errors": [{"text": "no such job", "cell": None}]},
-                                status_code=404)
+            return JSONResponse(
+                {"ok": False, "errors": [{"text": "no such job", "cell": None}]}, status_code=404
+            )
         return JSONResponse({"ok": True, "job": job.to_dict()})
 
     @app.post("/api/jobs/{job_id}/cancel")
     def job_cancel(job_id: str) -> JSONResponse:
         job = jobs.cancel(job_id)
         if job is None:
-            return JSONResponse({"ok": False, "errors": [{"text": "no such job", "cell": None}]},
-                                status_code=404)
+            return JSONResponse(
+                {"ok": False, "errors": [{"text": "no such job", "cell": None}]}, status_code=404
+            )
         return JSONResponse({"ok": True, "job": job.to_dict()})
 
     @app.get("/api/models")
     def model_list() -> dict[str, Any]:
         from backchannel.models import models
 
-        return {"models": [{"name": n, "title": s.title, "rounds": s.has_rounds}
-                           for n, s in sorted(models().items())],
-                "default": round_model()}
+        return {
+            "models": [
+                {"name": n, "title": s.title, "rounds": s.has_rounds}
+                for n, s in sorted(models().items())
+            ],
+            "default": round_model(),
+        }
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

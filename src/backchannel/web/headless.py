@@ -17,16 +17,26 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 )
 
 
 def chromium_path() -> str | None:
     """The system Chromium binary (``$BACKCHANNEL_CHROMIUM`` or /usr/bin/chromium)."""
-    for cand in (os.environ.get("BACKCHANNEL_CHROMIUM"), "/usr/bin/chromium",
-                 shutil.which("chromium"), shutil.which("chromium-browser")):
+    for cand in (
+        os.environ.get("BACKCHANNEL_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if cand and Path(cand).exists():
             return cand
     return None
@@ -39,12 +49,15 @@ def chromium_context(**context_kw: Any) -> Iterator[Any]:
 
     exe = chromium_path()
     if exe is None:
-        raise RuntimeError("Chromium not found: install it with `make chromium` "
-                           "(apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="bc-chromium-") as profile, \
-            sync_playwright() as pw:
+        raise RuntimeError(
+            "Chromium not found: install it with `make chromium` (apt-get install chromium)"
+        )
+    with tempfile.TemporaryDirectory(prefix="bc-chromium-") as profile, sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
-            profile, executable_path=exe, headless=True, args=list(CHROMIUM_ARGS),
+            profile,
+            executable_path=exe,
+            headless=True,
+            args=list(CHROMIUM_ARGS),
             **context_kw,
         )
         try:

@@ -33,10 +33,15 @@ class Job:
     cancel_event: threading.Event = field(default_factory=threading.Event)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "state": self.state,
-                "progress": round(self.progress, 4), "phase": self.phase,
-                "result": self.result if self.state == "done" else None,
-                "error": self.error}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "progress": round(self.progress, 4),
+            "phase": self.phase,
+            "result": self.result if self.state == "done" else None,
+            "error": self.error,
+        }
 
 
 class JobManager:

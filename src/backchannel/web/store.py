@@ -50,7 +50,8 @@ def check_name(name: str) -> str:
     name = name.strip()
     if not NAME_RE.match(name) or ".." in name:
         raise InputError(
-            f"invalid scenario name {name!r}", source="store",
+            f"invalid scenario name {name!r}",
+            source="store",
             fix="use 1-64 letters, digits, spaces, '_', '-' or '.', starting with a letter "
             "or digit (no slashes, no '..')",
         )
@@ -124,8 +125,7 @@ class Store:
     def entries(self) -> list[Entry]:
         with closing(self._connect()) as con:
             rows = con.execute(
-                "SELECT name, MAX(version), MAX(saved_at) FROM versions "
-                "GROUP BY name ORDER BY name"
+                "SELECT name, MAX(version), MAX(saved_at) FROM versions GROUP BY name ORDER BY name"
             ).fetchall()
         return [Entry(name=r[0], latest=int(r[1]), saved_at=str(r[2])) for r in rows]
 
@@ -134,7 +134,8 @@ class Store:
         with closing(self._connect()) as con:
             rows = con.execute(
                 "SELECT name, version, saved_at, yaml FROM versions WHERE name = ? "
-                "ORDER BY version", (name,),
+                "ORDER BY version",
+                (name,),
             ).fetchall()
         return [Version(name=r[0], version=int(r[1]), saved_at=r[2], yaml=r[3]) for r in rows]
 
@@ -145,15 +146,20 @@ class Store:
             if version is None:
                 row = con.execute(
                     "SELECT name, version, saved_at, yaml FROM versions WHERE name = ? "
-                    "ORDER BY version DESC LIMIT 1", (name,),
+                    "ORDER BY version DESC LIMIT 1",
+                    (name,),
                 ).fetchone()
             else:
                 row = con.execute(
                     "SELECT name, version, saved_at, yaml FROM versions "
-                    "WHERE name = ? AND version = ?", (name, version),
+                    "WHERE name = ? AND version = ?",
+                    (name, version),
                 ).fetchone()
         if row is None:
             what = name if version is None else f"{name} version {version}"
-            raise InputError(f"no saved scenario {what!r}", source="store",
-                             fix="pick one from the list of saved scenarios")
+            raise InputError(
+                f"no saved scenario {what!r}",
+                source="store",
+                fix="pick one from the list of saved scenarios",
+            )
         return Version(name=row[0], version=int(row[1]), saved_at=row[2], yaml=row[3])
