@@ -178,3 +178,62 @@ def test_embedded_scenario_sweep_gives_the_essays_verdict() -> None:
     assert set(d["outcomes"]["compromise"]["nuclear"]) == {"q05", "q25", "q50", "q75", "q95",
                                                            "mean"}
     assert d["sensitivity"]["outputs"]["deal"]["constant"] is True
+
+
+BROKER = """
+name: an inducement opens a deal
+issues:
+  - {id: x, name: the issue, status_quo: 50}
+actors:
+  - id: a
+    name: A
+    kind: state
+    no_deal: {utility: -0.4}
+    positions: {x: {position: 0, limit: 60}}
+  - id: b
+    name: B
+    kind: state
+    no_deal: {utility: -0.55}
+    positions: {x: {position: 100, limit: 40}}
+  - id: m
+    name: M
+    kind: mediator
+    inducements:
+      - {target: b, kind: side_payment, amount: 0.1, credibility: {value: 0.5, range: [0, 1]}}
+"""
+
+
+def test_inducements_open_a_deal_with_the_analytic_probability() -> None:
+    # A needs x <= 40, B needs x >= 45 - 10 c: a deal exists iff credibility c >= 0.5
+    from backchannel.scenario import parse_scenario
+
+    plan = sampling_plan(parse_scenario(BROKER, "<test>"))
+    r = run_sweep(plan, 8000, seed=3, models=(), n_base=256)
+    assert r.p_deal == 0.0
+    assert r.deal_with_inducements is not None
+    np.testing.assert_array_equal(r.deal_with_inducements, r.x[:, 0] >= 0.5 - 1e-6)
+    assert abs(r.deal_with_inducements.mean() - 0.5) < 4 * np.sqrt(0.25 / 8000)
+    assert r.sensitivity is not None
+    row = r.sensitivity.outputs["deal_with_inducements"].ranking()[0]
+    assert row["input"] == "m.inducements[0].credibility" and row["ST"] > 0.95
+    assert r.to_dict()["p_deal_with_inducements"]["estimate"] == pytest.approx(
+        float(r.deal_with_inducements.mean()))
+
+
+def test_escalation_risk_matches_the_mediation_module_at_central_values() -> None:
+    from backchannel.analysis.mediation import escalation_risk
+
+    sc = load_embedded("iran_us_2019")
+    plan = sampling_plan(sc)
+    central = np.array([[c.value for c in plan.columns]])
+    without, with_channels = plan.escalation_risk(central)  # type: ignore[misc]
+    ref = escalation_risk(sc)
+    assert ref is not None
+    assert without[0] == pytest.approx(ref.p_without_channel)
+    assert with_channels[0] == pytest.approx(ref.p_with_channels)
+    r = run_sweep(plan, 2000, seed=0, models=(), n_base=32)
+    assert r.escalation is not None and r.escalation_with_channels is not None
+    assert np.all(r.escalation_with_channels <= r.escalation)
+    assert r.sensitivity is not None
+    top = r.sensitivity.outputs["escalation"].ranking()[0]["input"]
+    assert top in {"escalation.rate", "escalation.p_escalate"}

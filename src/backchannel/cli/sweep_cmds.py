@@ -8,6 +8,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -15,7 +16,7 @@ from rich.table import Table
 from backchannel.cli.common import JsonOpt, ScenarioArg, app, console, emit_json, err_console, load
 from backchannel.engine.executors import DaskExecutor, LocalExecutor
 from backchannel.engine.sampling import chunk_sizes, sampling_plan
-from backchannel.engine.sweep import CHUNK_SIZE, SweepResult, run_sweep
+from backchannel.engine.sweep import CHUNK_SIZE, SweepResult, run_sweep, wilson_interval
 from backchannel.scenario.errors import InputError
 
 DEFAULT_MODELS = ("compromise", "eum")
@@ -121,11 +122,23 @@ def _print(r: SweepResult) -> None:
         lo, hi = r.p_deal_interval()
         console.print(f"P(deal) = [bold]{r.p_deal:.4f}[/] (MC s.e. {r.p_deal_se:.4f}; "
                       f"95% Wilson interval [{lo:.4f}, {hi:.4f}])")
+        if r.deal_with_inducements is not None:
+            k, n = int(r.deal_with_inducements.sum()), r.draws
+            ilo, ihi = wilson_interval(k, n)
+            console.print(f"P(deal) with the brokers' inducements = [bold]{k / n:.4f}[/] "
+                          f"(95% Wilson interval [{ilo:.4f}, {ihi:.4f}])")
         sq = r.slack_quantiles() or {}
         console.print("slack quantiles 5/25/50/75/95%: " + ", ".join(
             _fmt(sq.get(k)) for k in ("q05", "q25", "q50", "q75", "q95"))
             + f"  (no admissible deal at all in {100 * float(sq.get('p_excluded') or 0):.1f}%"
             " of draws)")
+    if r.escalation is not None and r.escalation_with_channels is not None:
+        e0, e1 = np.quantile(r.escalation, [0.05, 0.5, 0.95]), np.quantile(
+            r.escalation_with_channels, [0.05, 0.5, 0.95])
+        console.print(
+            f"P(escalation within {r.escalation_horizon:g} months), median [5%, 95%]: "
+            f"without a channel {e0[1]:.3f} [{e0[0]:.3f}, {e0[2]:.3f}], with the "
+            f"mediators' channels {e1[1]:.3f} [{e1[0]:.3f}, {e1[2]:.3f}]")
     for m in r.models:
         t = Table(title=f"{m}: outcome per issue (median [5%, 95%])")
         t.add_column("issue")
@@ -136,7 +149,7 @@ def _print(r: SweepResult) -> None:
             t.add_row(iss, f"{qs['q50']:.1f}", f"{qs['q05']:.1f}", f"{qs['q95']:.1f}")
         console.print(t)
     if r.sensitivity is not None:
-        for out in ("deal", "slack"):
+        for out in ("deal", "slack", "deal_with_inducements", "escalation_with_channels"):
             if out not in r.sensitivity.outputs:
                 continue
             o = r.sensitivity.outputs[out]

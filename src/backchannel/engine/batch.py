@@ -6,7 +6,8 @@ arrays, then
 
 * feasibility: ``feasibility_batch(arrays, loss)`` from
   :mod:`backchannel.analysis.feasibility` (``deal_possible`` (B,) and ``slack`` (B,)), or an
-  injected function with the same contract;
+  injected function with the same contract; when brokers offer inducements, once more with
+  ``shift=`` their deliverable amount x credibility on the targets' no-deal utilities;
 * forecasts: the per-issue models are one-dimensional on each issue, so B draws of an
   (N, K) scenario are one (N, B*K) scenario of B*K independent issues and a model core runs
   once per chunk (:data:`PER_ISSUE_MODELS`). Models that couple issues (exchange, spatial
@@ -67,7 +68,9 @@ class ChunkTask:
 @dataclass(frozen=True)
 class ChunkResult:
     """Per-draw results of a chunk: uniforms ``u`` and values ``x`` (B, D), ``deal`` (B,)
-    and ``slack`` (B,) (NaN when feasibility was not run), ``outcomes`` model -> (B, K)."""
+    and ``slack`` (B,) (NaN when feasibility was not run), ``outcomes`` model -> (B, K),
+    ``deal_induced`` (B,): feasibility once the brokers' inducements are applied (None when
+    the scenario has none)."""
 
     index: int
     u: FloatArray
@@ -75,6 +78,7 @@ class ChunkResult:
     deal: BoolArray
     slack: FloatArray
     outcomes: Mapping[str, FloatArray] = field(default_factory=dict)
+    deal_induced: BoolArray | None = None
 
 
 def model_seed(seq: np.random.SeedSequence) -> int:
@@ -137,10 +141,16 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         feas = fn(draws.arrays, loss=plan.loss)
         deal = np.asarray(feas.deal_possible, dtype=bool).reshape(b)
         slack = np.asarray(feas.slack, dtype=float).reshape(b)
+        induced = None
+        if plan.inducements:
+            shift = plan.inducement_shift(draws.x)
+            induced = np.asarray(fn(draws.arrays, loss=plan.loss, shift=shift).deal_possible,
+                                 dtype=bool).reshape(b)
     else:
         deal = np.zeros(b, dtype=bool)
         slack = np.full(b, np.nan)
+        induced = None
     mseed = model_seed(task.seed)
     outcomes = {m: batch_forecast(draws.arrays, m, seed=mseed) for m in task.models}
     return ChunkResult(index=task.index, u=draws.u, x=draws.x, deal=deal, slack=slack,
-                       outcomes=outcomes)
+                       outcomes=outcomes, deal_induced=induced)

@@ -40,7 +40,7 @@ from scipy import special
 
 from backchannel.scenario.arrays import FloatArray, ScenarioArrays, to_arrays
 from backchannel.scenario.errors import InputError
-from backchannel.scenario.schema import Quantity, Scenario
+from backchannel.scenario.schema import ActorKind, Quantity, Scenario
 
 Field = Literal[
     "position", "salience", "capability", "limit", "status_quo", "no_deal",
@@ -121,13 +121,72 @@ class Draws:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A scalar input of a derived quantity: its central ``value`` and, when uncertain, the
+    index ``col`` of its column."""
+
+    value: float
+    col: int | None = None
+
+    def draws(self, x: FloatArray) -> FloatArray:
+        return x[:, self.col] if self.col is not None else np.full(x.shape[0], self.value)
+
+
+@dataclass(frozen=True)
+class InducementTerm:
+    """A broker's inducement: it lowers the no-deal utility of ``targets`` (actor indices:
+    a target state's ratifiers) by ``amount x credibility`` (as
+    :func:`backchannel.analysis.mediation.inducement_shift`)."""
+
+    broker: str
+    targets: tuple[int, ...]
+    amount: Term
+    credibility: Term
+
+
+@dataclass(frozen=True)
+class EscalationTerms:
+    """Incident rate, escalation probability, horizon and the brokers' channel effects."""
+
+    rate: Term
+    p_escalate: Term
+    horizon_months: float
+    channels: tuple[tuple[str, Term], ...] = ()
+
+
+@dataclass(frozen=True)
 class SamplingPlan:
-    """The uncertain inputs of a scenario and the central arrays they perturb."""
+    """The uncertain inputs of a scenario, the central arrays they perturb, and the
+    inducements and escalation terms that derived outputs read."""
 
     base: ScenarioArrays
     columns: tuple[InputColumn, ...]
     loss: str = "linear"
     scenario_name: str = ""
+    inducements: tuple[InducementTerm, ...] = ()
+    escalation: EscalationTerms | None = None
+
+    def inducement_shift(self, x: FloatArray) -> FloatArray:
+        """No-deal utility shift (B, N) of the brokers' deliverable inducements."""
+        shift = np.zeros((x.shape[0], self.base.n_actors))
+        for t in self.inducements:
+            delta = t.amount.draws(x) * t.credibility.draws(x)
+            for a in t.targets:
+                shift[:, a] -= delta
+        return shift
+
+    def escalation_risk(self, x: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+        """P(escalation within the horizon) (B,) without and with every channel:
+        ``1 - exp(-rate p prod_m(1 - c_m) T)`` (Poisson thinning, as
+        :mod:`backchannel.analysis.mediation`)."""
+        e = self.escalation
+        if e is None:
+            return None
+        hazard = e.rate.draws(x) * e.p_escalate.draws(x) * e.horizon_months
+        keep = np.ones(x.shape[0])
+        for _, c in e.channels:
+            keep = keep * (1.0 - c.draws(x))
+        return -np.expm1(-hazard), -np.expm1(-hazard * keep)
 
     @property
     def n_inputs(self) -> int:
@@ -138,8 +197,18 @@ class SamplingPlan:
         return tuple(c.name for c in self.columns)
 
     def active(self) -> tuple[int, ...]:
-        """Indices of the columns that change the arrays (feasibility and forecasts)."""
-        return tuple(i for i, c in enumerate(self.columns) if c.in_arrays)
+        """Indices of the columns that change some output: the arrays (feasibility and
+        forecasts), the inducements (feasibility with inducements, when there are veto
+        players) and the escalation terms (when the scenario models escalation)."""
+        used: set[int] = {i for i, c in enumerate(self.columns) if c.in_arrays}
+        if self.base.veto_players:
+            for t in self.inducements:
+                used.update(c for c in (t.amount.col, t.credibility.col) if c is not None)
+        if self.escalation is not None:
+            e = self.escalation
+            terms = [e.rate, e.p_escalate, *(c for _, c in e.channels)]
+            used.update(t.col for t in terms if t.col is not None)
+        return tuple(sorted(used))
 
     # -- uniforms -> values ----------------------------------------------------------------
     def transform(self, u: FloatArray) -> FloatArray:
@@ -267,10 +336,16 @@ def sampling_plan(scenario: Scenario, arrays: ScenarioArrays | None = None) -> S
 
     def add(qty: Quantity | None, name: str, field: Field, actor: str | None,
             issue: str | None, bounds: tuple[float, float],
-            cells: tuple[tuple[int, ...], ...] = ()) -> None:
-        if qty is None or qty.dist is None:
-            return
+            cells: tuple[tuple[int, ...], ...] = ()) -> Term | None:
+        if qty is None:
+            return None
+        if qty.dist is None:
+            return Term(qty.value)
         cols.append(_column(qty, name, field, actor, issue, bounds, cells))
+        return Term(qty.value, len(cols) - 1)
+
+    inducements: list[InducementTerm] = []
+    channels: list[tuple[str, Term]] = []
 
     for k, iss in enumerate(scenario.issues):
         add(iss.status_quo, f"{iss.id}.status_quo", "status_quo", None, iss.id,
@@ -300,20 +375,37 @@ def sampling_plan(scenario: Scenario, arrays: ScenarioArrays | None = None) -> S
                 None, ADMISSIBLE["no_deal_adjustment"], ((a_i,),))
             add(nd.trend, f"{act.id}.no_deal.trend", "no_deal_trend", act.id, None,
                 ADMISSIBLE["no_deal_trend"], ((a_i,),))
-        add(act.channel, f"{act.id}.channel", "channel", act.id, None, ADMISSIBLE["channel"])
+        chan = add(act.channel, f"{act.id}.channel", "channel", act.id, None,
+                   ADMISSIBLE["channel"])
+        if chan is not None:
+            channels.append((act.id, chan))
         for n_i, ind in enumerate(act.inducements):
             stem = f"{act.id}.inducements[{n_i}]"
-            add(ind.amount, f"{stem}.amount", "inducement_amount", act.id, None,
-                ADMISSIBLE["inducement_amount"])
-            add(ind.credibility, f"{stem}.credibility", "inducement_credibility", act.id, None,
-                ADMISSIBLE["inducement_credibility"])
+            amount = add(ind.amount, f"{stem}.amount", "inducement_amount", act.id, None,
+                         ADMISSIBLE["inducement_amount"])
+            cred = add(ind.credibility, f"{stem}.credibility", "inducement_credibility",
+                       act.id, None, ADMISSIBLE["inducement_credibility"])
+            target = scenario.actor(ind.target)
+            ids = ([r.id for r in scenario.ratifiers(target.id)]
+                   if target.kind == ActorKind.STATE else [target.id])
+            assert amount is not None and cred is not None
+            inducements.append(InducementTerm(
+                broker=act.id, targets=tuple(arrays.index(t) for t in ids), amount=amount,
+                credibility=cred))
+    escalation = None
     if scenario.escalation is not None:
-        add(scenario.escalation.rate, "escalation.rate", "escalation_rate", None, None,
-            ADMISSIBLE["escalation_rate"])
-        add(scenario.escalation.p_escalate, "escalation.p_escalate", "escalation_p", None, None,
-            ADMISSIBLE["escalation_p"])
+        esc = scenario.escalation
+        rate = add(esc.rate, "escalation.rate", "escalation_rate", None, None,
+                   ADMISSIBLE["escalation_rate"])
+        p_esc = add(esc.p_escalate, "escalation.p_escalate", "escalation_p", None, None,
+                    ADMISSIBLE["escalation_p"])
+        assert rate is not None and p_esc is not None
+        escalation = EscalationTerms(rate=rate, p_escalate=p_esc,
+                                     horizon_months=esc.horizon_months,
+                                     channels=tuple(channels))
     return SamplingPlan(base=arrays, columns=tuple(cols), loss=scenario.loss,
-                        scenario_name=scenario.name)
+                        scenario_name=scenario.name, inducements=tuple(inducements),
+                        escalation=escalation)
 
 
 def _column(qty: Quantity, name: str, field: Field, actor: str | None, issue: str | None,

@@ -9,10 +9,11 @@ scrambled Sobol' sequence in the unit cube, mapped onto the inputs by the same t
 inverse CDFs as the Monte Carlo draws (:meth:`SamplingPlan.transform`). Sobol' indices
 assume independent inputs, so the design ignores any ``--correlation``.
 
-Only inputs that change the arrays feasibility and the forecasts read are in the design
-(channel effects, inducements and escalation rates do not change either, so their indices
-would be exactly 0). For the indicator output ``deal`` the indices split the variance
-p (1 - p) of the verdict.
+Only inputs that change some output are in the design (``SamplingPlan.active``): the
+arrays feasibility and the forecasts read, the inducements (for ``deal_with_inducements``)
+and the escalation terms and channels (for ``escalation``/``escalation_with_channels``);
+any other input's indices would be exactly 0. For the indicator outputs (``deal``) the
+indices split the variance p (1 - p) of the verdict.
 
 Tornado data: besides S1/ST, each input gets ``low`` and ``high``, the mean of the output
 over the Monte Carlo draws in which the input lies in its bottom / top ``tail`` (20%) of

@@ -26,7 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from backchannel.engine.batch import ChunkResult, ChunkTask, FeasibilityFn, evaluate_chunk
+from backchannel.engine.batch import (
+    PER_ISSUE_MODELS,
+    ChunkResult,
+    ChunkTask,
+    FeasibilityFn,
+    evaluate_chunk,
+)
 from backchannel.engine.executors import Executor, LocalExecutor
 from backchannel.engine.sampling import InputColumn, SamplingPlan, chunk_seeds, chunk_sizes
 from backchannel.engine.sensitivity import SensitivityResult, analyse, sobol_design
@@ -62,11 +68,54 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
+class Stacked:
+    """Per-draw results of all chunks, in draw order."""
+
+    u: FloatArray
+    x: FloatArray
+    deal: BoolArray
+    slack: FloatArray
+    outcomes: dict[str, FloatArray]
+    deal_induced: BoolArray | None
+
+
+def _stack(results: Sequence[ChunkResult], models: Sequence[str], d: int, k: int) -> Stacked:
+    if not results:
+        return Stacked(np.empty((0, d)), np.empty((0, d)), np.empty(0, dtype=bool),
+                       np.empty(0), {m: np.empty((0, k)) for m in models}, None)
+    induced = [r.deal_induced for r in results]
+    return Stacked(
+        u=np.concatenate([r.u for r in results]), x=np.concatenate([r.x for r in results]),
+        deal=np.concatenate([r.deal for r in results]),
+        slack=np.concatenate([r.slack for r in results]),
+        outcomes={m: np.concatenate([r.outcomes[m] for r in results]) for m in models},
+        deal_induced=None if any(i is None for i in induced) else np.concatenate(
+            [i for i in induced if i is not None]),
+    )
+
+
+def _proportion(deal: BoolArray) -> dict[str, Any]:
+    n, k = len(deal), int(deal.sum())
+    p = k / n if n else math.nan
+    lo, hi = wilson_interval(k, n)
+    return {"estimate": p, "se": math.sqrt(p * (1 - p) / n) if n else math.nan,
+            "wilson95": [lo, hi], "deals": k}
+
+
+def _summary(y: FloatArray) -> dict[str, float]:
+    qs = np.quantile(y, QUANTILES)
+    return {**{f"q{round(100 * p):02d}": float(v) for p, v in zip(QUANTILES, qs, strict=True)},
+            "mean": float(np.mean(y))}
+
+
+@dataclass(frozen=True)
 class SweepResult:
     """Per-draw results of a sweep and its summary statistics.
 
     ``deal`` (B,), ``slack`` (B,), ``outcomes`` model -> (B, K), ``u``/``x`` (B, D) the
-    uniforms and values of the inputs ``inputs``.
+    uniforms and values of the inputs ``inputs``; ``deal_with_inducements`` (B,) when
+    brokers offer inducements; ``escalation`` (B,) and ``escalation_with_channels`` (B,),
+    the probability of escalation within the horizon, when the scenario models it.
     """
 
     scenario: str
@@ -84,6 +133,10 @@ class SweepResult:
     outcomes: Mapping[str, FloatArray]
     feasibility: bool
     sensitivity: SensitivityResult | None
+    deal_with_inducements: BoolArray | None = None
+    escalation: FloatArray | None = None
+    escalation_with_channels: FloatArray | None = None
+    escalation_horizon: float | None = None
     engine: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -102,15 +155,11 @@ class SweepResult:
     def quantiles(self, model: str) -> dict[str, dict[str, float]]:
         """Outcome quantiles per issue: ``{issue: {"q05": .., ..., "q95": .., "mean": ..}}``."""
         out = self.outcomes[model]
-        qs = np.quantile(out, QUANTILES, axis=0)
-        return {
-            iss: {**{f"q{round(100 * p):02d}": float(qs[j, k]) for j, p in enumerate(QUANTILES)},
-                  "mean": float(out[:, k].mean())}
-            for k, iss in enumerate(self.issue_ids)
-        }
+        return {iss: _summary(out[:, k]) for k, iss in enumerate(self.issue_ids)}
 
     def slack_quantiles(self) -> dict[str, float | None] | None:
-        """Quantiles of the slack (None: -inf, no admissible agenda or red lines apart)."""
+        """Quantiles of the slack (None: -inf, no admissible agenda or red lines apart;
+        inverted-CDF quantiles, Hyndman & Fan type 1, since the slack can be -inf)."""
         if not self.feasibility:
             return None
         s = np.where(np.isfinite(self.slack), self.slack, -np.inf)
@@ -122,36 +171,29 @@ class SweepResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        lo, hi = self.p_deal_interval()
+        esc = None
+        if self.escalation is not None and self.escalation_with_channels is not None:
+            esc = {"horizon_months": self.escalation_horizon,
+                   "without_channel": _summary(self.escalation),
+                   "with_channels": _summary(self.escalation_with_channels)}
         return {
             "scenario": self.scenario,
             "draws": self.draws,
             "seed": self.seed,
             "chunk_size": self.chunk_size,
             "correlation": self.correlation,
-            "p_deal": ({"estimate": self.p_deal, "se": self.p_deal_se,
-                        "wilson95": [lo, hi], "deals": int(self.deal.sum())}
-                       if self.feasibility else None),
+            "p_deal": _proportion(self.deal) if self.feasibility else None,
+            "p_deal_with_inducements": (None if self.deal_with_inducements is None
+                                        else _proportion(self.deal_with_inducements)),
             "slack": self.slack_quantiles(),
             "outcomes": {m: self.quantiles(m) for m in self.models},
+            "escalation": esc,
             "models": list(self.models),
             "inputs": [c.to_dict() for c in self.inputs],
             "sensitivity": None if self.sensitivity is None else self.sensitivity.to_dict(),
             "engine": dict(self.engine),
             "notes": list(self.notes),
         }
-
-
-def _concat(results: Sequence[ChunkResult], models: Sequence[str], d: int,
-            k: int) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray,
-                             dict[str, FloatArray]]:
-    if not results:
-        return (np.empty((0, d)), np.empty((0, d)), np.empty(0, dtype=bool), np.empty(0),
-                {m: np.empty((0, k)) for m in models})
-    return (np.concatenate([r.u for r in results]), np.concatenate([r.x for r in results]),
-            np.concatenate([r.deal for r in results]),
-            np.concatenate([r.slack for r in results]),
-            {m: np.concatenate([r.outcomes[m] for r in results]) for m in models})
 
 
 def run_sweep(
@@ -193,49 +235,54 @@ def run_sweep(
              for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))]
     advance = progress("draws", len(tasks), draws) if progress else None
     results = executor.map(evaluate_chunk, tasks, advance)
-    k = plan.base.n_issues
-    u, x, deal, slack, outcomes = _concat(results, models, plan.n_inputs, k)
+    mc = _stack(results, models, plan.n_inputs, plan.base.n_issues)
     notes: list[str] = []
-    looped = [m for m in models if m not in _per_issue()]
+    looped = [m for m in models if m not in PER_ISSUE_MODELS]
     if looped:
         notes.append(f"models {looped} couple issues and ran once per draw")
     sens = None
     active = plan.active()
     if n_base and active:
         sens = _sensitivity(plan, active, n_base, seed, models, executor, feasibility,
-                            run_feasibility, chunk_size, progress, u, deal, slack, outcomes)
+                            run_feasibility, chunk_size, progress, mc)
     elif n_base:
-        notes.append("no uncertain input changes feasibility or the forecasts: "
-                     "no sensitivity analysis")
+        notes.append("no uncertain input changes any output: no sensitivity analysis")
+    esc = plan.escalation_risk(mc.x)
     return SweepResult(
         scenario=plan.scenario_name, draws=draws, seed=seed, chunk_size=chunk_size,
         correlation=correlation, models=models, issue_ids=plan.base.issue_ids,
-        inputs=plan.columns, u=u, x=x, deal=deal, slack=slack, outcomes=outcomes,
-        feasibility=run_feasibility, sensitivity=sens,
+        inputs=plan.columns, u=mc.u, x=mc.x, deal=mc.deal, slack=mc.slack,
+        outcomes=mc.outcomes, feasibility=run_feasibility, sensitivity=sens,
+        deal_with_inducements=mc.deal_induced,
+        escalation=None if esc is None else esc[0],
+        escalation_with_channels=None if esc is None else esc[1],
+        escalation_horizon=None if plan.escalation is None else plan.escalation.horizon_months,
         engine=getattr(executor, "describe", lambda: {"engine": executor.name})(),
         notes=tuple(notes),
     )
 
 
-def _per_issue() -> frozenset[str]:
-    from backchannel.engine.batch import PER_ISSUE_MODELS
-
-    return PER_ISSUE_MODELS
-
-
-def _outputs(models: Sequence[str], issue_ids: Sequence[str], deal: BoolArray,
-             slack: FloatArray, outcomes: Mapping[str, FloatArray],
+def _outputs(plan: SamplingPlan, models: Sequence[str], st: Stacked,
              feasible: bool) -> tuple[dict[str, FloatArray], dict[str, str]]:
+    """The scalar outputs the sensitivity analysis explains, per draw."""
     ys: dict[str, FloatArray] = {}
     labels: dict[str, str] = {}
     if feasible:
-        ys["deal"] = deal.astype(float)
+        ys["deal"] = st.deal.astype(float)
         labels["deal"] = "P(deal)"
-        ys["slack"] = np.maximum(np.nan_to_num(slack, nan=SLACK_FLOOR), SLACK_FLOOR)
+        ys["slack"] = np.maximum(np.nan_to_num(st.slack, nan=SLACK_FLOOR), SLACK_FLOOR)
         labels["slack"] = f"slack (max-min surplus of the veto players, floored at {SLACK_FLOOR})"
+        if st.deal_induced is not None:
+            ys["deal_with_inducements"] = st.deal_induced.astype(float)
+            labels["deal_with_inducements"] = "P(deal) with the brokers' inducements"
+    esc = plan.escalation_risk(st.x)
+    if esc is not None:
+        ys["escalation"], ys["escalation_with_channels"] = esc
+        labels["escalation"] = "P(escalation) without a channel"
+        labels["escalation_with_channels"] = "P(escalation) with the mediators' channels"
     for m in models:
-        for k, iss in enumerate(issue_ids):
-            ys[f"{m}.{iss}"] = outcomes[m][:, k]
+        for k, iss in enumerate(plan.base.issue_ids):
+            ys[f"{m}.{iss}"] = st.outcomes[m][:, k]
             labels[f"{m}.{iss}"] = f"{m} outcome on {iss}"
     return ys, labels
 
@@ -243,8 +290,7 @@ def _outputs(models: Sequence[str], issue_ids: Sequence[str], deal: BoolArray,
 def _sensitivity(plan: SamplingPlan, active: tuple[int, ...], n_base: int, seed: int,
                  models: tuple[str, ...], executor: Executor, feasibility: FeasibilityFn | None,
                  run_feasibility: bool, chunk_size: int, progress: ProgressHook | None,
-                 u: FloatArray, deal: BoolArray, slack: FloatArray,
-                 outcomes: Mapping[str, FloatArray]) -> SensitivityResult:
+                 mc: Stacked) -> SensitivityResult:
     names = [plan.columns[i].name for i in active]
     design = sobol_design(names, n_base, seed)
     full = np.full((design.shape[0], plan.n_inputs), 0.5)
@@ -258,8 +304,8 @@ def _sensitivity(plan: SamplingPlan, active: tuple[int, ...], n_base: int, seed:
              for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))]
     advance = progress("sensitivity", len(tasks), full.shape[0]) if progress else None
     res = executor.map(evaluate_chunk, tasks, advance)
-    _, _, d_deal, d_slack, d_out = _concat(res, models, plan.n_inputs, plan.base.n_issues)
-    issue_ids = plan.base.issue_ids
-    design_y, labels = _outputs(models, issue_ids, d_deal, d_slack, d_out, run_feasibility)
-    mc_y, _ = _outputs(models, issue_ids, deal, slack, outcomes, run_feasibility)
-    return analyse(names, design_y, u[:, list(active)], mc_y, labels, n_base=n_base, seed=seed)
+    design_st = _stack(res, models, plan.n_inputs, plan.base.n_issues)
+    design_y, labels = _outputs(plan, models, design_st, run_feasibility)
+    mc_y, _ = _outputs(plan, models, mc, run_feasibility)
+    return analyse(names, design_y, mc.u[:, list(active)], mc_y, labels, n_base=n_base,
+                   seed=seed)
