@@ -154,3 +154,21 @@ def test_reference_targets_every_turn() -> None:
                         lo=np.zeros(2), hi=np.full(2, 100.0))
     np.testing.assert_array_equal(out.diagnostics["target_by_turn"], expect)
     assert (expect < 0).sum() == 2
+
+
+def test_blocked_challenges_equal_unblocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The (challenger, target) blocking used for large N gives the same values."""
+    import backchannel.models.spatial as sp
+
+    rng = np.random.default_rng(7)
+    n = 12
+    pos = rng.uniform(0, 1, (n, 2))
+    sal = rng.uniform(0.1, 0.45, (n, 2))
+    cap = rng.uniform(10, 100, n)
+    state = sp.assess(pos, sal, cap)
+    g0, p0 = challenge_values(state.dist, state.risk, sal.sum(axis=1), cap)
+    monkeypatch.setattr(sp, "_MAX_CELLS", 50)       # forces 1 challenger x 4 targets blocks
+    g1, p1 = challenge_values(state.dist, state.risk, sal.sum(axis=1), cap)
+    np.testing.assert_allclose(g1, g0, rtol=1e-12, atol=1e-15)
+    off = ~np.eye(n, dtype=bool)
+    np.testing.assert_allclose(p1[off], p0[off], rtol=1e-12)

@@ -42,6 +42,7 @@ chunked to bound memory); the per-actor vote over its few options is a loop over
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -65,11 +66,28 @@ POS_TOL = 1e-3             # positions closer than this (0-1 scale) are the same
 _MAX_CELLS = 160_000       # (challenger, target, third party) cells per chunk: cache-sized
 
 
-def risk_attitudes(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> FloatArray:
-    """Risk attitude of each actor from its position's probability of prevailing (eq. 12),
-    computed with risk-neutral utilities ``1 - d``."""
-    d = salience_distance(pos, pos, sal)
-    return big_r_from_prob(scalar_pce(cap, 1.0 - d), "mid")
+@dataclass(frozen=True)
+class Assessment:
+    """What every actor knows about a state: salience-weighted distances from ideals (=
+    positions) to positions (N, N), risk attitudes (N,), true utilities (N, N) and each
+    actor's position's probability of prevailing (N,)."""
+
+    dist: FloatArray
+    risk: FloatArray
+    util: FloatArray
+    prob: FloatArray
+
+
+def assess(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> Assessment:
+    """Risk attitudes from each position's probability of prevailing with risk-neutral
+    utilities ``1 - d`` (eq. 12), then the probability that each distinct position prevails
+    with risk-aware utilities (actors sharing a position share its probability)."""
+    dist = salience_distance(pos, pos, sal)
+    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist), "mid")
+    util = risk_utility(dist, r[:, None])
+    uniq, rep = unique_positions(pos, POS_TOL)
+    p = scalar_pce(cap, util[:, uniq])
+    return Assessment(dist, r, util, p[np.searchsorted(uniq, rep)])
 
 
 def challenge_values(
@@ -78,70 +96,82 @@ def challenge_values(
     """Each actor i's own estimate of the expected gain from challenging each j and of
     ``P[i > j]``: (N, N) arrays, gain -inf on the diagonal. ``dist`` (N, N) salience-weighted
     distances from ideals to positions, ``r`` risk attitudes, ``s`` total salience,
-    ``cap`` capability."""
+    ``cap`` capability. Evaluated in cache-sized blocks of (challengers, targets)."""
     n = len(r)
-    wt = s * cap
     gain = np.empty((n, n))
     prob = np.empty((n, n))
-    step = max(1, _MAX_CELLS // max(n * n, 1))
-    for start in range(0, n, step):                    # chunks of challengers i (= h)
-        ii = np.arange(start, min(n, start + step))
-        b = len(ii)
-        r_hi = (2.0 * r[ii, None] + r[None, :]) / 3.0  # (b, N): h's estimate of each r
-        rows = np.arange(b)
-        # h's estimates u^h[a, pos] = risk_utility(dist[a, pos], r_hi[a]), as needed:
-        uii = risk_utility(dist[ii, ii], r_hi[rows, ii])[:, None]    # (b, 1)
-        uij = risk_utility(dist[ii, :], r_hi[rows, ii][:, None])     # (b, N) over j
-        uji = risk_utility(dist[:, ii].T, r_hi)                      # (b, N): u^h[j, i]
-        ujj = risk_utility(np.diagonal(dist)[None, :], r_hi)         # (b, N): u^h[j, j]
-        ci = wt[ii, None] * (uii - uij)
-        cj = wt[None, :] * (uji - ujj)
-        ch_ij = MIN_CHALLENGE + np.maximum(ci, 0) + np.maximum(cj, 0)
-        ch_ji = MIN_CHALLENGE + np.maximum(-ci, 0) + np.maximum(-cj, 0)
-        # third parties n, axes (b, j, n). n's vote in (i:j) given the principals' coalitions:
-        # P[i > j | n] = (ch_ij + max(v, 0)) / (ch_ij + ch_ji + |v|), v = w_n (u_ni - u_nj),
-        # then its semi-committed vote w_n (P (u_nn - u_ni) + (1 - P)(u_nj - u_nn)).
-        uni, unn = uji, ujj                            # (b, N) over n
-        unj = risk_utility(dist.T[None, :, :], r_hi[:, None, :])   # [t, j, n] = u^h[n, j]
-        v = np.subtract(uni[:, None, :], unj)
-        v *= wt
-        den = np.abs(v)
-        den += (ch_ij + ch_ji)[:, :, None]
-        pin = np.maximum(v, 0.0, out=v)
-        pin += ch_ij[:, :, None]
-        pin /= den
-        vk = np.subtract((2 * unn - uni)[:, None, :], unj, out=den)
-        vk *= pin
-        vk += unj
-        vk -= unn[:, None, :]
-        vk *= wt
-        tot, tot_abs = vk.sum(axis=2), np.abs(vk).sum(axis=2)
-        # remove the principals themselves (n = i and n = j) from the third-party sums
-        for own in (vk[rows, :, ii], np.diagonal(vk, axis1=1, axis2=2)):
-            tot = tot - own
-            tot_abs = tot_abs - np.abs(own)
-        ch_ij = ch_ij + np.maximum((tot_abs + tot) / 2, 0.0)
-        ch_ji = ch_ji + np.maximum((tot_abs - tot) / 2, 0.0)
-        p = ch_ij / (ch_ij + ch_ji)
-        win, lose = 2 * uii, 2 * uij
-        g = (1 - s[None, :]) * win + s[None, :] * (p * win + (1 - p) * lose) - (uii + uij)
-        g[rows, ii] = -np.inf
-        gain[ii] = g
-        prob[ii] = p
+    if n * n <= _MAX_CELLS:
+        bi, bj = max(1, _MAX_CELLS // (n * n)), n
+    else:
+        bi, bj = 1, max(1, _MAX_CELLS // n)
+    for i0 in range(0, n, bi):
+        ii = np.arange(i0, min(n, i0 + bi))
+        for j0 in range(0, n, bj):
+            jj = np.arange(j0, min(n, j0 + bj))
+            g, p = _challenge_block(dist, r, s, cap, ii, jj)
+            gain[np.ix_(ii, jj)] = g
+            prob[np.ix_(ii, jj)] = p
     return gain, prob
 
 
+def _challenge_block(
+    dist: FloatArray, r: FloatArray, s: FloatArray, cap: FloatArray,
+    ii: IntArray, jj: IntArray,
+) -> tuple[FloatArray, FloatArray]:
+    wt = s * cap
+    rows, cols = np.arange(len(ii)), np.arange(len(jj))
+    r_hi = (2.0 * r[ii, None] + r[None, :]) / 3.0      # (b, N): h = i's estimate of each r
+    # h's estimates u^h[a, pos] = risk_utility(dist[a, pos], r_hi[a]), as needed:
+    uii = risk_utility(dist[ii, ii], r_hi[rows, ii])[:, None]        # (b, 1)
+    uij = risk_utility(dist[np.ix_(ii, jj)], r_hi[rows, ii][:, None])  # (b, J)
+    uni = risk_utility(dist[:, ii].T, r_hi)                          # (b, N): u^h[n, i]
+    unn = risk_utility(np.diagonal(dist)[None, :], r_hi)             # (b, N): u^h[n, n]
+    uji, ujj = uni[:, jj], unn[:, jj]
+    ci = wt[ii, None] * (uii - uij)
+    cj = wt[None, jj] * (uji - ujj)
+    ch_ij = MIN_CHALLENGE + np.maximum(ci, 0) + np.maximum(cj, 0)
+    ch_ji = MIN_CHALLENGE + np.maximum(-ci, 0) + np.maximum(-cj, 0)
+    # third parties n, axes (b, J, N). n's vote in (i:j) given the principals' coalitions:
+    # P[i > j | n] = (ch_ij + max(v, 0)) / (ch_ij + ch_ji + |v|), v = w_n (u_ni - u_nj),
+    # then its semi-committed vote w_n (P (u_nn - u_ni) + (1 - P)(u_nj - u_nn)).
+    unj = risk_utility(dist[:, jj].T[None, :, :], r_hi[:, None, :])  # [t, j, n] = u^h[n, j]
+    v = np.subtract(uni[:, None, :], unj)
+    v *= wt
+    den = np.abs(v)
+    den += (ch_ij + ch_ji)[:, :, None]
+    pin = np.maximum(v, 0.0, out=v)
+    pin += ch_ij[:, :, None]
+    pin /= den
+    vk = np.subtract((2 * unn - uni)[:, None, :], unj, out=den)
+    vk *= pin
+    vk += unj
+    vk -= unn[:, None, :]
+    vk *= wt
+    tot, tot_abs = vk.sum(axis=2), np.abs(vk).sum(axis=2)
+    # remove the principals themselves (n = i and n = j) from the third-party sums
+    for own in (vk[rows, :, ii], vk[:, cols, jj]):
+        tot = tot - own
+        tot_abs = tot_abs - np.abs(own)
+    ch_ij = ch_ij + np.maximum((tot_abs + tot) / 2, 0.0)
+    ch_ji = ch_ji + np.maximum((tot_abs - tot) / 2, 0.0)
+    p = ch_ij / (ch_ij + ch_ji)
+    win, lose = 2 * uii, 2 * uij
+    sj = s[None, jj]
+    g = (1 - sj) * win + sj * (p * win + (1 - p) * lose) - (uii + uij)
+    g[ii[:, None] == jj[None, :]] = -np.inf
+    return g, p
+
+
 def bargain_turn(
-    pos: FloatArray, sal: FloatArray, cap: FloatArray,
+    pos: FloatArray, sal: FloatArray, cap: FloatArray, state: Assessment | None = None,
 ) -> tuple[FloatArray, dict[str, Any]]:
     """One BCN turn (challenge, bargain, vote over bargains) from positions ``pos`` (N, K) on
     0-1; returns the new positions and the turn's risk attitudes, probabilities of each
     position prevailing, targets (-1: none) and chosen option per actor (-1: status quo)."""
     n = len(pos)
     s = sal.sum(axis=1)
-    dist = salience_distance(pos, pos, sal)
-    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist), "mid")
-    own = risk_utility(dist, r[:, None])               # u_a(position n), true attitudes
+    state = state if state is not None else assess(pos, sal, cap)
+    dist, r, own = state.dist, state.risk, state.util    # own[a, n]: u_a(position n)
     gain, prob = challenge_values(dist, r, s, cap)
     ok = gain > MIN_GAIN
     target = np.where(ok.any(axis=1), np.argmax(np.where(ok, gain, -np.inf), axis=1), -1)
@@ -165,17 +195,6 @@ def bargain_turn(
             chosen[k] = m
             new[k] = b_i[m] if init[m] == k else b_j[m]
     return new, {"risk": r, "target": target, "chosen": chosen}
-
-
-def win_probabilities(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> FloatArray:
-    """Probability that each actor's position prevails among the distinct positions (actors
-    sharing a position share its probability), with the turn's risk attitudes."""
-    dist = salience_distance(pos, pos, sal)
-    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist), "mid")
-    own = risk_utility(dist, r[:, None])
-    uniq, rep = unique_positions(pos, POS_TOL)
-    p = scalar_pce(cap, own[:, uniq])
-    return p[np.searchsorted(uniq, rep)]
 
 
 def ktab_inputs(
@@ -204,18 +223,20 @@ def smp_run(
     """Turns from positions on 0-1 until the stopping rule; returns positions per turn
     (T+1, N, K), probabilities of prevailing per turn (T+1, N) and the turn records."""
     history = [pos]
-    probs = [win_probabilities(pos, sal, cap)]
+    state = assess(pos, sal, cap)
+    probs = [state.prob]
     risks: list[FloatArray] = []
     targets: list[IntArray] = []
     stopped = "max_turns"
     first_move = 0.0
     for turn in range(1, max_turns + 1):
-        new, info = bargain_turn(history[-1], sal, cap)
+        new, info = bargain_turn(history[-1], sal, cap, state)
         move = float(np.sqrt(((new - history[-1]) ** 2).sum(axis=1)).sum())
         if turn == 1:
             first_move = move + 1e-4
         history.append(new)
-        probs.append(win_probabilities(new, sal, cap))
+        state = assess(new, sal, cap)
+        probs.append(state.prob)
         risks.append(info["risk"])
         targets.append(info["target"])
         if turn >= min_turns and move / first_move < min_delta_ratio:
