@@ -75,3 +75,16 @@ def test_edit_flips_verdict_then_save_and_reload(live_server: str, browser_page:
     page.wait_for_selector("#fig-rounds .main-svg")
     page.wait_for_selector("#cancel-job[disabled]", state="attached")
     assert "forecast: done" in page.inner_text("#job-phase")
+
+    # a long sweep shows progress and can be cancelled; a short one shows P(deal)
+    page.fill("#draws", "200000")
+    page.click("#run-sweep")
+    page.wait_for_function("document.getElementById('job-progress').value > 0")
+    page.click("#cancel-job")
+    page.wait_for_selector("#job-phase:has-text('sweep: cancelled')")
+    assert page.locator("#p-deal").count() == 0
+    page.fill("#draws", "200")
+    page.click("#run-sweep")
+    page.wait_for_selector("#p-deal")
+    assert "0.0%" in page.inner_text("#p-deal")  # 2019: no draw opens a deal
+    page.wait_for_selector("#fig-dist .main-svg")

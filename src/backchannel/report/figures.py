@@ -266,7 +266,7 @@ def rounds_figure(scenario: Scenario, fc: Any) -> go.Figure:
         rows=k,
         cols=1,
         subplot_titles=[issue_by_id[i].name if i in issue_by_id else i for i in fc.issue_ids],
-        vertical_spacing=min(0.3 / max(k, 1), 0.12),
+        vertical_spacing=_spacing(k, k * 230 + 140, gap_px=70.0),
     )
     x = list(range(rounds.shape[0]))
     fig.update_layout(height=k * 230 + 140)
