@@ -1,4 +1,5 @@
-"""Import command: ``backchannel import FILE -o scenario.yaml [--format decide|ktab|table]``."""
+"""Import command: ``backchannel import FILE -o scenario.yaml [--format decide|ktab|table|deu]``
+(DEU tables: ``--issue ISSUE_ID`` or ``--proposal PRNR``)."""
 
 from __future__ import annotations
 
@@ -47,14 +48,22 @@ def import_(
     scale: Annotated[str | None, typer.Option(
         "--scale", help="Issue scale MIN:MAX for actor tables (default: range of positions).",
     )] = None,
+    issue: Annotated[str | None, typer.Option(
+        "--issue", help="DEU files: the issue to import (isnr, e.g. d00060i1).",
+    )] = None,
+    proposal: Annotated[str | None, typer.Option(
+        "--proposal", help="DEU files: import every issue of this proposal (prnr).",
+    )] = None,
 ) -> None:
-    """Import a decide, KTAB or actor-table file as a (forecast-only) scenario YAML."""
+    """Import a decide, KTAB, actor-table or DEU file as a scenario YAML (DEU: one --issue or
+    --proposal; vetoes only for Council unanimity, the others are forecast-only)."""
     if output is not None and output.exists() and file.exists() and output.samefile(file):
         raise InputError("the output would overwrite the file being imported",
                          source=str(output), where="-o/--output",
                          fix="write the scenario to another file, e.g. scenario.yaml")
     sc = import_file(file, fmt=fmt, name=name,
-                     scale=parse_scale(scale) if scale is not None else None)
+                     scale=parse_scale(scale) if scale is not None else None,
+                     issue=issue, proposal=proposal)
     text = scenario_to_yaml(sc)
     # never write a file that does not load back as the same scenario
     if parse_scenario(text, "<import output>") != sc:  # pragma: no cover - defensive
@@ -68,5 +77,7 @@ def import_(
     atomic_write(output, text)
     err_console.print(
         f"[green]imported[/] {file} -> {output}: {sc.name} ({len(sc.actors)} actors, "
-        f"{len(sc.issues)} issues; forecast-only, no vetoes)", highlight=False,
+        f"{len(sc.issues)} issues; "
+        + (f"{len(sc.parties())} veto players)" if sc.parties() else
+           "forecast-only, no vetoes)"), highlight=False,
     )

@@ -62,6 +62,7 @@ class DeuData:
     reference: FloatArray
     outcome: FloatArray
     problems: dict[str, int] = field(default_factory=dict)
+    proposal_name: tuple[str, ...] = ()  # ``prname`` per issue ("" where absent)
 
     @property
     def n_issues(self) -> int:
@@ -90,6 +91,7 @@ class DeuData:
             intro=pick(self.intro), position=self.position[:, idx],
             salience=self.salience[:, idx], reference=self.reference[idx],
             outcome=self.outcome[idx], problems=dict(self.problems),
+            proposal_name=pick(self.proposal_name) if self.proposal_name else (),
         )
 
     def proposal_index(self) -> tuple[tuple[str, ...], NDArray[np.int64]]:
@@ -173,6 +175,13 @@ def load_deu(path: str | Path) -> DeuData:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         text = p.read_text(encoding="latin-1")
+    return parse_deu(text, src)
+
+
+def parse_deu(text: str, src: str = "<text>") -> DeuData:
+    """Parse the text of a DEU issue table (see :func:`load_deu`); ``src`` names it in
+    errors."""
+    text = text.removeprefix("\ufeff")
     delim = "\t" if "\t" in text.split("\n", 1)[0] else ","
     rows = list(csv.reader(text.splitlines(), delimiter=delim))
     if not rows:
@@ -193,6 +202,7 @@ def load_deu(path: str | Path) -> DeuData:
     problems: Counter[str] = Counter()
     ids: list[str] = []
     prop: list[str] = []
+    pname: list[str] = []
     proc: list[str] = []
     rule: list[str] = []
     intro: list[dt.date | None] = []
@@ -217,6 +227,7 @@ def load_deu(path: str | Path) -> DeuData:
         seen.add(iid)
         ids.append(iid)
         prop.append(get("prnr") or iid)
+        pname.append(get("prname") if "prname" in col else "")
         proc.append(get("proc").upper() or "?")
         vr = get("counvte").upper()
         rule.append("QMV" if vr.startswith("Q") else "UNAN" if vr.startswith("U") else vr or "?")
@@ -256,5 +267,5 @@ def load_deu(path: str | Path) -> DeuData:
         procedure=tuple(proc), rule=tuple(rule), intro=tuple(intro), position=position,
         salience=salience, reference=np.array(ref, dtype=float),
         outcome=np.array(out, dtype=float),
-        problems={k: v for k, v in problems.items() if v},
+        problems={k: v for k, v in problems.items() if v}, proposal_name=tuple(pname),
     )

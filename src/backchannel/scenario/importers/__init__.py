@@ -2,7 +2,8 @@
 
 * ``decide`` - the decide exchange-model file (``#A``/``#P``/``#M``/``#D`` records);
 * ``ktab`` - KTAB spatial-model-of-politics CSV;
-* ``table`` - the one-issue table ``Actor,Capability,Position,Salience``.
+* ``table`` - the one-issue table ``Actor,Capability,Position,Salience``;
+* ``deu`` - a DEU issue table (EU legislative negotiations), one issue or proposal at a time.
 
 Each importer is a pure function ``text -> Scenario``; :func:`import_file` adds the file
 reading (size and encoding checks of :func:`backchannel.scenario.load.read_text`). The
@@ -17,16 +18,18 @@ from pathlib import Path
 
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.importers.decide import looks_like_decide, parse_decide
+from backchannel.scenario.importers.deu import looks_like_deu, parse_deu_scenario
 from backchannel.scenario.importers.ktab import looks_like_ktab, parse_ktab
 from backchannel.scenario.importers.table import looks_like_table, parse_table
 from backchannel.scenario.load import read_text
 from backchannel.scenario.schema import Scenario
 
-FORMATS: tuple[str, ...] = ("decide", "ktab", "table")
+FORMATS: tuple[str, ...] = ("decide", "ktab", "table", "deu")
 _DETECTORS: dict[str, Callable[[str], bool]] = {
     "decide": looks_like_decide,
     "ktab": looks_like_ktab,
     "table": looks_like_table,
+    "deu": looks_like_deu,
 }
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "import_file",
     "import_text",
     "parse_decide",
+    "parse_deu_scenario",
     "parse_ktab",
     "parse_table",
 ]
@@ -53,17 +57,20 @@ def detect_format(text: str, source: str = "<text>") -> str:
         "cannot tell the file's format from its content (first line: "
         f"{first.strip()[:60]!r})" if not hits else f"the content fits several formats {hits}",
         source=source, where="line 1" if not hits else None,
-        fix="pass --format decide|ktab|table; decide files start with #O/#A/#P lines, KTAB "
-        "SMP files have the header 'Actor,Description,Influence,...' on line 2, actor "
-        "tables the header 'Actor,Capability,Position,Salience'",
+        fix="pass --format decide|ktab|table|deu; decide files start with #O/#A/#P lines, "
+        "KTAB SMP files have the header 'Actor,Description,Influence,...' on line 2, actor "
+        "tables the header 'Actor,Capability,Position,Salience', DEU tables a header with "
+        "prnr, isnr, proc, counvte, intro, rp and out",
     )
 
 
 def import_text(
     text: str, source: str = "<text>", *, fmt: str | None = None, name: str | None = None,
-    scale: tuple[float, float] | None = None,
+    scale: tuple[float, float] | None = None, issue: str | None = None,
+    proposal: str | None = None,
 ) -> Scenario:
-    """Import ``text`` in format ``fmt`` (detected from the content when None)."""
+    """Import ``text`` in format ``fmt`` (detected from the content when None); ``issue``
+    / ``proposal`` select what to import from a DEU file."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}", source=source, where="--format",
                          fix=f"use one of {', '.join(FORMATS)}")
@@ -74,6 +81,13 @@ def import_text(
             f"--scale applies only to actor tables; the {fmt} format gives its own scales",
             source=source, where="--scale", fix="leave out --scale",
         )
+    if (issue is not None or proposal is not None) and fmt != "deu":
+        raise InputError(
+            f"--issue/--proposal apply only to DEU files; this is a {fmt} file",
+            source=source, where="--issue/--proposal", fix="leave out --issue and --proposal",
+        )
+    if fmt == "deu":
+        return parse_deu_scenario(text, source, issue=issue, proposal=proposal, name=name)
     if fmt == "decide":
         return parse_decide(text, source, name=name)
     if fmt == "ktab":
@@ -83,11 +97,13 @@ def import_text(
 
 def import_file(
     path: str | Path, *, fmt: str | None = None, name: str | None = None,
-    scale: tuple[float, float] | None = None,
+    scale: tuple[float, float] | None = None, issue: str | None = None,
+    proposal: str | None = None,
 ) -> Scenario:
     """Read ``path`` (UTF-8, size-checked) and import it; see :func:`import_text`."""
     p = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}", source=str(p), where="--format",
                          fix=f"use one of {', '.join(FORMATS)}")
-    return import_text(read_text(p), str(p), fmt=fmt, name=name, scale=scale)
+    return import_text(read_text(p), str(p), fmt=fmt, name=name, scale=scale, issue=issue,
+                       proposal=proposal)
