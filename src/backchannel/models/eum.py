@@ -300,8 +300,9 @@ def expected_utility(
 
     positions = np.stack([to_scale(h.T) for h in hist])
     med = np.stack([to_scale(m) for m in medians])
-    means = np.stack([to_scale((h * w).sum(axis=1) / np.where(tot[:, 0] > 0, 1.0, np.nan))
-                      for h in hist])
+    # the capability x salience weighted mean (plain mean on an issue nobody weighs)
+    wm = np.where(tot > 0, w, 1.0 / n)
+    means = np.stack([to_scale((h * wm).sum(axis=1)) for h in hist])
     n_r = len(risks)
     diag: dict[str, Any] = {
         "median": med,

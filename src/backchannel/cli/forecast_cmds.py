@@ -1,0 +1,167 @@
+"""Forecasting commands: ``forecast`` (run a model on a scenario) and ``models`` (list them)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from backchannel.cli.common import JsonOpt, ScenarioArg, SetOpt, app, console, emit_json, load
+from backchannel.models import Forecast, forecast, get_model, models
+from backchannel.scenario.arrays import to_arrays
+from backchannel.scenario.errors import InputError
+from backchannel.scenario.schema import Scenario
+
+ModelOpt = Annotated[
+    str, typer.Option("--model", "-m", help="Model to run (see `backchannel models`).")
+]
+RoundsOpt = Annotated[
+    int | None,
+    typer.Option("--rounds", "-r", min=0,
+                 help="Maximum number of rounds (models with rounds only, e.g. eum)."),
+]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p",
+                 help="Model parameter NAME=VALUE, repeatable, e.g. -p loss=linear -p Q=0.5."),
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed (stochastic models).")]
+
+
+def _value(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``NAME=VALUE`` strings to a parameter dict (numbers and booleans converted)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"bad model parameter {item!r}", source="--param",
+                             fix="write NAME=VALUE, e.g. --param loss=linear")
+        out[name.strip()] = _value(value)
+    return out
+
+
+def _core_params(core: Any) -> set[str]:
+    """The named keyword parameters of a model core (beyond the shared inputs)."""
+    shared = {"position", "salience", "capability", "lo", "hi", "reference", "seed"}
+    sig = inspect.signature(core)
+    return {n for n, p in sig.parameters.items()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and n not in shared}
+
+
+def nearest_anchor(sc: Scenario, issue_id: str, value: float) -> str:
+    """Label of the issue's anchor nearest to ``value`` (with its value), or '-'."""
+    anchors = sc.issue(issue_id).anchors
+    if not anchors:
+        return "-"
+    best = min(anchors, key=lambda a: abs(a.value - value))
+    return f"{best.value:g}: {best.label}"
+
+
+def round_summary(fc: Forecast, sc: Scenario) -> np.ndarray | None:
+    """Per round and issue (R+1, K): the model's own median if it reports one, else the
+    capability x salience weighted mean of the actors' positions."""
+    med = fc.diagnostics.get("median")
+    if isinstance(med, np.ndarray) and fc.rounds is not None and med.shape == (
+            fc.rounds.shape[0], len(fc.issue_ids)):
+        return med
+    if fc.rounds is None:
+        return None
+    arr = to_arrays(sc)
+    keep = [arr.actor_ids.index(a) for a in fc.actor_ids]
+    w = np.nan_to_num(arr.capability[keep] * arr.salience[keep])
+    tot = w.sum(axis=0)
+    w = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 1.0 / len(keep))
+    return np.asarray((fc.rounds * w[None]).sum(axis=1))
+
+
+def _print(fc: Forecast, sc: Scenario) -> None:
+    spec = get_model(fc.model)
+    table = Table(title=f"{escape(spec.title)} — {escape(sc.name)}")
+    table.add_column("issue")
+    table.add_column("outcome", justify="right")
+    table.add_column("nearest anchor")
+    table.add_column("status quo", justify="right")
+    for iid, v in fc.outcome_by_issue().items():
+        issue = sc.issue(iid)
+        sq = "-" if issue.status_quo is None else f"{issue.status_quo.value:g}"
+        table.add_row(escape(issue.name), f"{v:.2f}", escape(nearest_anchor(sc, iid, v)), sq)
+    console.print(table)
+    summary = round_summary(fc, sc)
+    if summary is not None and len(summary) > 1:
+        label = "median" if "median" in fc.diagnostics else "weighted mean position"
+        rt = Table(title=f"Rounds ({label} per issue)")
+        rt.add_column("round", justify="right")
+        for iid in fc.issue_ids:
+            rt.add_column(escape(iid), justify="right")
+        for t, row in enumerate(summary):
+            rt.add_row(str(t), *(f"{v:.2f}" for v in row))
+        console.print(rt)
+    if "agreement" in fc.diagnostics and not fc.diagnostics["agreement"]:
+        console.print("[yellow]no agreement:[/] no point makes every actor better off than "
+                      "the disagreement point; issues with a status quo stay there")
+    console.print(f"[dim]{escape(fc.citation)}[/]")
+
+
+@app.command("forecast")
+def forecast_cmd(
+    scenario: ScenarioArg = None,
+    model: ModelOpt = "compromise",
+    rounds: RoundsOpt = None,
+    param: ParamOpt = None,
+    seed: SeedOpt = None,
+    set_: SetOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Forecast the outcome of each issue with a model (outcome, nearest anchor, rounds)."""
+    sc = load(scenario, set_)
+    spec = get_model(model)
+    params = parse_params(param)
+    known = _core_params(spec.core)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise InputError(f"model {model!r} has no parameter(s) {unknown}", source="--param",
+                         fix=f"use one of {sorted(known) or 'none'}")
+    if rounds is not None:
+        if not spec.has_rounds:
+            raise InputError(f"model {model!r} has no rounds", source="--rounds",
+                             fix="drop --rounds, or use a model with rounds (e.g. eum)")
+        params["rounds"] = rounds
+    fc = forecast(sc, model=model, seed=seed, **params)
+    if json_out:
+        data = fc.to_dict()
+        data["anchors"] = {i: nearest_anchor(sc, i, v) for i, v in fc.outcome_by_issue().items()}
+        emit_json(data)
+        return
+    _print(fc, sc)
+
+
+@app.command("models")
+def models_cmd(json_out: JsonOpt = False) -> None:
+    """List the registered forecasting models with their sources."""
+    specs = list(models().values())
+    if json_out:
+        emit_json([{"name": s.name, "title": s.title, "citation": s.citation,
+                    "rounds": s.has_rounds, "stochastic": s.stochastic} for s in specs])
+        return
+    table = Table(title="Forecasting models")
+    for col in ("name", "title", "rounds", "citation"):
+        table.add_column(col)
+    for s in specs:
+        table.add_row(s.name, escape(s.title), "yes" if s.has_rounds else "-", escape(s.citation))
+    console.print(table)
