@@ -104,11 +104,14 @@ def challenge_values(
         bi, bj = max(1, _MAX_CELLS // (n * n)), n
     else:
         bi, bj = 1, max(1, _MAX_CELLS // n)
+    # u^h[n, j] splits into a part common to all estimators h and one scaled by r_h
+    d = np.minimum(dist, 1.0).T                        # [j, n] = dist[n, j]
+    split = ((1.0 - d) * (1.0 + d * (r[None, :] / 3.0)), (1.0 - d) * d)
     for i0 in range(0, n, bi):
         ii = np.arange(i0, min(n, i0 + bi))
         for j0 in range(0, n, bj):
             jj = np.arange(j0, min(n, j0 + bj))
-            g, p = _challenge_block(dist, r, s, cap, ii, jj)
+            g, p = _challenge_block(dist, r, s, cap, ii, jj, split)
             gain[np.ix_(ii, jj)] = g
             prob[np.ix_(ii, jj)] = p
     return gain, prob
@@ -116,7 +119,7 @@ def challenge_values(
 
 def _challenge_block(
     dist: FloatArray, r: FloatArray, s: FloatArray, cap: FloatArray,
-    ii: IntArray, jj: IntArray,
+    ii: IntArray, jj: IntArray, split: tuple[FloatArray, FloatArray],
 ) -> tuple[FloatArray, FloatArray]:
     wt = s * cap
     rows, cols = np.arange(len(ii)), np.arange(len(jj))
@@ -134,7 +137,9 @@ def _challenge_block(
     # third parties n, axes (b, J, N). n's vote in (i:j) given the principals' coalitions:
     # P[i > j | n] = (ch_ij + max(v, 0)) / (ch_ij + ch_ji + |v|), v = w_n (u_ni - u_nj),
     # then its semi-committed vote w_n (P (u_nn - u_ni) + (1 - P)(u_nj - u_nn)).
-    unj = risk_utility(dist[:, jj].T[None, :, :], r_hi[:, None, :])  # [t, j, n] = u^h[n, j]
+    # [t, j, n] = u^h[n, j] = (1 - d)(1 + d r_n / 3) + (2 r_i / 3)(1 - d) d, d = dist[n, j]
+    unj = np.multiply(split[1][jj][None, :, :], (2.0 * r[ii] / 3.0)[:, None, None])
+    unj += split[0][jj][None, :, :]
     v = np.subtract(uni[:, None, :], unj)
     v *= wt
     den = np.abs(v)
