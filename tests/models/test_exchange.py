@@ -190,3 +190,17 @@ def test_cop21_runs_on_schema_units() -> None:
     assert len(out.diagnostics["exchanges_per_round"]) == out.rounds.shape[0] - 1
     assert np.all(out.outcome >= x.min(axis=0) - 1e-9)
     assert np.all(out.outcome <= x.max(axis=0) + 1e-9)
+
+
+def test_forecast_interface_on_embedded_scenario() -> None:
+    """Through ``forecast``: outcome within each issue's scale, rounds (R+1, N, K), and a
+    JSON-ready record."""
+    import json
+
+    from backchannel.models import forecast
+    from backchannel.scenario import load_embedded
+
+    f = forecast(load_embedded("iran_us_2019"), model="exchange", max_rounds=5)
+    assert f.rounds is not None and f.rounds.shape[1:] == (len(f.actor_ids), len(f.issue_ids))
+    assert f.rounds.shape[0] - 1 == len(f.diagnostics["exchanges_per_round"])
+    json.dumps(f.to_dict())

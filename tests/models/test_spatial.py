@@ -172,3 +172,21 @@ def test_blocked_challenges_equal_unblocked(monkeypatch: pytest.MonkeyPatch) -> 
     np.testing.assert_allclose(g1, g0, rtol=1e-12, atol=1e-15)
     off = ~np.eye(n, dtype=bool)
     np.testing.assert_allclose(p1[off], p0[off], rtol=1e-12)
+
+
+def test_forecast_interface_on_embedded_scenario() -> None:
+    """Through ``forecast``: rounds (T+1, N, K) and probabilities per turn (T+1, N), the
+    outcome inside the range of positions, and a JSON-ready record."""
+    import json
+
+    from backchannel.models import forecast
+    from backchannel.scenario import load_embedded
+
+    f = forecast(load_embedded("iran_us_2019"), model="spatial")
+    assert f.rounds is not None
+    n, k = len(f.actor_ids), len(f.issue_ids)
+    assert f.rounds.shape[1:] == (n, k)
+    assert f.diagnostics["prob_by_turn"].shape == (f.rounds.shape[0], n)
+    assert np.all(f.outcome >= f.rounds[-1].min(axis=0) - 1e-9)
+    assert np.all(f.outcome <= f.rounds[-1].max(axis=0) + 1e-9)
+    json.dumps(f.to_dict())
