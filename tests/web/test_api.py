@@ -194,3 +194,27 @@ def test_small_sweep_job_returns_p_deal(client: TestClient, data: dict) -> None:
     assert job["state"] == "done", job["error"]
     assert 0.0 <= job["result"]["p_deal"] <= 1.0 and job["result"]["draws"] == 200
     assert "dist" in job["result"]["figures"]
+
+
+def test_export_yaml_and_report(client: TestClient, data: dict) -> None:
+    import yaml
+
+    r = client.post("/api/export", json={"data": data, "format": "yaml"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/yaml")
+    assert yaml.safe_load(r.text)["actors"][0]["id"] == "usa"
+    r = client.post("/api/export", json={"data": data, "format": "report"})
+    assert r.status_code == 200 and r.text.startswith("<!DOCTYPE html>")
+    assert "Can a deal happen?" in r.text
+    bad = json.loads(json.dumps(data))
+    bad["issues"] = []
+    r = client.post("/api/export", json={"data": bad, "format": "yaml"})
+    assert r.json()["ok"] is False
+
+
+def test_oversized_bodies_are_refused_before_reading(client: TestClient) -> None:
+    r = client.post(
+        "/api/analyze",
+        content=b"{}",
+        headers={"content-type": "application/json", "content-length": str(10**9)},
+    )
+    assert r.status_code == 413 and "limit" in r.json()["errors"][0]["text"]

@@ -7,6 +7,7 @@ flips the 2019 verdict; the edit survives a save and a reload.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,6 +47,14 @@ def test_edit_flips_verdict_then_save_and_reload(live_server: str, browser_page:
     assert "Deal reachable" in page.inner_text("#verdict")
     assert page.locator(".invalid").count() == 0
     page.wait_for_selector("#fig-zopa .main-svg")
+
+    # the edited scenario downloads as YAML
+    with page.expect_download() as download:
+        page.click("#export-yaml")
+    exported = yaml.safe_load(Path(download.value.path()).read_text("utf-8"))
+    assert next(a for a in exported["actors"] if a["id"] == "usa")["agenda"]["requires"] == [
+        "nuclear"
+    ]
 
     # save, reload, find the change
     page.fill("#save-name", "us accepts limits")

@@ -44,6 +44,7 @@ from backchannel.web.jobs import JobManager
 from backchannel.web.store import Store
 
 MAX_UPLOAD_BYTES = 1024 * 1024
+MAX_BODY = 5 * 1024 * 1024
 MAX_DRAWS = 200_000
 STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 _CELL_RE = re.compile(
@@ -178,6 +179,22 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
     store = Store(store_path)
     jobs = JobManager()
     app.state.store = store
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Response:
+        # refuse oversized bodies before they are read (uploads and scenario JSON alike)
+        length = request.headers.get("content-length")
+        limit = MAX_UPLOAD_BYTES + 64 * 1024 if request.url.path == "/api/upload" else MAX_BODY
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            err = InputError(
+                f"request body of {length} bytes is over the {limit:,}-byte limit",
+                source=request.url.path,
+                fix="upload a smaller scenario file",
+            )
+            return _fail(err, status=413)
+        response: Response = await call_next(request)
+        return response
+
     app.state.jobs = jobs
 
     @app.get("/", response_class=HTMLResponse)
@@ -268,6 +285,21 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
             return Response(scenario_to_yaml(load_embedded(name)), media_type="text/yaml")
         except Exception as exc:
             return _fail(exc, status=404)
+
+    @app.post("/api/export")
+    def export(body: dict[str, Any]) -> Response:
+        """The edited scenario as YAML, or as the self-contained HTML report."""
+        data = body.get("data")
+        try:
+            sc = _scenario(data)
+            if body.get("format") == "report":
+                from backchannel.report import build_report
+
+                html, _ = build_report(sc, model=body.get("model") or None)
+                return Response(html, media_type="text/html")
+            return Response(scenario_to_yaml(sc), media_type="text/yaml")
+        except Exception as exc:
+            return _fail(exc, data)
 
     @app.post("/api/upload")
     async def upload(file: UploadFile = File(...)) -> JSONResponse:  # noqa: B008

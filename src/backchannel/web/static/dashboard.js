@@ -320,9 +320,31 @@ async function upload(ev) {
   setScenario(r);
 }
 
+async function exportAs(format) {
+  const name = ($("save-name").value.trim() || "scenario").replace(/[^A-Za-z0-9_.-]+/g, "_");
+  $("save-msg").className = "msg"; $("save-msg").textContent = `preparing ${format}…`;
+  let res;
+  try {
+    res = await fetch("/api/export", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ data: state.data, format, model: $("model").value }) });
+  } catch (e) { $("save-msg").className = "msg err"; $("save-msg").textContent = "cannot reach the server: " + e; return; }
+  if (!res.ok || (res.headers.get("content-type") || "").startsWith("application/json")) {
+    let text = `error ${res.status}`;
+    try { text = (await res.json()).errors.map((e) => e.text).join("\n"); } catch (e) { /* keep status */ }
+    $("save-msg").className = "msg err"; $("save-msg").textContent = "not exported: " + text; return;
+  }
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = format === "report" ? `${name}.html` : `${name}.yaml`;
+  document.body.appendChild(a); a.click(); a.remove();
+  $("save-msg").className = "msg ok"; $("save-msg").textContent = `downloaded ${a.download}`;
+}
+
 async function init() {
   $("save-btn").addEventListener("click", save);
   $("upload").addEventListener("change", upload);
+  $("export-yaml").addEventListener("click", () => exportAs("yaml"));
+  $("export-report").addEventListener("click", () => exportAs("report"));
   $("run-forecast").addEventListener("click", () => startJob("forecast"));
   $("run-sweep").addEventListener("click", () => startJob("sweep"));
   $("cancel-job").addEventListener("click", async () => {
