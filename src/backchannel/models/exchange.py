@@ -1,9 +1,8 @@
 """Stokman's exchange model of voting positions, equal-gain variant.
 
-Sources: Stokman & Van Oosten 1994, "The exchange of voting positions: an object-oriented
-model of policy networks", in Bueno de Mesquita & Stokman (eds), *European Community
-Decision Making*, ch. 5; Stokman & Thomson 2004, "Winners and losers in the European Union",
-*European Union Politics* 5(1): 5-23 (equal-gain exchange rate).
+Sources: Stokman & Van Oosten 1994, "The exchange of voting positions", in Bueno de
+Mesquita & Stokman (eds), *European Community Decision Making*; Stokman & Thomson 2004,
+*European Union Politics* 5(1) (equal-gain exchange rate).
 
 Inputs: ``position`` (N, K) on each issue's scale ``lo``..``hi``; ``salience`` (N, K), any
 non-negative scale (ratios matter; the ``decide`` carry-over rule reads it as a fraction of
@@ -11,7 +10,7 @@ non-negative scale (ratios matter; the ``decide`` carry-over rule reads it as a 
 
 One round (positions rescaled to 0-100 as in Stokman & Van Oosten):
 
-1. Expected outcome per issue, eq. (1): ``O_k = sum_i c_ik s_ik x_ik / sum_i c_ik s_ik``.
+1. Expected outcome per issue: ``O_k = sum_i c_ik s_ik x_ik / sum_i c_ik s_ik``.
 2. Candidate exchanges: actors i, j and issues p, q with i and j on opposite sides of
    ``O`` on both issues (``x <= O`` counts as left), and different relative saliences.
    The actor with the lower relative salience ``s_p / s_q`` supplies on p (moves its voting
@@ -27,8 +26,9 @@ One round (positions rescaled to 0-100 as in Stokman & Van Oosten):
    issue is committed by the first realised exchange in which it supplies on that issue;
    later candidates that would move it again in the same round are dropped. All candidates
    of a round are evaluated on the positions at the start of the round.
-6. The round's outcome is eq. (1) on the voting positions. The next round starts from the
-   voting positions (``carryover="voting"``) or, as in the ``decide`` software, from
+6. The round's outcome is the expected outcome on the voting positions. The next round
+   starts from the voting positions (``carryover="voting"``) or, as in the ``decide``
+   software, from
    ``x + (f + w (1 - s)) (y - x)`` (``carryover="decide"``, f = 0.1, w = 0.4).
 
 Rounds run until no exchange with positive gain remains or ``max_rounds`` is reached.
@@ -70,7 +70,8 @@ class Candidates:
 
 
 def expected_outcome(x: FloatArray, w: FloatArray) -> FloatArray:
-    """Capability x salience weighted mean per issue (Stokman & Van Oosten 1994, eq. 1)."""
+    """Expected outcome: capability x salience weighted mean per issue (Stokman & Van Oosten
+    1994)."""
     tot = w.sum(axis=0)
     safe = np.where(tot > 0, tot, 1.0)
     return np.where(tot > 0, (w * x).sum(axis=0) / safe, x.mean(axis=0))
@@ -181,7 +182,7 @@ def exchange_model(
     """Stokman's exchange model with equal-gain exchanges (Stokman & Van Oosten 1994;
     Stokman & Thomson 2004). See the module docstring for the steps.
 
-    Returns the expected outcome (eq. 1) on the last round's voting positions; ``rounds``
+    Returns the expected outcome on the last round's voting positions; ``rounds``
     (R+1, N, K) holds the voting positions per round (round 0 = input). Diagnostics:
     ``outcome_by_round`` (R+1, K), ``exchanges_per_round``, ``first_exchanges`` (the
     realised exchanges of round 1, largest gain first), ``stopped`` ("no exchange" or
@@ -245,7 +246,7 @@ register(ModelSpec(
     name="exchange",
     title="Stokman's exchange model (equal-gain exchanges of voting positions)",
     citation=("Stokman & Van Oosten 1994, in Bueno de Mesquita & Stokman (eds), European "
-              "Community Decision Making, ch. 5; Stokman & Thomson 2004, EUP 5(1)"),
+              "Community Decision Making; Stokman & Thomson 2004, EUP 5(1)"),
     core=exchange_model,
     has_rounds=True,
 ))

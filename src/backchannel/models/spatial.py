@@ -2,9 +2,12 @@
 
 Sources: Wise, Lester & Efird 2015, "An introduction to the KAPSARC Toolkit for Behavioral
 Analysis (KTAB) using one-dimensional spatial models", KAPSARC discussion paper
-KS-1516-DP09A; Efird, Lester & Wise 2016, "The Chinese state-owned enterprise reform",
-*Journal of East Asian Studies* 16: 117-145 (vector SMP with the "BCN" bargaining turn).
-Equation numbers refer to the 2015 paper; building blocks are in :mod:`spatial_core`.
+KS-1516-DP09A; Efird, Lester & Wise 2016, *Journal of East Asian Studies* 16: 117-145 (the China SOE
+reform application; vector SMP with the "BCN" bargaining turn).
+Building blocks are in :mod:`spatial_core`. The papers were not at hand when this was written,
+so formulas are referenced by KTAB's function names (source read: github lsyaseen/KTAB,
+``examples/smp/libsrc/smp.cpp``, ``smpbcn.cpp``, ``KTAB/kmodel/libsrc/kmodel.cpp``), not by
+equation numbers.
 
 Inputs: ``position`` (N, K) on each issue's scale ``lo``..``hi`` (rescaled to 0-1);
 ``salience`` (N, K) on 0-100, read as fractions of attention (a row summing to more than 100
@@ -18,9 +21,9 @@ risk range "Mid", risk adjustment "One third", semi-committed third parties, S2P
 initiator-only bargains):
 
 1. Utility of position j to actor i: ``u = (1 - d)(1 + d r_i)`` with the salience-weighted
-   distance d (eq. 3). Risk attitudes r come from each position's probability of
-   prevailing among all positions (eqs. 7, 8, 10, 12); h's estimate of i's attitude is
-   ``(2 r_h + r_i) / 3``.
+   distance d (``bsUtil``, ``bvDiff``). Risk attitudes r come from each position's
+   probability of prevailing among all positions (``setAllAUtil``, ``bigRfromProb``); h's
+   estimate of i's attitude is ``(2 r_h + r_i) / 3``.
 2. Each actor i values a challenge to each j: the chance ``P[i > j]`` from the principals'
    and third parties' coalitions (each third party n votes on the contest assuming the
    other principal's coalition without n), and the expected gain
@@ -80,8 +83,9 @@ class Assessment:
 
 def assess(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> Assessment:
     """Risk attitudes from each position's probability of prevailing with risk-neutral
-    utilities ``1 - d`` (eq. 12), then the probability that each distinct position prevails
-    with risk-aware utilities (actors sharing a position share its probability)."""
+    utilities ``1 - d`` (KTAB ``setAllAUtil``), then the probability that each distinct
+    position prevails with risk-aware utilities (actors sharing a position share its
+    probability)."""
     dist = salience_distance(pos, pos, sal)
     r = big_r_from_prob(scalar_pce(cap, 1.0 - dist), "mid")
     util = risk_utility(dist, r[:, None])

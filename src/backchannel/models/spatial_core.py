@@ -4,7 +4,8 @@ Sources: Wise, Lester & Efird 2015, "An introduction to the KAPSARC Toolkit for 
 Analysis (KTAB) using one-dimensional spatial models", KAPSARC discussion paper
 KS-1516-DP09A (sections 3-5: utility, voting, coalitions, probability of victory, risk
 attitudes); Efird, Lester & Wise 2016, *Journal of East Asian Studies* 16: 117-145
-(appendix: the vector SMP). Equation numbers below refer to the 2015 paper.
+(the vector SMP). Each function names the KTAB routine it reimplements (github
+lsyaseen/KTAB, read only); equation numbers are not given because the papers were not at hand.
 
 All positions are on 0-1, saliences are fractions of attention (each actor's saliences sum
 to at most 1), capabilities are positive and relative.
@@ -35,14 +36,16 @@ def salience_distance(ideal: FloatArray, pos: FloatArray, sal: FloatArray) -> Fl
 
 def risk_utility(d: FloatArray, r: FloatArray | float) -> FloatArray:
     """Utility of a position at normalised distance ``d`` for risk attitude ``r`` in [-1, 1]:
-    ``u = (1 - d)(1 + d r)`` (eq. 3; r = 0 risk neutral, r > 0 risk averse)."""
+    ``u = (1 - d)(1 + d r)`` (KTAB ``SMPModel::bsUtil``; r = 0 risk neutral, r > 0 risk
+    averse)."""
     u = (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
     return np.asarray(u, dtype=float)
 
 
 def coalitions(w: FloatArray, u: FloatArray) -> FloatArray:
-    """Coalition strengths ``c[i, j]`` for option i against j (eq. 7) with proportional
-    votes ``v_a(i:j) = w_a (u_ai - u_aj)``: each voter adds its vote to the side it favours.
+    """Coalition strengths ``c[i, j]`` for option i against j (KTAB ``Model::coalitions``)
+    with proportional votes ``v_a(i:j) = w_a (u_ai - u_aj)``: each voter adds its vote to the
+    side it favours.
     ``w`` (A,), ``u`` (A, M) -> (M, M), diagonal = floor."""
     a_n, m = u.shape
     c = np.full((m, m), MIN_COALITION)
@@ -57,8 +60,8 @@ def coalitions(w: FloatArray, u: FloatArray) -> FloatArray:
 
 def conditional_pce(c: FloatArray) -> FloatArray:
     """Probability that each option prevails: pairwise victory ``P[i > j] = c_ij / (c_ij +
-    c_ji)`` (linear, eq. 8), and the conditional probability that i beats every other option
-    given that one option does, ``p_i ~ prod_j P[i > j]`` (eq. 10, "Conditional")."""
+    c_ji)`` (``vProb``, Linear), and the conditional probability that i beats every other option
+    given that one option does, ``p_i ~ prod_j P[i > j]`` (``condPCE``, "Conditional")."""
     pv = c / (c + c.T)
     np.fill_diagonal(pv, 0.5)
     p = np.prod(pv, axis=1)
@@ -72,7 +75,7 @@ def scalar_pce(w: FloatArray, u: FloatArray) -> FloatArray:
 
 
 def big_r_from_prob(p: FloatArray, rng: BigRRange = "mid") -> FloatArray:
-    """Risk attitudes inferred from the actors' probabilities of prevailing (eq. 12): the
+    """Risk attitudes inferred from the actors' probabilities of prevailing (``bigRfromProb``): the
     most likely actor is the most risk averse (+1); ``mid`` maps the least likely to -1/2."""
     lo, hi = p.min(), p.max()
     if hi - lo <= 0:
