@@ -2,9 +2,9 @@
 
 Sources: Wise, Lester & Efird 2015, "An introduction to the KAPSARC Toolkit for Behavioral
 Analysis (KTAB) using one-dimensional spatial models", KAPSARC discussion paper
-KS-1516-DP09A (sections 3-5: utility, voting, coalitions, probability of victory, risk
-attitudes); Efird, Lester & Wise 2016, *Journal of East Asian Studies* 16: 117-145
-(the vector SMP). Each function names the KTAB routine it reimplements (github
+KS-1516-DP09A (utility, voting, coalitions, probability of victory, risk attitudes);
+Efird, Lester & Wise 2016, *Journal of East Asian Studies* 16: 117-145 (the vector SMP).
+Each function names the KTAB routine it reimplements (github
 lsyaseen/KTAB, read only); equation numbers are not given because the papers were not at hand.
 
 All positions are on 0-1, saliences are fractions of attention (each actor's saliences sum
