@@ -16,11 +16,13 @@ arrays, then
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from backchannel.engine.sampling import SamplingPlan
 from backchannel.models.base import forecast, get_model
@@ -118,14 +120,20 @@ def batch_forecast(arrays: ScenarioArrays, model: str, *, seed: int | None = Non
     return res
 
 
+_BATCHED = ("position", "salience", "capability", "limit", "status_quo", "no_deal",
+            "no_deal_adjustment", "no_deal_trend")
+
+
 def draw_slice(arrays: ScenarioArrays, i: int) -> ScenarioArrays:
     """Draw ``i`` of batched arrays as ordinary (unbatched) arrays."""
-    import dataclasses
-
-    out = {name: np.asarray(getattr(arrays, name))[i] for name in (
-        "position", "salience", "capability", "limit", "status_quo", "no_deal",
-        "no_deal_adjustment", "no_deal_trend")}
+    out = {name: np.asarray(getattr(arrays, name))[i] for name in _BATCHED}
     return dataclasses.replace(arrays, **out)
+
+
+def take_draws(arrays: ScenarioArrays, idx: NDArray[np.intp]) -> ScenarioArrays:
+    """The draws ``idx`` of batched arrays (still batched)."""
+    out = {name: np.asarray(getattr(arrays, name))[idx] for name in _BATCHED}
+    return dataclasses.replace(arrays, **out)  # type: ignore[arg-type]
 
 
 def evaluate_chunk(task: ChunkTask) -> ChunkResult:
@@ -143,9 +151,14 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         slack = np.asarray(feas.slack, dtype=float).reshape(b)
         induced = None
         if plan.inducements:
-            shift = plan.inducement_shift(draws.x)
-            induced = np.asarray(fn(draws.arrays, loss=plan.loss, shift=shift).deal_possible,
-                                 dtype=bool).reshape(b)
+            # inducements only lower no-deal values: a feasible draw stays feasible, so
+            # only the infeasible ones are solved again
+            induced = deal.copy()
+            todo = np.flatnonzero(~deal)
+            if todo.size:
+                shift = plan.inducement_shift(draws.x[todo])
+                res = fn(take_draws(draws.arrays, todo), loss=plan.loss, shift=shift)
+                induced[todo] = np.asarray(res.deal_possible, dtype=bool).reshape(todo.size)
     else:
         deal = np.zeros(b, dtype=bool)
         slack = np.full(b, np.nan)
