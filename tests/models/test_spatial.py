@@ -190,3 +190,21 @@ def test_forecast_interface_on_embedded_scenario() -> None:
     assert np.all(f.outcome >= f.rounds[-1].min(axis=0) - 1e-9)
     assert np.all(f.outcome <= f.rounds[-1].max(axis=0) + 1e-9)
     json.dumps(f.to_dict())
+
+
+def test_markov_probabilities() -> None:
+    """Two options: the Markov stationary point is the pairwise victory probability; with
+    more options it is a distribution that ranks a Condorcet winner first."""
+    from backchannel.models.spatial_core import markov_pce
+
+    c = np.array([[1e-8, 3.0], [1.0, 1e-8]])
+    np.testing.assert_allclose(markov_pce(c, tol=1e-12), [0.75, 0.25], atol=1e-9)
+    rng = np.random.default_rng(4)
+    u = rng.uniform(0, 1, (9, 5))
+    u[:, 2] += 0.5                                     # option 2 beats every other option
+    p = scalar_pce(rng.uniform(1, 5, 9), u, "markov")
+    assert p.sum() == pytest.approx(1.0) and int(np.argmax(p)) == 2
+    pos = rng.uniform(0, 100, (6, 2)).round()
+    out = spatial_model(pos, np.full((6, 2), 40.0), np.ones((6, 2)), lo=np.zeros(2),
+                        hi=np.full(2, 100.0), pce="markov", max_turns=5)
+    assert np.all(np.isfinite(out.outcome))

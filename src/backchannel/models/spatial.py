@@ -54,6 +54,7 @@ from numpy.typing import NDArray
 from backchannel.models.base import ModelOutput, ModelSpec, register
 from backchannel.models.spatial_core import (
     MIN_CHALLENGE,
+    PCEModel,
     big_r_from_prob,
     interpolate_bargain,
     risk_utility,
@@ -81,16 +82,18 @@ class Assessment:
     prob: FloatArray
 
 
-def assess(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> Assessment:
+def assess(
+    pos: FloatArray, sal: FloatArray, cap: FloatArray, pce: PCEModel = "conditional",
+) -> Assessment:
     """Risk attitudes from each position's probability of prevailing with risk-neutral
     utilities ``1 - d`` (KTAB ``setAllAUtil``), then the probability that each distinct
     position prevails with risk-aware utilities (actors sharing a position share its
     probability)."""
     dist = salience_distance(pos, pos, sal)
-    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist), "mid")
+    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist, pce), "mid")
     util = risk_utility(dist, r[:, None])
     uniq, rep = unique_positions(pos, POS_TOL)
-    p = scalar_pce(cap, util[:, uniq])
+    p = scalar_pce(cap, util[:, uniq], pce)
     return Assessment(dist, r, util, p[np.searchsorted(uniq, rep)])
 
 
@@ -173,13 +176,14 @@ def _challenge_block(
 
 def bargain_turn(
     pos: FloatArray, sal: FloatArray, cap: FloatArray, state: Assessment | None = None,
+    pce: PCEModel = "conditional",
 ) -> tuple[FloatArray, dict[str, Any]]:
     """One BCN turn (challenge, bargain, vote over bargains) from positions ``pos`` (N, K) on
     0-1; returns the new positions and the turn's risk attitudes, probabilities of each
     position prevailing, targets (-1: none) and chosen option per actor (-1: status quo)."""
     n = len(pos)
     s = sal.sum(axis=1)
-    state = state if state is not None else assess(pos, sal, cap)
+    state = state if state is not None else assess(pos, sal, cap, pce)
     dist, r, own = state.dist, state.risk, state.util    # own[a, n]: u_a(position n)
     gain, prob = challenge_values(dist, r, s, cap)
     ok = gain > MIN_GAIN
@@ -198,7 +202,7 @@ def bargain_turn(
     for k in np.unique(np.concatenate([init, rcvr])):  # actors with options beyond the SQ
         mine = np.concatenate([np.flatnonzero(init == k), np.flatnonzero(rcvr == k)])
         u = np.column_stack([u_sq, u_brg[:, mine]])
-        best = int(np.argmax(scalar_pce(cap, u)))
+        best = int(np.argmax(scalar_pce(cap, u, pce)))
         if best > 0:
             m = mine[best - 1]
             chosen[k] = m
@@ -227,24 +231,24 @@ def ktab_inputs(
 
 def smp_run(
     pos: FloatArray, sal: FloatArray, cap: FloatArray, *, max_turns: int = 100,
-    min_turns: int = 2, min_delta_ratio: float = 0.02,
+    min_turns: int = 2, min_delta_ratio: float = 0.02, pce: PCEModel = "conditional",
 ) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
     """Turns from positions on 0-1 until the stopping rule; returns positions per turn
     (T+1, N, K), probabilities of prevailing per turn (T+1, N) and the turn records."""
     history = [pos]
-    state = assess(pos, sal, cap)
+    state = assess(pos, sal, cap, pce)
     probs = [state.prob]
     risks: list[FloatArray] = []
     targets: list[IntArray] = []
     stopped = "max_turns"
     first_move = 0.0
     for turn in range(1, max_turns + 1):
-        new, info = bargain_turn(history[-1], sal, cap, state)
+        new, info = bargain_turn(history[-1], sal, cap, state, pce)
         move = float(np.sqrt(((new - history[-1]) ** 2).sum(axis=1)).sum())
         if turn == 1:
             first_move = move + 1e-4
         history.append(new)
-        state = assess(new, sal, cap)
+        state = assess(new, sal, cap, pce)
         probs.append(state.prob)
         risks.append(info["risk"])
         targets.append(info["target"])
@@ -261,15 +265,20 @@ def smp_run(
 def spatial_model(
     position: FloatArray, salience: FloatArray, capability: FloatArray, *,
     lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
-    max_turns: int = 100, min_turns: int = 2, min_delta_ratio: float = 0.02, **_: Any,
+    max_turns: int = 100, min_turns: int = 2, min_delta_ratio: float = 0.02,
+    pce: PCEModel = "conditional", **_: Any,
 ) -> ModelOutput:
     """KTAB-style SMP (Wise, Lester & Efird 2015; Efird, Lester & Wise 2016). Outcome: the
     expected position at the last turn; ``rounds`` (T+1, N, K) positions per turn.
     Diagnostics: ``prob_by_turn`` (T+1, N) each actor's position's probability of
-    prevailing, ``risk_by_turn``, ``target_by_turn`` (-1: no challenge), ``stopped``."""
+    prevailing, ``risk_by_turn``, ``target_by_turn`` (-1: no challenge), ``stopped``.
+    ``pce="markov"`` uses the Condorcet-style Markov probabilities of prevailing instead of
+    the reference run's conditional ones, everywhere probabilities of prevailing are used."""
+    if pce not in ("conditional", "markov"):
+        raise ValueError(f"pce must be 'conditional' or 'markov', got {pce!r}")
     pos, sal, cap = ktab_inputs(position, salience, capability, lo, hi)
     rounds01, probs, info = smp_run(pos, sal, cap, max_turns=max_turns, min_turns=min_turns,
-                                    min_delta_ratio=min_delta_ratio)
+                                    min_delta_ratio=min_delta_ratio, pce=pce)
     last, p_last = rounds01[-1], probs[-1]
     uniq = unique_positions(last, POS_TOL)[0]
     p_u = p_last[uniq] / p_last[uniq].sum()

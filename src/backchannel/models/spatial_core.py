@@ -24,6 +24,7 @@ MIN_COALITION = 1e-8        # floor of a coalition's strength in a pairwise cont
 MIN_CHALLENGE = 1e-10       # floor of the principals' coalitions in a challenge
 _MAX_CELLS = 500_000       # entries of a voter x option x option block evaluated at once
 BigRRange = Literal["min", "mid", "max"]
+PCEModel = Literal["conditional", "markov"]
 
 
 def salience_distance(ideal: FloatArray, pos: FloatArray, sal: FloatArray) -> FloatArray:
@@ -68,10 +69,29 @@ def conditional_pce(c: FloatArray) -> FloatArray:
     return p / p.sum()
 
 
-def scalar_pce(w: FloatArray, u: FloatArray) -> FloatArray:
+def markov_pce(c: FloatArray, tol: float = 1e-6, max_iter: int = 10_000) -> FloatArray:
+    """Condorcet-style Markov probability of prevailing (KTAB ``markovUniformPCE``): the
+    stationary point of ``p_i = sum_j P[i > j] (p_i + p_j) / M``, iterated with damping 1/2
+    from the uniform distribution until no entry changes by more than ``tol``."""
+    pv = c / (c + c.T)
+    np.fill_diagonal(pv, 0.5)
+    m = len(pv)
+    p = np.full(m, 1.0 / m)
+    for _ in range(max_iter):
+        q = (pv * (p[:, None] + p[None, :])).sum(axis=1) / m
+        done = np.abs(q - p).max() <= tol
+        p = (p + q) / 2
+        if done:
+            break
+    return p / p.sum()
+
+
+def scalar_pce(w: FloatArray, u: FloatArray, pce: PCEModel = "conditional") -> FloatArray:
     """Probability of each of M options prevailing given voters' weights (A,) and
-    utilities (A, M)."""
-    return conditional_pce(coalitions(w, u))
+    utilities (A, M): ``conditional`` (KTAB ``condPCE``) or ``markov``
+    (``markovUniformPCE``)."""
+    c = coalitions(w, u)
+    return markov_pce(c) if pce == "markov" else conditional_pce(c)
 
 
 def big_r_from_prob(p: FloatArray, rng: BigRRange = "mid") -> FloatArray:
