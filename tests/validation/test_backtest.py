@@ -34,6 +34,14 @@ def test_backtest_dev(deu_dev: DeuData) -> None:
     e = d["ensemble"]
     assert e["compromise_same_issues"]["mae"] == m["compromise"]["mae"]
     assert isinstance(e["beats_compromise"], bool)
+    t = d["tuned"]
+    assert m["compromise_tuned_cv"]["kind"] == "tuned (nested CV)"
+    assert t["cv"]["mae"] == m["compromise_tuned_cv"]["mae"] and t["grid_size"] == 648
+    assert t["compromise_same_issues"]["mae"] == m["compromise"]["mae"]
+    diff = t["difference_tuned_minus_compromise"]
+    assert diff["mae"] == pytest.approx(t["cv"]["mae"] - m["compromise"]["mae"], abs=1e-3)
+    assert len(t["selected_first_repeat"]) == 10
+    assert isinstance(t["beats_compromise"], bool) and t["verdict"]
     json.dumps(d, allow_nan=False)
 
 

@@ -98,7 +98,7 @@ def test_double_majority_matches_generating_functions() -> None:
         return ((c >= 8) & (v >= quota)) | (c > n - 4)
 
     gf = power_indices(pop.astype(int), win, required=["com", "ep"])
-    mitm = double_majority_game(pop, [str(i) for i in range(n)], member_share=0.55,
+    mitm = double_majority_game(pop.tolist(), [str(i) for i in range(n)], member_share=0.55,
                                 min_members=8, pop_share=0.65, min_blocking=4,
                                 required=["com", "ep"], decimals=0)
     np.testing.assert_allclose(mitm.shapley_shubik, gf.shapley_shubik, atol=1e-12)

@@ -24,12 +24,14 @@ def deu(
     model: Annotated[list[str] | None, typer.Option(
         "--model", help="Registered model to score (repeat; default: all).")] = None,
     power: Annotated[str, typer.Option(
-        help="Capability index: shapley_shubik or banzhaf.")] = "shapley_shubik",
+        help="Capability index: shapley_shubik, banzhaf or equal.")] = "shapley_shubik",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of bootstrap and folds.")] = 0,
     folds: Annotated[int, typer.Option(help="Cross-validation folds (by proposal).")] = 10,
     repeats: Annotated[int, typer.Option(help="Cross-validation repeats.")] = 5,
     ensemble: Annotated[bool, typer.Option(help="Fit the cross-validated stack.")] = True,
+    tuned: Annotated[bool, typer.Option(
+        help="Score the compromise model tuned by nested cross-validation.")] = True,
     chart: Annotated[Path | None, typer.Option(
         help="Save a bar chart of the MAE (.png or .svg).")] = None,
 ) -> None:
@@ -38,9 +40,9 @@ def deu(
     from backchannel.validation.backtest import run_backtest
     from backchannel.validation.runner import registered_models
 
-    if power not in ("shapley_shubik", "banzhaf"):
+    if power not in ("shapley_shubik", "banzhaf", "equal"):
         raise InputError(f"unknown power index {power!r}", source="--power",
-                         fix="use shapley_shubik or banzhaf")
+                         fix="use shapley_shubik, banzhaf or equal")
     if bootstrap < 1 or folds < 2 or repeats < 1:
         raise InputError("--bootstrap and --repeats must be >= 1, --folds >= 2",
                          source="options", fix="give positive counts")
@@ -52,7 +54,7 @@ def deu(
                              fix=f"use one of {sorted(known)} (see `backchannel models`)")
     res = run_backtest(path, model or None, power=power,  # type: ignore[arg-type]
                        n_boot=bootstrap, seed=seed, folds=folds, repeats=repeats,
-                       ensemble=ensemble)
+                       ensemble=ensemble, tuned=tuned)
     d = res.to_dict()
     if chart is not None:
         from backchannel.validation.chart import plot_mae
@@ -86,3 +88,12 @@ def deu(
             console.print(f"compromise on the same issues: {c['mae']:.2f}; difference "
                           f"{df['mae']:+.2f} [{df['ci95'][0]:+.2f}, {df['ci95'][1]:+.2f}]: "
                           f"{e['verdict']}")
+    t = d.get("tuned")
+    if t:
+        console.print(f"tuned compromise (nested CV by proposal, {t['folds']} folds, "
+                      f"{t['grid_size']} specifications): MAE {t['cv']['mae']:.2f} "
+                      f"[{t['cv']['ci95'][0]:.2f}, {t['cv']['ci95'][1]:.2f}]")
+        if "difference_tuned_minus_compromise" in t:
+            df = t["difference_tuned_minus_compromise"]
+            console.print(f"  minus compromise: {df['mae']:+.2f} [{df['ci95'][0]:+.2f}, "
+                          f"{df['ci95'][1]:+.2f}]: {t['verdict']}")

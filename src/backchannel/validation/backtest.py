@@ -1,5 +1,7 @@
 """The DEU backtest: every registered model and the baselines, scored per subset, plus a
-cross-validated stacked ensemble compared with the compromise model on the same issues.
+cross-validated stacked ensemble and the compromise model with its specification chosen by
+nested cross-validation (:mod:`backchannel.validation.tuning`), both compared with the
+compromise model on the same issues.
 
 See docs/backtest.md for the results and docs/decisions/backtest.md for the choices.
 """
@@ -20,6 +22,13 @@ from backchannel.validation.crossval import CrossValidation, cross_validate_stac
 from backchannel.validation.deu import DeuData, load_deu
 from backchannel.validation.runner import ModelRun, run_models
 from backchannel.validation.scoring import replicate_weights, score, score_difference
+from backchannel.validation.tuning import NAME as TUNED
+from backchannel.validation.tuning import (
+    NestedCV,
+    candidate_forecasts,
+    grid,
+    nested_cross_validate,
+)
 
 ACTOR_BINS = ((3, 9, "3-9"), (10, 19, "10-19"), (20, 10_000, "20+"))
 STACK = "stack_cv"
@@ -47,6 +56,8 @@ class BacktestResult:
     table: dict[str, dict[str, Any]] = field(default_factory=dict)
     subsets: dict[str, dict[str, Any]] = field(default_factory=dict)
     ensemble: dict[str, Any] = field(default_factory=dict)
+    nested: NestedCV | None = None
+    tuned: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = self.data
@@ -64,6 +75,7 @@ class BacktestResult:
             "models": self.table,
             "subsets": self.subsets,
             "ensemble": self.ensemble,
+            "tuned": self.tuned,
         }
 
 
@@ -81,6 +93,7 @@ def run_backtest(
     folds: int = 10,
     repeats: int = 5,
     ensemble: bool = True,
+    tuned: bool = True,
 ) -> BacktestResult:
     """Score ``models`` (all registered ones when None) and the baselines on a DEU file."""
     data = path if isinstance(path, DeuData) else load_deu(path)
@@ -142,6 +155,18 @@ def run_backtest(
                 "difference includes 0" if diff.mae < 0 else
                 "the stack does not beat the compromise model")
 
+    nested: NestedCV | None = None
+    tune: dict[str, Any] = {}
+    if tuned and scored.n_issues and len(set(scored.proposal)) >= 2:
+        specs, cand = candidate_forecasts(data, grid())
+        seeds = tuple(seed + r for r in range(repeats))
+        nested = nested_cross_validate(specs, cand[:, mask], y, group, k=folds, seeds=seeds)
+        forecasts[TUNED] = nested.oof[0]
+        kinds[TUNED] = "tuned (nested CV)"
+        titles[TUNED] = ("compromise model, power index / institutions / shrinkage chosen on "
+                         "training folds (out of fold)")
+        tune = _tuned_summary(nested, forecasts, y, group, weights)
+
     table: dict[str, dict[str, Any]] = {}
     for name, f in forecasts.items():
         entry: dict[str, Any] = {"kind": kinds[name], "title": titles[name]}
@@ -174,4 +199,53 @@ def run_backtest(
     return BacktestResult(
         data=data, scored=scored, forecasts=forecasts, kinds=kinds, titles=titles,
         runs=runs, cv=cv, settings=settings, table=table, subsets=subs, ensemble=ens,
+        nested=nested, tuned=tune,
     )
+
+
+def _tuned_summary(
+    nested: NestedCV, forecasts: dict[str, FloatArray], y: FloatArray,
+    group: np.ndarray, weights: np.ndarray,
+) -> dict[str, Any]:
+    """Scores of the nested-CV tuned compromise model, paired with the compromise model and
+    the mean of positions on the same issues (every repeat uses the same folds as the
+    stack's repeat with that seed)."""
+    oof = nested.oof
+    out: dict[str, Any] = {
+        "method": "compromise model x = (1-a-b) c(P, I) + a m(T) + b rp, specification "
+                  "(P, I, T, a, b) chosen per outer fold by the lowest training MAE; "
+                  "outer folds by proposal estimate the error",
+        "grid_size": len(nested.specs),
+        "grid": {"power": ["shapley_shubik", "banzhaf", "equal"],
+                 "institutions": ["game", "member_mean", "none"],
+                 "target": ["mean", "salience_mean"],
+                 "target_weight": "0, 0.1, ..., 1", "rp_weight": "0, 0.1, 0.2, 0.3",
+                 "constraint": "target_weight + rp_weight <= 1"},
+        "folds": nested.k, "seeds": list(nested.seeds),
+        "cv": score(oof[0], y, group, weights).to_dict(),
+        "cv_mae_per_repeat": [round(float(np.mean(np.abs(o - y))), 4) for o in oof],
+        "selected_first_repeat": [nested.specs[int(i)].to_dict() for i in nested.selected[0]],
+        "selection_counts": nested.selection_counts(),
+        "in_sample_choice_not_scored": nested.specs[nested.full_selected].to_dict(),
+    }
+    for ref, key in (("compromise", "compromise"), ("baseline:mean", "mean")):
+        if ref not in forecasts:
+            continue
+        b = forecasts[ref]
+        ok = np.isfinite(b)
+        diff = score_difference(oof[0], b, y, group, weights, ok)
+        out[f"{key}_same_issues"] = score(b, y, group, weights, ok).to_dict()
+        out[f"difference_tuned_minus_{key}"] = diff.to_dict()
+        out[f"difference_tuned_minus_{key}_per_repeat"] = [
+            round(float(np.mean(np.abs(o - y)[ok] - np.abs(b - y)[ok])), 4) for o in oof]
+        out[f"beats_{key}"] = bool(diff.ci_high < 0)
+    if "difference_tuned_minus_compromise" in out:
+        d = out["difference_tuned_minus_compromise"]
+        hi = d["ci95"][1]
+        out["verdict"] = (
+            "the tuned model beats the compromise model out of sample (95% interval of the "
+            "paired difference below 0)" if hi is not None and hi < 0 else
+            "lower MAE than the compromise model, but the 95% interval of the paired "
+            "difference includes 0" if d["mae"] is not None and d["mae"] < 0 else
+            "the tuned model does not beat the compromise model")
+    return out

@@ -13,7 +13,9 @@ Council voting rule and its procedure:
   bind and it has no power (index 0).
 
 The capability of an actor on an issue is its Shapley-Shubik (default) or normalised
-Banzhaf index in that game; non-members get 0.
+Banzhaf index in that game, or ``equal``: 1/n for each of the game's n players (members
+and institutional veto players alike; a reference specification without voting weights);
+non-members get 0.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from backchannel.validation.power import (
     weighted_game,
 )
 
-PowerIndex = Literal["shapley_shubik", "banzhaf"]
+PowerIndex = Literal["shapley_shubik", "banzhaf", "equal"]
+POWER_INDICES: tuple[PowerIndex, ...] = ("shapley_shubik", "banzhaf", "equal")
 
 
 def institutions_for(procedure: str) -> tuple[str, ...]:
@@ -84,7 +87,10 @@ def capabilities(data: DeuData, index: PowerIndex = "shapley_shubik") -> FloatAr
     for k, (per, rule, proc) in enumerate(zip(periods, data.rule, data.procedure,
                                                strict=True)):
         pi = game_power(per, rule, proc)
-        vals = pi.shapley_shubik if index == "shapley_shubik" else pi.banzhaf
+        if index == "equal":
+            vals = np.full(len(pi.players), 1.0 / len(pi.players))
+        else:
+            vals = pi.shapley_shubik if index == "shapley_shubik" else pi.banzhaf
         for name, v in zip(pi.players, vals, strict=True):
             if name in pos:
                 cap[pos[name], k] = v

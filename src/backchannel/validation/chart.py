@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-_COLOURS = {"model": "#1f77b4", "baseline": "#7f7f7f", "ensemble": "#d62728"}
+_COLOURS = {"model": "#1f77b4", "baseline": "#7f7f7f", "ensemble": "#d62728",
+            "tuned (nested CV)": "#2ca02c"}
 
 
 def plot_mae(table: dict[str, dict[str, Any]], path: str | Path, title: str) -> Path:
