@@ -237,3 +237,10 @@ def test_escalation_risk_matches_the_mediation_module_at_central_values() -> Non
     assert r.sensitivity is not None
     top = r.sensitivity.outputs["escalation"].ranking()[0]["input"]
     assert top in {"escalation.rate", "escalation.p_escalate"}
+
+
+def test_seed_zero_is_reproducible_including_bootstrap_intervals() -> None:
+    plan = _small_plan()
+    a = run_sweep(plan, 1000, seed=0, models=("compromise",), n_base=32)
+    b = run_sweep(plan, 1000, seed=0, models=("compromise",), n_base=32)
+    _assert_same(a, b)

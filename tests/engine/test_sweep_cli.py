@@ -48,3 +48,15 @@ def test_bad_options_are_input_errors(args: list[str]) -> None:
 
     res = runner.invoke(app, ["sweep", "-n", "100", *args])
     assert isinstance(res.exception, InputError), res.output
+
+
+@pytest.mark.slow
+def test_sweep_on_an_existing_dask_scheduler(dask_client: object) -> None:
+    address = dask_client.scheduler.address  # type: ignore[attr-defined]
+    args = ["sweep", "-n", "2500", "--seed", "8", "--sobol", "16", "--json"]
+    dask = runner.invoke(app, [*args, "--engine", "dask", "--address", address])
+    assert dask.exit_code == 0, dask.output
+    local = runner.invoke(app, args)
+    d, loc = json.loads(dask.stdout), json.loads(local.stdout)
+    assert d.pop("engine")["engine"] == "dask" and loc.pop("engine")["engine"] == "local"
+    assert d == loc

@@ -146,10 +146,12 @@ def sobol_indices(names: Sequence[str], y: FloatArray, seed: int,
     if not np.all(np.isfinite(y)) or float(np.var(y)) <= 0.0:
         z = np.zeros(d)
         return z, z.copy(), z.copy(), z.copy()
+    # SALib seeds its bootstrap only for a truthy seed: derive a nonzero one from ``seed``
+    boot_seed = 1 + int(np.random.SeedSequence(seed).generate_state(1)[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = sobol_analyze.analyze(problem(names), y, calc_second_order=False,
-                                    num_resamples=num_resamples, seed=seed,
+                                    num_resamples=num_resamples, seed=boot_seed,
                                     print_to_console=False)
     return (np.asarray(res["S1"], dtype=float), np.asarray(res["S1_conf"], dtype=float),
             np.asarray(res["ST"], dtype=float), np.asarray(res["ST_conf"], dtype=float))
