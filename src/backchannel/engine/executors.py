@@ -99,7 +99,7 @@ class DaskExecutor:
             else:
                 try:
                     self._client = Client(self.address, timeout="10s")
-                except OSError as exc:
+                except (OSError, ValueError, TypeError) as exc:
                     from backchannel.scenario.errors import InputError
 
                     raise InputError(
