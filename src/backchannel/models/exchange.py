@@ -155,20 +155,20 @@ def greedy_by_gain(cand: Candidates, n: int, k: int) -> NDArray[np.bool_]:
     rank[order] = np.arange(m)
     cell_i = cand.i * k + cand.p
     cell_j = cand.j * k + cand.q
-    alive = np.ones(m, dtype=bool)
     chosen = np.zeros(m, dtype=bool)
     big = np.iinfo(np.int64).max
-    while alive.any():
+    alive = np.arange(m)                               # compacted after every pass
+    while len(alive):
+        ci, cj, r = cell_i[alive], cell_j[alive], rank[alive]
         best = np.full(n * k, big, dtype=np.int64)
-        r = np.where(alive, rank, big)
-        np.minimum.at(best, cell_i, r)
-        np.minimum.at(best, cell_j, r)
-        win = alive & (rank == best[cell_i]) & (rank == best[cell_j])
-        chosen |= win
+        np.minimum.at(best, ci, r)
+        np.minimum.at(best, cj, r)
+        win = (r == best[ci]) & (r == best[cj])
+        chosen[alive[win]] = True
         used = np.zeros(n * k, dtype=bool)
-        used[cell_i[win]] = True
-        used[cell_j[win]] = True
-        alive &= ~(used[cell_i] | used[cell_j])
+        used[ci[win]] = True
+        used[cj[win]] = True
+        alive = alive[~(used[ci] | used[cj])]
     return chosen
 
 
