@@ -150,7 +150,7 @@ def greedy_by_gain(cand: Candidates, n: int, k: int) -> NDArray[np.bool_]:
     candidate that ranks first on both of its supply cells is realised, and candidates that
     share a cell with a realised one are dropped (ties in gain: lower index first)."""
     m = len(cand.gain)
-    order = np.lexsort((np.arange(m), -cand.gain))
+    order = np.argsort(-cand.gain, kind="stable")        # ties: lower index first
     rank = np.empty(m, dtype=np.int64)
     rank[order] = np.arange(m)
     cell_i = cand.i * k + cand.p
