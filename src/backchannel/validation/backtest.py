@@ -21,7 +21,12 @@ from backchannel.validation.capability import PowerIndex, capabilities, issue_pe
 from backchannel.validation.crossval import CrossValidation, cross_validate_stack
 from backchannel.validation.deu import DeuData, load_deu
 from backchannel.validation.runner import ModelRun, run_models
-from backchannel.validation.scoring import replicate_weights, score, score_difference
+from backchannel.validation.scoring import (
+    cluster_mean,
+    replicate_weights,
+    score,
+    score_difference,
+)
 from backchannel.validation.tuning import NAME as TUNED
 from backchannel.validation.tuning import (
     NestedCV,
@@ -239,6 +244,10 @@ def _tuned_summary(
         out[f"difference_tuned_minus_{key}_per_repeat"] = [
             round(float(np.mean(np.abs(o - y)[ok] - np.abs(b - y)[ok])), 4) for o in oof]
         out[f"beats_{key}"] = bool(diff.ci_high < 0)
+        # per-issue error difference averaged over the repeats (less fold-assignment noise)
+        avg = np.mean(np.abs(oof - y[None, :]), axis=0) - np.abs(b - y)
+        out[f"difference_tuned_minus_{key}_mean_over_repeats"] = cluster_mean(
+            np.where(ok, avg, np.nan), group, weights).to_dict()
     if "difference_tuned_minus_compromise" in out:
         d = out["difference_tuned_minus_compromise"]
         hi = d["ci95"][1]
