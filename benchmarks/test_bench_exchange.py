@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
-from _cases import COP21, read_decide
+from exchange_spatial_cases import COP21, read_decide
 
 from backchannel.models.exchange import exchange_model
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
-from _cases import KTAB_SOE, read_ktab_csv
+from exchange_spatial_cases import KTAB_SOE, read_ktab_csv
 
 from backchannel.models.spatial import bargain_turn, spatial_model
 

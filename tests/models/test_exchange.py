@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _cases import COP21, read_decide
+from exchange_spatial_cases import COP21, read_decide
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

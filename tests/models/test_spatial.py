@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from _cases import KTAB_SOE, read_ktab_csv, read_ktab_history
+from exchange_spatial_cases import KTAB_SOE, read_ktab_csv, read_ktab_history
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
