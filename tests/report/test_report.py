@@ -154,3 +154,19 @@ def test_sweep_figures_from_engine_dict() -> None:
     assert tornado_note(sweep) is None
     sweep["sensitivity"]["outputs"]["deal"]["constant"] = True
     assert "same in every draw" in (tornado_note(sweep) or "")
+
+
+def test_hostile_names_are_escaped_everywhere() -> None:
+    import json
+
+    from backchannel.scenario.load import scenario_from_data
+
+    d = json.loads(load_embedded().model_dump_json(exclude_none=True))
+    d["name"] = "<b>bold</b> & co"
+    d["actors"][0]["name"] = "</script><script>alert(1)</script>"
+    d["issues"][0]["name"] = "<img src=x onerror=alert(2)>"
+    d["issues"][0]["anchors"][0]["label"] = "<svg onload=alert(3)>"
+    text, _ = build_report(scenario_from_data(d))
+    for raw in ("<script>alert(1)", "<img src=x", "<svg onload", "<b>bold</b>"):
+        assert raw not in text
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in text

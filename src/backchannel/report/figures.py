@@ -7,6 +7,7 @@ subplot row per issue, on the issue's own scale, with its anchor labels as tick 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,10 +33,16 @@ BAR_COLOURS = ("#1f77b4", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
+def esc(text: str) -> str:
+    """User text made inert for plotly's pseudo-HTML labels (and for the JSON that
+    ``to_html`` puts inside a ``<script>``): ``<``, ``>`` and ``&`` as entities."""
+    return html.escape(str(text), quote=False)
+
+
 def short_label(label: str, width: int = 26) -> str:
-    """The head of an anchor label (before ':'), cut to ``width`` characters."""
+    """The head of an anchor label (before ':'), cut to ``width`` characters, escaped."""
     head = label.split(":")[0].strip()
-    return head if len(head) <= width else head[: width - 1] + "…"
+    return esc(head if len(head) <= width else head[: width - 1] + "…")
 
 
 def _axis_ticks(issue: Issue) -> dict[str, Any]:
@@ -53,7 +60,7 @@ def _axis_ticks(issue: Issue) -> dict[str, Any]:
 
 
 def _label(name: str, width: int = 36) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
+    return esc(name if len(name) <= width else name[: width - 1] + "…")
 
 
 def _spacing(rows: int, height: float, gap_px: float = 80.0) -> float:
@@ -94,7 +101,7 @@ def positions_figure(scenario: Scenario) -> go.Figure:
     fig = make_subplots(
         rows=len(issues),
         cols=1,
-        subplot_titles=[i.name for i in issues],
+        subplot_titles=[esc(i.name) for i in issues],
         vertical_spacing=_spacing(len(issues), height),
     )
     for r, issue in enumerate(issues, start=1):
@@ -111,7 +118,7 @@ def positions_figure(scenario: Scenario) -> go.Figure:
             colours.append(float(cap or 0.0))
             lim_txt = "none" if lim is None else f"{lim:g}"
             hover.append(
-                f"{a.name}<br>position {pos:g}, salience {sal:g}, "
+                f"{esc(a.name)}<br>position {pos:g}, salience {sal:g}, "
                 f"capability {cap:g}<br>limit (red line) {lim_txt}"
             )
             err_plus.append(max(lim - pos, 0.0) if lim is not None else 0.0)
@@ -179,9 +186,10 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
     for i in issues:
         z = zopa[i.id]
         if not z.get("empty") and z.get("low") is not None and z.get("high") is not None:
-            t = f"{i.name} — <span style='color:#1a7f1a'>ZOPA {z['low']:g}–{z['high']:g}</span>"
+            zopa_txt = f"ZOPA {z['low']:g}–{z['high']:g}"
+            t = f"{esc(i.name)} — <span style='color:#1a7f1a'>{zopa_txt}</span>"
         else:
-            t = f"{i.name} — <span style='color:#c00000'>ZOPA empty</span>"
+            t = f"{esc(i.name)} — <span style='color:#c00000'>ZOPA empty</span>"
         if agenda is not None and i.id not in agenda:
             t += " (off the package agenda)"
         titles.append(t)
@@ -265,7 +273,7 @@ def rounds_figure(scenario: Scenario, fc: Any) -> go.Figure:
     fig = make_subplots(
         rows=k,
         cols=1,
-        subplot_titles=[issue_by_id[i].name if i in issue_by_id else i for i in fc.issue_ids],
+        subplot_titles=[esc(issue_by_id[i].name if i in issue_by_id else i) for i in fc.issue_ids],
         vertical_spacing=_spacing(k, k * 230 + 140, gap_px=70.0),
     )
     x = list(range(rounds.shape[0]))
@@ -277,7 +285,7 @@ def rounds_figure(scenario: Scenario, fc: Any) -> go.Figure:
                     x=x,
                     y=rounds[:, a_i, r - 1],
                     mode="lines+markers",
-                    name=names.get(aid, aid),
+                    name=esc(names.get(aid, aid)),
                     legendgroup=aid,
                     showlegend=r == 1,
                     line={"color": _colour(a_i), "width": 2},
@@ -308,7 +316,7 @@ def rounds_figure(scenario: Scenario, fc: Any) -> go.Figure:
 def tornado_figure(sensitivity: Sequence[Mapping[str, Any]], top: int = 15) -> go.Figure:
     """Sensitivity tornado: inputs ranked by their effect on the probability of a deal."""
     rows = list(sensitivity)[:top][::-1]
-    labels = [str(r.get("label") or r.get("input") or r.get("name") or "?") for r in rows]
+    labels = [esc(r.get("label") or r.get("input") or r.get("name") or "?") for r in rows]
     lows = [r.get("low") for r in rows]
     if rows and all(v is not None for v in lows) and all(r.get("high") is not None for r in rows):
         base = [float(r.get("base", 0.0)) for r in rows]
@@ -377,7 +385,7 @@ def distribution_figure(
             if not vals:
                 continue
             ordered = sorted(vals)
-            ys.append(issue_by_id[iid].name)
+            ys.append(esc(issue_by_id[iid].name))
             lo.append(vals[ordered[0]])
             hi.append(vals[ordered[-1]])
             med.append(vals.get(0.5, vals[ordered[len(ordered) // 2]]))

@@ -59,6 +59,11 @@ async function loadScenario(source, name, version) {
 }
 
 function setScenario(r) {
+  if (state.job) {  // a run of the previous scenario would show results that are not this one's
+    api("POST", `/api/jobs/${state.job.id}/cancel`);
+    finishJob();
+    $("job-phase").textContent = "previous run cancelled: another scenario was loaded";
+  }
   state.data = r.data; state.source = r.source; state.name = r.name;
   $("scenario-name").textContent = r.data.name;
   $("scenario-source").textContent = `${r.source}: ${r.name}` + (r.version ? ` (version ${r.version})` : "");
@@ -255,6 +260,7 @@ async function poll() {
   const r = await api("GET", `/api/jobs/${job.id}`);
   if (!r.ok) { finishJob(); $("job-error").textContent = r.errors.map((e) => e.text).join("\n"); return; }
   const j = r.job;
+  if (state.job !== job) return;  // cancelled or replaced meanwhile
   $("job-progress").value = j.progress;
   $("job-phase").textContent = `${j.kind}: ${j.state}` + (j.state === "running" ? ` — ${j.phase} ${(100 * j.progress).toFixed(0)}%` : "");
   if (j.state === "running") { setTimeout(poll, 250); return; }
