@@ -49,6 +49,8 @@ IntArray = NDArray[np.int64]
 Carryover = Literal["voting", "decide"]
 
 _SCALE = 100.0
+_SIDE_TOL = 1e-9     # on 0-100: an actor this close to the expected outcome counts as left
+_GAIN_DIGITS = 9     # gains equal to 9 significant digits (of the largest) are ties
 _MAX_CELLS = 4_000_000  # candidate tensor entries evaluated at once (memory bound)
 
 
@@ -88,7 +90,7 @@ def candidate_exchanges(
     w = c * s
     wsum = w.sum(axis=0)
     out = expected_outcome(x, w)
-    left = x <= out
+    left = x <= out + _SIDE_TOL          # rounding noise must not flip sides at x == O
     pp, qq = np.triu_indices(k, 1)
     chunk = max(1, _MAX_CELLS // max(n * n, 1))
     parts: list[tuple[NDArray[Any], ...]] = []
@@ -150,7 +152,9 @@ def greedy_by_gain(cand: Candidates, n: int, k: int) -> NDArray[np.bool_]:
     candidate that ranks first on both of its supply cells is realised, and candidates that
     share a cell with a realised one are dropped (ties in gain: lower index first)."""
     m = len(cand.gain)
-    order = np.argsort(-cand.gain, kind="stable")        # ties: lower index first
+    top = float(np.max(cand.gain)) if m else 1.0
+    key = np.round(cand.gain / top, _GAIN_DIGITS)     # rounding noise must not break ties
+    order = np.argsort(-key, kind="stable")           # ties: lower index first
     rank = np.empty(m, dtype=np.int64)
     rank[order] = np.arange(m)
     cell_i = cand.i * k + cand.p
