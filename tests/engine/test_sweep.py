@@ -244,3 +244,23 @@ def test_seed_zero_is_reproducible_including_bootstrap_intervals() -> None:
     a = run_sweep(plan, 1000, seed=0, models=("compromise",), n_base=32)
     b = run_sweep(plan, 1000, seed=0, models=("compromise",), n_base=32)
     _assert_same(a, b)
+
+
+def test_pruned_inducement_feasibility_equals_solving_every_draw() -> None:
+    from backchannel.analysis.feasibility import feasibility_batch
+    from backchannel.engine.batch import _induced
+    from backchannel.scenario import parse_scenario
+
+    text = (BROKER.replace("utility: -0.4", "utility: {value: -0.4, range: [-0.6, -0.3]}")
+            .replace("utility: -0.55", "utility: {value: -0.55, range: [-0.7, -0.4]}")
+            .replace("limit: 40}", "limit: {value: 40, range: [30, 70]}}")
+            .replace("amount: 0.1", "amount: {value: 0.1, range: [0, 0.3]}"))
+    plan = sampling_plan(parse_scenario(text, "<test>"))
+    d = plan.draw(3000, 4)
+    base = feasibility_batch(d.arrays)
+    pruned = _induced(feasibility_batch, plan, d.arrays, d.x, base.deal_possible, base.slack)
+    full = feasibility_batch(d.arrays, shift=plan.inducement_shift(d.x)).deal_possible
+    np.testing.assert_array_equal(pruned, full)
+    flips = full & ~base.deal_possible
+    assert 0 < flips.sum() and (~base.deal_possible).sum() > flips.sum()
+    assert (~np.isfinite(base.slack)).any()  # some draws excluded by red lines

@@ -136,6 +136,29 @@ def take_draws(arrays: ScenarioArrays, idx: NDArray[np.intp]) -> ScenarioArrays:
     return dataclasses.replace(arrays, **out)  # type: ignore[arg-type]
 
 
+#: margin on the bound below (the LP's slack is exact to ~1e-9; feasibility uses -1e-7)
+_BOUND_MARGIN = 1e-6
+
+
+def _induced(fn: FeasibilityFn, plan: SamplingPlan, arrays: ScenarioArrays, x: FloatArray,
+             deal: BoolArray, slack: FloatArray) -> BoolArray:
+    """Feasibility once the brokers' inducements lower their targets' no-deal utilities.
+
+    Lowering no-deal utilities by d_v >= 0 raises the max-min slack by at most max_v d_v
+    (for every agreement, min_v (U_v - D_v + d_v) <= min_v (U_v - D_v) + max_v d_v) and
+    cannot undo an exclusion by red lines or the agenda (slack -inf). So only draws with
+    ``-max d - margin <= slack < 0`` are solved again; the rest keep their verdict.
+    """
+    shift = plan.inducement_shift(x)
+    reach = (-shift).max(axis=1)
+    induced = deal.copy()
+    todo = np.flatnonzero(~deal & np.isfinite(slack) & (slack + reach >= -_BOUND_MARGIN))
+    if todo.size:
+        res = fn(take_draws(arrays, todo), loss=plan.loss, shift=shift[todo])
+        induced[todo] = np.asarray(res.deal_possible, dtype=bool).reshape(todo.size)
+    return induced
+
+
 def evaluate_chunk(task: ChunkTask) -> ChunkResult:
     """Draw (or take) a chunk's inputs and evaluate feasibility and the models on it."""
     plan = task.plan
@@ -151,14 +174,7 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         slack = np.asarray(feas.slack, dtype=float).reshape(b)
         induced = None
         if plan.inducements:
-            # inducements only lower no-deal values: a feasible draw stays feasible, so
-            # only the infeasible ones are solved again
-            induced = deal.copy()
-            todo = np.flatnonzero(~deal)
-            if todo.size:
-                shift = plan.inducement_shift(draws.x[todo])
-                res = fn(take_draws(draws.arrays, todo), loss=plan.loss, shift=shift)
-                induced[todo] = np.asarray(res.deal_possible, dtype=bool).reshape(todo.size)
+            induced = _induced(fn, plan, draws.arrays, draws.x, deal, slack)
     else:
         deal = np.zeros(b, dtype=bool)
         slack = np.full(b, np.nan)
