@@ -16,6 +16,7 @@ TOL_EU = 1e-10
 TOL_POS = 1e-12
 TOL_SEC = 1e-12
 TOL_MEDIAN = 1e-12
+VOTE_SNAP = 1e-13  # vote sums at or below this share of the total weight are none
 
 
 def _median(u: list[float], w: list[float]) -> float:
@@ -38,14 +39,17 @@ def _median(u: list[float], w: list[float]) -> float:
 
 def _prob(u: list[float], w: list[float], i: int, j: int, rule: str) -> float:
     pos = 0.0
-    net = 0.0
-    gross = 0.0
+    neg = 0.0
     for k in range(len(u)):
         v = w[k] * (abs(u[k] - u[j]) - abs(u[k] - u[i]))
         if v > 0:
             pos += v
-        net += v
-        gross += abs(v)
+        else:
+            neg -= v
+    snap = VOTE_SNAP * sum(w)
+    pos = 0.0 if pos <= snap else pos
+    neg = 0.0 if neg <= snap else neg
+    net, gross = pos - neg, pos + neg
     if u[i] == u[j] or gross <= 0.0:
         return 0.0 if rule == "net" else 0.5
     if rule == "net":

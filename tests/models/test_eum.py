@@ -39,8 +39,10 @@ def _run(pos: np.ndarray, sal: np.ndarray, cap: np.ndarray, **kw: object):  # ty
 
 def _brute_prob(u: np.ndarray, w: np.ndarray, i: int, j: int) -> float:
     v = w * (np.abs(u - u[j]) - np.abs(u - u[i]))
-    gross = np.abs(v).sum()
-    return 0.5 if gross == 0 else float(v[v > 0].sum() / gross)
+    snap = 1e-13 * w.sum()  # rounding noise is no vote (VOTE_SNAP)
+    pos, neg = v[v > 0].sum(), -v[v < 0].sum()
+    pos, neg = (0.0 if pos <= snap else pos), (0.0 if neg <= snap else neg)
+    return 0.5 if pos + neg == 0 else float(pos / (pos + neg))
 
 
 @settings(max_examples=60, deadline=None)

@@ -37,6 +37,8 @@ IntArray = NDArray[np.intp]
 
 _OFFSET = 4.0  # issue k's positions are searched as u + 4k (u lies in [0, 1])
 MEDIAN_TOL = 1e-12
+VOTE_SNAP = 1e-13
+"""Sums of votes (unit scale, share of the total weight) at or below this count as none."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,11 @@ def pair_terms(
     s_lo = np.where(lower, a_i, a_j) + mid
     s_hi = np.where(lower, a_j, a_i) + mid
     s_hi += (0.5 * d) * table.total[:, None, None]
-    np.maximum(s_lo, 0.0, out=s_lo)
-    np.maximum(s_hi, 0.0, out=s_hi)
+    # vote sums below VOTE_SNAP of the total weight are rounding noise (e.g. the only
+    # weighted voter standing exactly at the midpoint): no vote
+    snap = (0.5 * VOTE_SNAP) * table.total[:, None, None]
+    s_lo[s_lo <= snap] = 0.0
+    s_hi[s_hi <= snap] = 0.0
     gross = s_lo + s_hi
     num = np.where(lower, s_lo, s_hi)
     pos = gross > 0.0
