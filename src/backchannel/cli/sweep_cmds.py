@@ -154,8 +154,9 @@ def _print(r: SweepResult) -> None:
                 continue
             o = r.sensitivity.outputs[out]
             if o.constant:
-                console.print(f"sensitivity of {o.label}: constant over the design "
-                              "(no input changes it)")
+                console.print(f"sensitivity of {o.label}: the same in every draw, so it is "
+                              "fixed by inputs without uncertainty (e.g. agenda constraints "
+                              "or red lines far apart)")
                 continue
             t = Table(title=f"What drives {o.label} (Sobol' indices, top 8)")
             for col in ("input", "S1", "ST", "low 20%", "high 20%"):
