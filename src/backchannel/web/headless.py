@@ -64,3 +64,57 @@ def chromium_context(**context_kw: Any) -> Iterator[Any]:
             yield ctx
         finally:
             ctx.close()
+
+
+def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 1500) -> None:
+    """Write ``dashboard.png`` and ``report.png`` (the README's pictures) to ``out_dir``:
+    the report of the embedded 2019 case (with a 2,000-draw sweep) and the dashboard on it,
+    served from a throw-away store."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from backchannel.report import build_report
+    from backchannel.scenario.load import atomic_write, load_embedded
+    from backchannel.web.app import create_app
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bc-shots-") as tmp:
+        report = Path(tmp) / "report.html"
+        html, _ = build_report(load_embedded(), sweep_draws=2000, seed=0)
+        atomic_write(report, html)
+        config = uvicorn.Config(
+            create_app(Path(tmp) / "store.sqlite"), host="127.0.0.1", port=0, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("dashboard did not start")
+            time.sleep(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            with chromium_context(viewport={"width": width, "height": height}) as ctx:
+                page = ctx.new_page()
+                page.goto(report.as_uri())
+                page.wait_for_selector("#fig-positions .main-svg")
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(out / "report.png"))
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.wait_for_selector("#verdict-panel.nodeal, #verdict-panel.deal")
+                page.wait_for_selector("#fig-positions .main-svg")
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(out / "dashboard.png"))
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+if __name__ == "__main__":  # python -m backchannel.web.headless docs/img
+    import sys
+
+    make_screenshots(sys.argv[1] if len(sys.argv) > 1 else "docs/img")
