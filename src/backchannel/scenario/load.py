@@ -374,6 +374,10 @@ def atomic_write(path: str | Path, text: str) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
     try:
+        # mkstemp makes the file 0600: give it the mode an ordinary new file would get
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
