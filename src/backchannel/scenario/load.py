@@ -368,6 +368,15 @@ def scenario_to_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(out, sort_keys=False, allow_unicode=True, width=100)
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once at import: os.umask is process-wide, not thread-safe
+
+
 def atomic_write(path: str | Path, text: str) -> None:
     """Write a file atomically: a failed write leaves any earlier file intact."""
     p = Path(path)
@@ -375,9 +384,7 @@ def atomic_write(path: str | Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
     try:
         # mkstemp makes the file 0600: give it the mode an ordinary new file would get
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~umask)
+        os.fchmod(fd, p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~_UMASK)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
