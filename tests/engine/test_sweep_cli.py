@@ -60,3 +60,34 @@ def test_sweep_on_an_existing_dask_scheduler(dask_client: object) -> None:
     d, loc = json.loads(dask.stdout), json.loads(local.stdout)
     assert d.pop("engine")["engine"] == "dask" and loc.pop("engine")["engine"] == "local"
     assert d == loc
+
+
+def test_single_chunk_on_dask_runs_locally_with_a_note() -> None:
+    res = runner.invoke(app, ["sweep", "-n", "100", "--sobol", "0", "--engine", "dask",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["engine"]["engine"] == "local"
+    assert any("ran locally" in n for n in d["notes"])
+
+
+def test_scenario_without_veto_players_sweeps_forecasts_only(tmp_path: Path) -> None:
+    path = tmp_path / "noveto.yaml"
+    path.write_text("""
+name: forecast only
+issues: [{id: x, name: X}]
+actors:
+  - {id: a, name: A, kind: state, veto: false,
+     positions: {x: {position: {value: 10, range: [0, 20]}, salience: 60}}}
+  - {id: b, name: B, kind: state, veto: false, positions: {x: {position: 90}}}
+""")
+    res = runner.invoke(app, ["sweep", str(path), "-n", "1500", "-m", "compromise",
+                              "--sobol", "16", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["p_deal"] is None and d["slack"] is None
+    assert set(d["sensitivity"]["outputs"]) == {"compromise.x"}
+    q = d["outcomes"]["compromise"]["x"]
+    # (60 a + 50 * 90) / 110 with a uniform on [0, 20]
+    assert q["mean"] == pytest.approx((60 * 10 + 50 * 90) / 110, abs=0.2)
+    assert q["q05"] < q["q50"] < q["q95"]
