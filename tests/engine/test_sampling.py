@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import two_party
+from _sweep_cases import two_party
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats

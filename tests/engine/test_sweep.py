@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pytest
-from conftest import two_party
+from _sweep_cases import two_party
 from scipy import special
 
 from backchannel.engine.batch import PER_ISSUE_MODELS, batch_forecast, draw_slice

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import two_party
+from _sweep_cases import two_party
 from typer.testing import CliRunner
 
 from backchannel.cli.app import _register, app
