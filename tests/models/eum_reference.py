@@ -119,7 +119,8 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
             tied = [c for c in cands if c[1] >= top - TOL_EU]
             best = min(c[0] for c in tied)
             tied = [c for c in tied if c[0] <= best + TOL_POS]
-        x = sum(c[2] for c in tied) / len(tied)
+        targets = [c[2] for c in tied]
+        x = targets[0] if min(targets) == max(targets) else sum(targets) / len(targets)
         if abs(x - u[j]) > TOL_POS:
             new[j] = x
     return new, r

@@ -141,9 +141,15 @@ def _offers(
         best = np.where(tie, move, np.inf).min(axis=1, keepdims=True)
         tie &= move <= best + TOL_POS
     n_tie = tie.sum(axis=1)
-    step = np.where(tie, frac * (ui - uj), 0.0).sum(axis=1) / np.maximum(n_tie, 1)
     old = uj[:, 0, :]
-    out = np.where((n_tie > 0) & (np.abs(step) > TOL_POS), old + step, old)
+    # a full move lands exactly on the sender's position; several tied offers: their mean
+    # (exactly the common target when they agree)
+    target = np.where(frac >= 1.0, ui, uj + frac * (ui - uj))
+    t_lo = np.where(tie, target, np.inf).min(axis=1)
+    t_hi = np.where(tie, target, -np.inf).max(axis=1)
+    mean = np.where(tie, target, 0.0).sum(axis=1) / np.maximum(n_tie, 1)
+    chosen = np.where(t_lo == t_hi, t_lo, mean)
+    out = np.where((n_tie > 0) & (np.abs(chosen - old) > TOL_POS), chosen, old)
     n_valid = valid.sum(axis=(1, 2))
     n_conflict = (valid & fights).sum(axis=(1, 2))
     n_capit = (valid & ~fights & (mag >= e_in)).sum(axis=(1, 2))

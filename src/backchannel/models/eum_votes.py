@@ -102,28 +102,27 @@ def pair_terms(
         idx = np.searchsorted(table.flat, m + offs, side="left")
         idx += ((table.n + 1) - table.n) * np.arange(k)[:, None, None]
     # idx indexes the flat (K, N+1) prefix tables: row k starts at k (N+1)
-    w_m = table.W.ravel()[idx]
-    x_m = table.X.ravel()[idx]
-    mid = m * w_m
-    mid -= x_m
-    lower = ui < uj
-    a_i = table.alpha[:, senders][:, :, None]
-    a_j = table.alpha[:, receivers][:, None, :]
+    mid = m * table.W.ravel()[idx]
+    mid -= table.X.ravel()[idx]
     d = np.abs(ui - uj)
-    s_lo = np.where(lower, a_i, a_j) + mid
-    s_hi = np.where(lower, a_j, a_i) + mid
-    s_hi += (0.5 * d) * table.total[:, None, None]
+    # half the votes for i and for j: alpha at one's own position + mid, plus
+    # (b - a) W_total / 2 for whichever of the two is the upper position
+    h = d * (0.5 * table.total)[:, None, None]
+    h_i = np.where(ui > uj, h, 0.0)
+    num = mid + table.alpha[:, senders][:, :, None]
+    num += h_i
+    other = mid + table.alpha[:, receivers][:, None, :]
+    other += h
+    other -= h_i
     # vote sums below VOTE_SNAP of the total weight are rounding noise (e.g. the only
     # weighted voter standing exactly at the midpoint): no vote
     snap = (0.5 * VOTE_SNAP) * table.total[:, None, None]
-    s_lo[s_lo <= snap] = 0.0
-    s_hi[s_hi <= snap] = 0.0
-    gross = s_lo + s_hi
-    num = np.where(lower, s_lo, s_hi)
+    num = np.where(num > snap, num, 0.0)
+    other = np.where(other > snap, other, 0.0)
+    gross = num + other
     pos = gross > 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
         p = np.where(pos, num / np.where(pos, gross, 1.0), 0.5)
-    np.clip(p, 0.0, 1.0, out=p)
     return p, d
 
 
