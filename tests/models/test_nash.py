@@ -101,7 +101,9 @@ def test_one_issue_bisection_equals_convex_solver(data: st.DataObject) -> None:
     a = nash_bargaining(pos, sal, cap, solver="bisection", **kw)  # type: ignore[arg-type]
     b = nash_bargaining(pos, sal, cap, solver="cvxpy", **kw)  # type: ignore[arg-type]
     assert a.diagnostics["agreement"] == b.diagnostics["agreement"]
-    assert a.outcome[0] == pytest.approx(b.outcome[0], abs=1e-4)
+    # the interior-point solver is accurate to ~1e-4 of the scale at the kinks of the
+    # linear loss (the optimum often sits exactly at an actor's position)
+    assert a.outcome[0] == pytest.approx(b.outcome[0], abs=1e-3 if loss == "linear" else 1e-5)
 
 
 def test_salience_does_not_move_a_one_issue_solution() -> None:
