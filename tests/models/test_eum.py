@@ -180,17 +180,28 @@ def test_random_medium_case_agrees_with_reference() -> None:
     np.testing.assert_allclose(out.rounds, ref["rounds"], atol=1e-9)
 
 
-def test_blocked_computation_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("budget", "block"), [
+    (300, 70),  # chunks of issues, blocks of receivers, votes recomputed per block
+    (None, 70),  # blocks of receivers, votes of the round kept (upper triangle + mirror)
+    (None, 1000),  # a few receivers per block
+])
+@pytest.mark.parametrize("probability", ["share", "net"])
+def test_blocked_computation_equals_single_block(
+    monkeypatch: pytest.MonkeyPatch, budget: int | None, block: int, probability: str,
+) -> None:
     rng = np.random.default_rng(5)
     n, k = 40, 3
     args = (rng.random((n, k)) * 10, rng.integers(1, 101, (n, k)) * 1.0,
             rng.random((n, k)) + 0.05)
-    kw = {"lo": np.zeros(k), "hi": np.full(k, 10.0), "rounds": 4}
+    kw = {"lo": np.zeros(k), "hi": np.full(k, 10.0), "rounds": 4, "probability": probability}
     whole = expected_utility(*args, **kw)  # type: ignore[arg-type]
-    monkeypatch.setattr(eum_mod, "_BUDGET", 300)  # forces chunks of issues ...
-    monkeypatch.setattr(eum_mod, "_BLOCK", 70)  # ... and blocks of receivers
+    if budget is not None:
+        monkeypatch.setattr(eum_mod, "_BUDGET", budget)
+    monkeypatch.setattr(eum_mod, "_BLOCK", block)
     blocked = expected_utility(*args, **kw)  # type: ignore[arg-type]
     np.testing.assert_allclose(blocked.rounds, whole.rounds, atol=1e-12)
+    ref = reference_eum(*args, **kw)  # type: ignore[misc]
+    np.testing.assert_allclose(blocked.rounds, ref["rounds"], atol=1e-9)
 
 
 def test_issues_are_independent_batch_of_draws() -> None:

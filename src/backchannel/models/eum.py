@@ -179,8 +179,20 @@ def _round(
     blocks = [slice(j, min(n, j + jsize)) for j in range(0, n, jsize)]
     send_ok = np.where(active, 0.0, -np.inf)[:, :, None]
 
+    keep = k * n * n <= _BUDGET  # all votes of the round fit in memory
+    p_all = np.empty((k, n, n)) if keep else None
+    if p_all is not None:
+        # the upper triangle (i below j in sorted order) and P_ji = 1 - P_ij for the rest
+        for J in blocks:
+            p_blk = pair_terms(table, u, slice(0, J.stop), J)[0]
+            p_all[:, : J.stop, J] = p_blk
+            p_all[:, J, : J.start] = 1.0 - p_blk[:, : J.start, :].transpose(0, 2, 1)
+
     def terms(J: slice) -> tuple[FloatArray, FloatArray, FloatArray]:
-        p_share, d = pair_terms(table, u, slice(None), J)
+        if p_all is None:
+            p_share, d = pair_terms(table, u, slice(None), J)
+        else:
+            p_share, d = p_all[:, :, J], np.abs(u[:, :, None] - u[:, None, J])
         if probability == "net":  # max(net votes, 0) / all votes = max(2 P - 1, 0)
             return np.maximum(2.0 * p_share - 1.0, 0.0), np.maximum(1.0 - 2.0 * p_share, 0.0), d
         return p_share, 1.0 - p_share, d
@@ -188,12 +200,8 @@ def _round(
     # pass 1 (r = 1): security levels sum_{i != j, i active} E^i(U_ij)
     security = np.zeros((k, n))
     act = active.astype(float)[:, :, None]
-    keep = k * n * n <= _BUDGET  # keep the votes for pass 2 when they fit in memory
-    kept: list[tuple[FloatArray, FloatArray, FloatArray]] = []
     for J in blocks:
-        p_in, p_back, d = terms(J)
-        if keep:
-            kept.append((p_in, p_back, d))
+        p_in, _, d = terms(J)
         e1 = _eu(d, d, d, p_in, None, s[:, None, J], dm[:, :, None], q, t) * act
         jj = np.arange(J.start, J.stop)
         e1[:, jj, jj - J.start] = 0.0
@@ -202,8 +210,8 @@ def _round(
     # pass 2: expected utilities with risk, offers, moves
     new = u.copy()
     counts = np.zeros((len(_OFFER_KINDS), k))
-    for b, J in enumerate(blocks):
-        p_in, p_back, d = kept[b] if keep else terms(J)
+    for J in blocks:
+        p_in, p_back, d = terms(J)
         with np.errstate(divide="ignore"):
             ls = np.log(np.maximum(0.5 - 0.5 * d, 0.0))
         lf = np.log1p(d) + _LOG_HALF
