@@ -267,3 +267,18 @@ def test_registered_and_runs_on_embedded_scenario() -> None:
     fc = forecast(load_embedded("iran_us_2019"), model="eum", rounds=5)
     assert fc.rounds is not None and fc.rounds.shape[1:] == (len(fc.actor_ids), 6)
     assert set(fc.to_dict()["outcome"]) == set(fc.issue_ids)
+
+
+def test_diagnostics_shapes_and_variants_on_ec_case() -> None:
+    out = _run(*_ec(), rounds=3)
+    d = out.diagnostics
+    assert out.rounds is not None and out.rounds.shape == (4, 10, 1)
+    assert d["median"].shape == (4, 1) and d["mean"].shape == (4, 1)
+    assert d["risk"].shape == (3, 10, 1) and d["risk_index"].shape == (3, 10, 1)
+    assert all(v.shape == (3, 1) for v in d["offers"].values())
+    assert np.all((d["risk"] >= 0.5) & (d["risk"] <= 2.0))
+    # the public port's offer rule: the 10-year bloc prevails and the model converges
+    strong = _run(*_ec(), accept="strongest")
+    assert strong.diagnostics["rounds_run"] == 4
+    assert bool(strong.diagnostics["converged"][0])
+    np.testing.assert_allclose(strong.diagnostics["median"][:, 0], [7.0, 10, 10, 10, 10])
