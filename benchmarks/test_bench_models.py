@@ -66,3 +66,15 @@ def test_model_speed(benchmark: Any, name: str, n: int) -> None:
     assert np.all(np.isfinite(out.outcome))
     if name == "eum":
         assert out.rounds.shape == (11, n, 1)
+
+
+def test_eum_batch_of_draws(benchmark: Any) -> None:
+    """EUM on 10 actors x 10,000 Monte Carlo draws passed as issues, 10 rounds."""
+    spec = models()["eum"]
+    k = 10_000
+    pos, sal, cap = _inputs(10, k)
+    lo, hi = np.zeros(k), np.full(k, 100.0)
+    out = benchmark.pedantic(
+        lambda: spec.core(pos, sal, cap, lo=lo, hi=hi, reference=None, **PARAMS["eum"]),
+        rounds=3, iterations=1)
+    assert out.rounds.shape == (11, 10, k)
