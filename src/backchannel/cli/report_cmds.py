@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from backchannel.cli.common import ScenarioArg, app, console, err_console, load
+from backchannel.cli.common import ScenarioArg, SetOpt, app, console, err_console, load
 from backchannel.scenario.errors import InputError
 
 
@@ -30,13 +30,14 @@ def report(
             "--model", help="Model for the positions-per-round chart (default: eum if present)."
         ),
     ] = None,
+    set_: SetOpt = None,
 ) -> None:
     """Write ONE self-contained HTML report (charts inline, no network needed)."""
     from backchannel.report import build_report
 
     if output.exists() and output.is_dir():
         raise InputError("is a folder", source=str(output), fix="give a file name, e.g. -o r.html")
-    sc = load(scenario)
+    sc = load(scenario, set_)
     html, data = build_report(sc, model=model, sweep_draws=sweep_draws, seed=seed)
     from backchannel.scenario.load import atomic_write
 

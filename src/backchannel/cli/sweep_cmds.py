@@ -13,7 +13,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, ScenarioArg, app, console, emit_json, err_console, load
+from backchannel.cli.common import (
+    JsonOpt,
+    ScenarioArg,
+    SetOpt,
+    app,
+    console,
+    emit_json,
+    err_console,
+    load,
+)
 from backchannel.engine.executors import DaskExecutor, LocalExecutor
 from backchannel.engine.sampling import chunk_sizes, sampling_plan
 from backchannel.engine.sweep import CHUNK_SIZE, SweepResult, run_sweep, wilson_interval
@@ -51,11 +60,12 @@ def sweep(
         help="Correlation between every pair of inputs (Gaussian copula), in [0, 1).")]
     = 0.0,
     json_out: JsonOpt = False,
+    set_: SetOpt = None,
 ) -> None:
     """Monte Carlo sweep: P(deal), outcome quantiles per model and a sensitivity ranking."""
     from backchannel.models import get_model, models
 
-    sc = load(scenario)
+    sc = load(scenario, set_)
     if model:
         for m in model:
             get_model(m)
