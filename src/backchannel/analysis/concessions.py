@@ -20,18 +20,17 @@ Charnes & Cooper 1961) of the feasibility problem.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from backchannel.analysis.feasibility import MAX_FREE_ISSUES, NO_CONSTRAINT, no_deal_utility
+from backchannel.analysis.feasibility import NO_CONSTRAINT, admissible_agendas, no_deal_utility
 from backchannel.analysis.utility import Loss, acceptable_interval, issue_weights
 from backchannel.scenario.arrays import to_arrays
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.load import scenario_from_data
-from backchannel.scenario.schema import ActorKind, Scenario
+from backchannel.scenario.schema import Scenario
 
 KAPPA = 0.01
 MARGIN = 1e-5
@@ -81,21 +80,6 @@ class Concessions:
         }
 
 
-def _all_agendas(can_leave_off: np.ndarray) -> np.ndarray:
-    forced = ~can_leave_off
-    free = np.flatnonzero(can_leave_off)
-    if free.size > MAX_FREE_ISSUES:
-        raise InputError(f"too many issues ({free.size}) to enumerate agendas",
-                         source="scenario", fix="give fewer issues a status quo")
-    out = []
-    for bits in itertools.product((False, True), repeat=free.size):
-        a = forced.copy()
-        a[free] = bits
-        if a.any():
-            out.append(a)
-    return np.array(out, dtype=bool)
-
-
 def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     """The minimum-cost concessions (by veto players and brokers) that make a deal possible."""
     import cvxpy as cp  # imported here: it is slow to import and only this solver needs it
@@ -120,9 +104,7 @@ def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     g_cols: list[np.ndarray] = []
     for b in scenario.brokers():
         for ind in b.inducements:
-            target = scenario.actor(ind.target)
-            tids = ([r.id for r in scenario.ratifiers(target.id)]
-                    if target.kind == ActorKind.STATE else [target.id])
+            tids = {r.id for r in scenario.recipients(ind.target)}
             col = np.array([1.0 if i in tids else 0.0 for i in ids])
             amount = ind.amount.value * ind.credibility.value
             if col.any() and amount > 0:
@@ -131,7 +113,9 @@ def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     j_n = len(inds)
     g = np.column_stack(g_cols) if j_n else np.zeros((v_n, 0))
 
-    agendas = _all_agendas(~np.isnan(sq))
+    # every agenda: agenda constraints are priced below, not imposed
+    none = np.zeros((0, k_n), dtype=bool)
+    agendas = admissible_agendas(none, none, np.asarray(~np.isnan(sq)))
     m = agendas.shape[0]
     req, ref = arrays.requires[vidx], arrays.refuses[vidx]
     # agenda cost per block: required issues left off, refused issues put on
@@ -248,9 +232,6 @@ def apply_concessions(scenario: Scenario, result: Concessions) -> Scenario:
         elif c.kind == "no_deal_value" and c.before is not None and c.after is not None:
             lower_no_deal(c.actor, c.before - c.after)
         elif c.kind == "inducement" and c.target is not None and c.after is not None:
-            target = scenario.actor(c.target)
-            tids = ([r.id for r in scenario.ratifiers(target.id)]
-                    if target.kind == ActorKind.STATE else [target.id])
-            for t in tids:
-                lower_no_deal(t, c.after)
+            for t in scenario.recipients(c.target):
+                lower_no_deal(t.id, c.after)
     return scenario_from_data(data, "<what-it-takes>")

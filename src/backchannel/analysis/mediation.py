@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backchannel.scenario.arrays import FloatArray, ScenarioArrays
-from backchannel.scenario.schema import ActorKind, Scenario
+from backchannel.scenario.schema import Scenario
 
 
 def inducement_shift(
@@ -41,11 +41,8 @@ def inducement_shift(
         if chosen is not None and b.id not in chosen:
             continue
         for ind in b.inducements:
-            target = scenario.actor(ind.target)
-            ids = ([r.id for r in scenario.ratifiers(target.id)]
-                   if target.kind == ActorKind.STATE else [target.id])
-            for t in ids:
-                shift[arrays.index(t)] -= ind.amount.value * ind.credibility.value
+            for t in scenario.recipients(ind.target):
+                shift[arrays.index(t.id)] -= ind.amount.value * ind.credibility.value
     return shift
 
 

@@ -40,7 +40,7 @@ from scipy import special
 
 from backchannel.scenario.arrays import FloatArray, ScenarioArrays, to_arrays
 from backchannel.scenario.errors import InputError
-from backchannel.scenario.schema import ActorKind, Quantity, Scenario
+from backchannel.scenario.schema import Quantity, Scenario
 
 Field = Literal[
     "position", "salience", "capability", "limit", "status_quo", "no_deal",
@@ -385,9 +385,7 @@ def sampling_plan(scenario: Scenario, arrays: ScenarioArrays | None = None) -> S
                          ADMISSIBLE["inducement_amount"])
             cred = add(ind.credibility, f"{stem}.credibility", "inducement_credibility",
                        act.id, None, ADMISSIBLE["inducement_credibility"])
-            target = scenario.actor(ind.target)
-            ids = ([r.id for r in scenario.ratifiers(target.id)]
-                   if target.kind == ActorKind.STATE else [target.id])
+            ids = [r.id for r in scenario.recipients(ind.target)]
             assert amount is not None and cred is not None
             inducements.append(InducementTerm(
                 broker=act.id, targets=tuple(arrays.index(t) for t in ids), amount=amount,

@@ -454,6 +454,12 @@ class Scenario(_Strict):
         vetoes = [f for f in self.factions_of(state_id) if f.has_veto]
         return vetoes if vetoes else [self.actor(state_id)]
 
+    def recipients(self, actor_id: str) -> list[Actor]:
+        """Who an inducement aimed at ``actor_id`` reaches: a state's ratifiers (it
+        passes to them), any other actor itself."""
+        target = self.actor(actor_id)
+        return self.ratifiers(target.id) if target.kind == ActorKind.STATE else [target]
+
     def parties_and_ratifiers(self) -> list[Actor]:
         """Every actor whose acceptance any deal needs (the veto players)."""
         out: list[Actor] = []
