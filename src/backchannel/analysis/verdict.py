@@ -116,24 +116,25 @@ def issue_zopas(arrays: ScenarioArrays) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _red_line_blockers(arrays: ScenarioArrays, must_be_on: np.ndarray) -> list[Blocker]:
-    """Pairs of veto players whose acceptable intervals on an issue do not overlap."""
+def _red_line_blockers(arrays: ScenarioArrays, issues: np.ndarray) -> list[Blocker]:
+    """Pairs of veto players whose acceptable intervals on one of ``issues`` (a mask) do
+    not overlap."""
     v = np.array(arrays.veto_players)
     low, high = acceptable_interval(arrays.position[v], arrays.limit[v], arrays.lo, arrays.hi)
     w = issue_weights(arrays.salience[v])
     gap = (low[:, None, :] - high[None, :, :]) / arrays.span  # (V, V, K): a's low above b's high
     out: list[Blocker] = []
-    for k, iid in enumerate(arrays.issue_ids):
+    for k in np.flatnonzero(issues):
+        iid = arrays.issue_ids[k]
         g = gap[:, :, k]
         for a_i, b_i in zip(*np.nonzero(g > TOL), strict=True):
             a, b = arrays.actor_ids[v[a_i]], arrays.actor_ids[v[b_i]]
-            where = "" if must_be_on[k] else " (if the issue is put on the agenda)"
             for actor, idx in ((a, a_i), (b, b_i)):
                 out.append(Blocker(
                     actor, iid, "red_line", float(g[a_i, b_i] * w[idx, k]),
                     f"red lines of {a} (accepts >= {low[a_i, k]:g}) and {b} (accepts <= "
                     f"{high[b_i, k]:g}) on {iid} leave a gap of {g[a_i, b_i] * 100:.0f}% of "
-                    f"the scale{where}"))
+                    "the scale"))
     return out
 
 
@@ -177,8 +178,7 @@ def analyze(scenario: Scenario, loss: Loss | None = None) -> Analysis:
     blocking: list[Blocker] = []
     if not possible:
         blocking += _agenda_blockers(scenario, arrays)
-        blocking += [b for b in _red_line_blockers(arrays, must_on)
-                     if must_on[arrays.issue_index(b.issue or "")]]
+        blocking += _red_line_blockers(arrays, must_on)
         if np.isfinite(base.slack[0]):
             sur = surplus(arrays, base.point[0], loss)
             for i, s in zip(arrays.veto_players, sur, strict=True):
