@@ -18,6 +18,17 @@ from backchannel.scenario.load import scenario_from_data
 from backchannel.scenario.schema import Scenario
 
 
+#: The essay's counterfactual US (docs/decisions.md, "The 2019 flip"), as --set assignments
+#: on the embedded iran_us_2019 scenario.
+COUNTERFACTUAL_2019 = (
+    "usa.positions.nuclear.limit=55",
+    "usa.agenda.requires=[nuclear]",
+    "usa.no_deal.adjustment=-0.1",
+    "usa.positions.sanctions.salience=50",
+    "usa.positions.oil.salience=30",
+)
+
+
 def _fail(text: str, problem: str) -> InputError:
     return InputError(
         problem, source="--set", where=text,

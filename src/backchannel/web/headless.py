@@ -67,9 +67,11 @@ def chromium_context(**context_kw: Any) -> Iterator[Any]:
 
 
 def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 1500) -> None:
-    """Write ``dashboard.png`` and ``report.png`` (the README's pictures) to ``out_dir``:
-    the report of the embedded 2019 case (with a 2,000-draw sweep) and the dashboard on it,
-    served from a throw-away store."""
+    """Write ``dashboard.png``, ``report.png`` and ``sweep.png`` (the README's pictures) to
+    ``out_dir``: the report of the embedded 2019 case (with a 2,000-draw sweep), the
+    dashboard on it, served from a throw-away store, and the uncertainty section of the
+    report on the essay's counterfactual (``COUNTERFACTUAL_2019``), where the verdict is
+    uncertain enough for a tornado chart."""
     import threading
     import time
 
@@ -77,6 +79,7 @@ def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 15
 
     from backchannel.report import build_report
     from backchannel.scenario.load import atomic_write, load_embedded
+    from backchannel.scenario.overrides import COUNTERFACTUAL_2019, apply_overrides
     from backchannel.web.app import create_app
 
     out = Path(out_dir)
@@ -85,6 +88,10 @@ def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 15
         report = Path(tmp) / "report.html"
         html, _ = build_report(load_embedded(), sweep_draws=2000, seed=0)
         atomic_write(report, html)
+        flipped = Path(tmp) / "counterfactual.html"
+        html, _ = build_report(apply_overrides(load_embedded(), list(COUNTERFACTUAL_2019)),
+                               sweep_draws=2000, seed=0)
+        atomic_write(flipped, html)
         config = uvicorn.Config(
             create_app(Path(tmp) / "store.sqlite"), host="127.0.0.1", port=0, log_level="warning"
         )
@@ -104,6 +111,10 @@ def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 15
                 page.wait_for_selector("#fig-positions .main-svg")
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(out / "report.png"))
+                page.goto(flipped.as_uri())
+                page.wait_for_selector("#uncertainty .main-svg")
+                page.wait_for_timeout(500)
+                page.locator("#uncertainty").screenshot(path=str(out / "sweep.png"))
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_selector("#verdict-panel.nodeal, #verdict-panel.deal")
                 page.wait_for_selector("#fig-positions .main-svg")
