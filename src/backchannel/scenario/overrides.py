@@ -17,7 +17,6 @@ from backchannel.scenario.errors import InputError
 from backchannel.scenario.load import scenario_from_data
 from backchannel.scenario.schema import Scenario
 
-
 #: The essay's counterfactual US (docs/decisions.md, "The 2019 flip"), as --set assignments
 #: on the embedded iran_us_2019 scenario.
 COUNTERFACTUAL_2019 = (
