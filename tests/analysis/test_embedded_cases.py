@@ -10,6 +10,7 @@ import pytest
 from backchannel.analysis import analyze, apply_concessions, feasibility_batch, what_it_takes
 from backchannel.scenario import load_embedded, to_arrays
 from backchannel.scenario.load import scenario_from_data
+from backchannel.scenario.overrides import COUNTERFACTUAL_2019, apply_overrides
 
 
 def data(name: str) -> dict[str, Any]:
@@ -50,19 +51,12 @@ def test_2015_deal_reachable_near_the_jcpoa() -> None:
 
 
 def flipped_2019() -> dict[str, Any]:
-    """The essay's counterfactual: a US that accepts limits instead of dismantlement, a
-    partial (nuclear) agenda, and treats pressure as an instrument rather than a goal: its
-    no-deal value and its saliences on sanctions and oil as the 2015 administration's
-    (jcpoa_2015.yaml). Iran's inputs are unchanged."""
-    d = data("iran_us_2019")
-    us = actor(d, "usa")
-    us["positions"]["nuclear"]["limit"] = {"value": 55}
-    us["agenda"]["requires"] = ["nuclear"]
-    us["no_deal"]["adjustment"] = {"value": -0.1}
-    us["no_deal"]["trend"] = {"value": -0.01}
-    us["positions"]["sanctions"]["salience"] = {"value": 50}
-    us["positions"]["oil"]["salience"] = {"value": 30}
-    return d
+    """The essay's counterfactual (``COUNTERFACTUAL_2019``): a US that accepts limits
+    instead of dismantlement, a partial (nuclear) agenda, and treats pressure as an
+    instrument rather than a goal: its no-deal value and its saliences on sanctions and oil
+    as the 2015 administration's (jcpoa_2015.yaml). Iran's inputs are unchanged."""
+    sc = apply_overrides(load_embedded("iran_us_2019"), list(COUNTERFACTUAL_2019))
+    return json.loads(sc.model_dump_json(exclude_none=True))
 
 
 def test_2019_verdict_flips_when_the_us_changes_as_the_essay_says() -> None:

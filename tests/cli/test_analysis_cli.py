@@ -8,13 +8,9 @@ import sys
 
 import pytest
 
-FLIP = [
-    "--set", "usa.positions.nuclear.limit=55",
-    "--set", "usa.agenda.requires=[nuclear]",
-    "--set", "usa.no_deal.adjustment=-0.1",
-    "--set", "usa.positions.sanctions.salience=50",
-    "--set", "usa.positions.oil.salience=30",
-]
+from backchannel.scenario.overrides import COUNTERFACTUAL_2019
+
+FLIP = [arg for a in COUNTERFACTUAL_2019 for arg in ("--set", a)]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
