@@ -95,6 +95,7 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
     new = list(u)
     for j in range(n):
         cands = []  # (move, sender EU, new position)
+        challenges = []  # every challenge j receives: (distance, sender EU, new position or None)
         for i in range(n):
             ei, ej = e[i][j], e[j][i]
             if not (ei > TOL_EU and u[i] != u[j] and active[i] and active[j]):
@@ -102,14 +103,29 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
             if ej > TOL_EU:  # conflict
                 if ei > ej + TOL_EU:
                     cands.append((abs(u[i] - u[j]), ei, u[i]))
+                    challenges.append((abs(u[i] - u[j]), ei, u[i]))
+                else:  # j wins (or ties): it holds
+                    challenges.append((abs(u[i] - u[j]), ei, None))
             elif abs(ej) >= ei:  # capitulation
                 cands.append((abs(u[i] - u[j]), ei, u[i]))
+                challenges.append((abs(u[i] - u[j]), ei, u[i]))
             else:  # compromise
                 x = u[j] + (u[i] - u[j]) * abs(ej) / ei
                 cands.append((abs(x - u[j]), ei, x))
+                challenges.append((abs(u[i] - u[j]), ei, x))
+        if accept == "strongest_challenge":
+            if not challenges:
+                continue
+            top = max(c[1] for c in challenges)
+            tied_c = [c for c in challenges if c[1] >= top - TOL_EU]
+            near = min(c[0] for c in tied_c)
+            tied_c = [c for c in tied_c if c[0] <= near + TOL_POS and c[2] is not None]
+            cands = [(0.0, 0.0, c[2]) for c in tied_c]
         if not cands:
             continue
-        if accept == "nearest":
+        if accept == "strongest_challenge":
+            tied = cands
+        elif accept == "nearest":
             best = min(c[0] for c in cands)
             tied = [c for c in cands if c[0] <= best + TOL_POS]
             top = max(c[1] for c in tied)

@@ -51,7 +51,8 @@ TOL_POS = 1e-12
 """Positions (on the unit scale) within this of each other tie; smaller moves are no move."""
 TOL_SEC = 1e-12
 """Security levels whose spread is below this (relative, and absolute) give R = 0."""
-ACCEPT_RULES = ("nearest", "strongest")
+ACCEPT_RULES = ("nearest", "strongest", "strongest_challenge")
+FORECASTS = ("median", "mean")
 PROBABILITY_RULES = ("share", "net")
 _BUDGET = 1 << 20  # pairwise cells per chunk of issues (bounds memory for large N)
 _BLOCK = 1 << 15  # pairwise cells per block of receivers (fits in cache)
@@ -135,11 +136,17 @@ def _offers(
         tie = cand & (move <= best + TOL_POS)
         top = np.where(tie, e_in, -np.inf).max(axis=1, keepdims=True)
         tie &= e_in >= top - TOL_EU
-    else:  # "strongest": the most determined challenger, then the smallest move
+    elif accept == "strongest":  # the most determined challenger that moves j, then nearest
         top = np.where(cand, e_in, -np.inf).max(axis=1, keepdims=True)
         tie = cand & (e_in >= top - TOL_EU)
         best = np.where(tie, move, np.inf).min(axis=1, keepdims=True)
         tie &= move <= best + TOL_POS
+    else:  # "strongest_challenge": j answers only the most determined challenge it receives
+        # (ties: the nearest challenger); if j wins that conflict it holds its position
+        top = np.where(valid, e_in, -np.inf).max(axis=1, keepdims=True)
+        tie = valid & (e_in >= top - TOL_EU)
+        best = np.where(tie, d, np.inf).min(axis=1, keepdims=True)
+        tie &= (d <= best + TOL_POS) & cand
     n_tie = tie.sum(axis=1)
     old = uj[:, 0, :]
     # a full move lands exactly on the sender's position; several tied offers: their mean
