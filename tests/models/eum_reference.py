@@ -145,7 +145,7 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
 def reference_eum(
     position: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
     lo: np.ndarray, hi: np.ndarray, rounds: int = 10, Q: float = 1.0, T: float = 1.0,
-    accept: str = "nearest", probability: str = "share", **_: Any,
+    accept: str = "nearest", probability: str = "net", **_: Any,
 ) -> dict[str, np.ndarray]:
     """Positions per round (R+1, N, K), medians per round (R+1, K) and risk exponents
     (R, N, K), stopping when no position changes on any issue."""

@@ -90,44 +90,88 @@ def test_ec_round0_median_is_seven_years() -> None:
 
 
 def test_ec_risk_exponents_match_public_replication() -> None:
-    # with the "net" probability rule the first-round risk exponents equal those of the
+    # default ("net") probability rule: the first-round risk exponents equal those of the
     # public replication of Scholz et al. (dmasad/BDM_DecisionModel_Replication, Testing
     # notebook): Luxembourg the most risk-acceptant (0.5), the UK the most averse (2.0)
-    out = _run(*_ec(), probability="net", rounds=1)
+    out = _run(*_ec(), rounds=1)
     expected = [1.127198, 0.780918, 0.5, 1.127198, 1.077892, 1.077892, 2.0, 0.524782,
                 1.471697, 1.140479]
     np.testing.assert_allclose(out.diagnostics["risk"][0, :, 0], expected, atol=1e-6)
 
 
-EC_BAND = 2.1
-"""Years (35% of the 6-year scale) around BdM's published 8.35 -> 9.05 and the actual 8.833;
-justified in docs/decisions/models-eum.md (replication section)."""
+# Output of the public replication (github dmasad/BDM_DecisionModel_Replication, head of
+# master, GroupDecisionModel.Model.run_model called 10 times on this CSV with Q = T = 1,
+# xmin 4, xmax 10, salience / 100; run outside this repo, see docs/decisions/models-eum.md).
+# Its median is Model.vote(), its mean Model.find_mean(); Ireland is the only actor whose
+# position is not on a bloc: it is listed per round; Luxembourg alternates 4 -> 10 -> 4.
+PORT_MEDIAN = [7.0, 10.0, 7.123687964, 10.0, 7.153747411, 10.0, 7.180411409, 10.0,
+               7.204045046, 10.0, 7.224985021]
+PORT_MEAN = [7.389955687, 7.444520171, 7.390869187, 7.442884232, 7.391091192, 7.44306829,
+             7.39128812, 7.443232046, 7.391462667, 7.443377585, 7.391617319]
+PORT_IRELAND = [7.0, 7.188031156, 7.123687964, 6.96652506, 7.153747411, 6.991446453,
+                7.180411409, 7.013619059, 7.204045046, 7.033324972, 7.224985021]
+PORT_RISK_LAST = [1.266190878, 0.79257765, 0.513216329, 1.266190878, 1.111062728,
+                  1.111062728, 2.0, 0.5, 1.858574827, 1.226983922]
 
 
-def test_ec_forecast_in_band_around_published_figures() -> None:
-    out = _run(*_ec())
-    med = out.diagnostics["median"][:, 0]
-    assert np.all((8.35 - EC_BAND <= med) & (med <= 9.05 + EC_BAND))
-    assert abs(out.outcome[0] - 8.833) <= EC_BAND
-    # the evolution does not fall back towards the 4-year bloc
-    assert np.all(np.diff(med) >= 0.0)
+def test_ec_round_by_round_equals_public_replication() -> None:
+    out = _run(*_ec(), accept="strongest_challenge", probability="net", rounds=10)
+    d = out.diagnostics
+    assert out.rounds is not None and d["rounds_run"] == 10
+    np.testing.assert_allclose(d["median"][:, 0], PORT_MEDIAN, atol=1e-8)
+    np.testing.assert_allclose(d["forecast_per_round"][:, 0], PORT_MEDIAN, atol=1e-8)
+    np.testing.assert_allclose(d["mean"][:, 0], PORT_MEAN, atol=1e-8)
+    np.testing.assert_allclose(out.rounds[:, 7, 0], PORT_IRELAND, atol=1e-8)
+    np.testing.assert_allclose(out.rounds[:, 2, 0], [4.0, 10.0] * 5 + [4.0])
+    others = [0, 1, 3, 4, 5, 6, 8, 9]  # never move
+    np.testing.assert_allclose(out.rounds[:, others, 0], out.rounds[:1, others, 0].repeat(11, 0))
+    np.testing.assert_allclose(d["risk"][-1, :, 0], PORT_RISK_LAST, atol=1e-8)
+
+
+EC_PUBLISHED_FIRST, EC_PUBLISHED_LAST, EC_ACTUAL = 8.35, 9.05, 8.833
+EC_TOL_FIRST, EC_TOL_LAST = 0.1, 0.2
+"""Years. BdM's published forecasts carry two decimals (8.35, 9.05); 0.1 year (1.7% of the
+6-year scale) for the first-round figure and 0.2 for the final one (several rounds of
+compounding differences) is the agreement a replication of the method should reach."""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "not reproduced: no public reconstruction of BdM's model (dmasad port, jmckib's "
+    "reading of Scholz et al.'s code) forecasts 8.35 -> 9.05 on this data; see "
+    "docs/decisions/models-eum.md"))
+@pytest.mark.parametrize("variant", [
+    {},  # defaults
+    {"accept": "strongest_challenge"},  # the public replication's rule
+    {"forecast": "mean"},
+])
+def test_ec_forecast_matches_published_figures(variant: dict[str, object]) -> None:
+    out = _run(*_ec(), **variant)
+    f = out.diagnostics["forecast_per_round"][:, 0]
+    assert abs(f[1] - EC_PUBLISHED_FIRST) <= EC_TOL_FIRST
+    assert abs(out.outcome[0] - EC_PUBLISHED_LAST) <= EC_TOL_LAST
 
 
 def test_ec_exact_numbers_recorded() -> None:
-    # regression lock on the numbers recorded in docs/decisions/models-eum.md
+    # regression lock on the numbers recorded in docs/decisions/models-eum.md (defaults)
     out = _run(*_ec())
     d = out.diagnostics
-    assert d["rounds_run"] == 10
+    assert d["rounds_run"] == 10 and d["forecast"] == "median"
     np.testing.assert_allclose(d["median"][:, 0], 7.0)
+    np.testing.assert_allclose(d["forecast_per_round"], d["median"])
+    assert out.outcome[0] == 7.0
     np.testing.assert_allclose(
         d["mean"][:, 0],
-        [7.389956, 7.37153, 7.425222, 7.315448, 7.255468, 7.203125, 7.150584, 7.108846,
-         7.085181, 7.090322, 7.11387], atol=1e-6)
+        [7.389956, 7.309201, 7.277874, 7.263128, 7.255932, 7.25237, 7.250541, 7.249556,
+         7.249001, 7.248675, 7.248479], atol=1e-6)
+    assert out.rounds is not None
     np.testing.assert_allclose(
-        d["risk"][0, :, 0],
-        [1.117181, 1.004407, 0.5, 1.117181, 1.017582, 1.017582, 2.0, 0.648264, 1.453712,
-         1.556875], atol=1e-6)
-    assert d["offers"]["moved"][:, 0].tolist() == [8, 8, 8, 7, 7, 7, 7, 7, 7, 7]
+        out.rounds[-1, :, 0], [4.0, 4.0003, 4.038, 4.0, 10.0, 10.0, 10.0, 6.9962, 4.0, 7.0],
+        atol=1e-4)
+    assert d["offers"]["moved"][:, 0].tolist() == [3] * 10
+    # the mean as the forecast quantity
+    mean = _run(*_ec(), forecast="mean")
+    np.testing.assert_allclose(mean.diagnostics["forecast_per_round"], d["mean"])
+    assert mean.outcome[0] == pytest.approx(7.248479, abs=1e-6)
 
 
 # ---------------------------------------------------------------- fast == reference
@@ -150,7 +194,7 @@ def _cases(draw: st.DrawFn) -> dict[str, object]:
         "position": pos, "salience": sal, "capability": cap,
         "lo": np.zeros(k), "hi": np.full(k, 8.0), "rounds": draw(st.integers(1, 4)),
         "Q": draw(st.sampled_from([1.0, 0.5, 0.8])), "T": draw(st.sampled_from([1.0, 0.3])),
-        "accept": draw(st.sampled_from(["nearest", "strongest"])),
+        "accept": draw(st.sampled_from(["nearest", "strongest", "strongest_challenge"])),
         "probability": draw(st.sampled_from(["share", "net"])),
     }
 
@@ -228,7 +272,8 @@ def test_two_actors_hand_computed() -> None:
     # U_sq(B) = 1, E^B = 2 - 0.5 - 1 = 0.5. Both positive: conflict, A's E is larger, so B
     # loses and moves to 0 (the risk-acceptant weaker actor prevails).
     out = expected_utility(np.array([[0.0], [10.0]]), np.array([[50.0], [50.0]]),
-                           np.array([[1.0], [3.0]]), lo=np.zeros(1), hi=np.full(1, 10.0))
+                           np.array([[1.0], [3.0]]), lo=np.zeros(1), hi=np.full(1, 10.0),
+                           probability="share")
     d = out.diagnostics
     assert d["median"][0, 0] == 10.0
     np.testing.assert_allclose(d["risk"][0, :, 0], [0.5, 2.0])
@@ -255,7 +300,7 @@ def test_zero_rounds_returns_the_input_median() -> None:
 
 
 @pytest.mark.parametrize("bad", [{"Q": 1.5}, {"T": -0.1}, {"accept": "x"},
-                                 {"probability": "x"}, {"rounds": -1}])
+                                 {"probability": "x"}, {"forecast": "x"}, {"rounds": -1}])
 def test_bad_parameters_are_input_errors(bad: dict[str, object]) -> None:
     with pytest.raises(InputError):
         _run(*_ec(), **bad)
@@ -277,8 +322,8 @@ def test_diagnostics_shapes_and_variants_on_ec_case() -> None:
     assert d["risk"].shape == (3, 10, 1) and d["risk_index"].shape == (3, 10, 1)
     assert all(v.shape == (3, 1) for v in d["offers"].values())
     assert np.all((d["risk"] >= 0.5) & (d["risk"] <= 2.0))
-    # the public port's offer rule: the 10-year bloc prevails and the model converges
-    strong = _run(*_ec(), accept="strongest")
+    # "strongest" with eq. 7 as printed: the 10-year bloc prevails and the model converges
+    strong = _run(*_ec(), accept="strongest", probability="share")
     assert strong.diagnostics["rounds_run"] == 4
     assert bool(strong.diagnostics["converged"][0])
     np.testing.assert_allclose(strong.diagnostics["median"][:, 0], [7.0, 10, 10, 10, 10])

@@ -11,7 +11,10 @@ Monte Carlo draws can be passed as extra issues). Per round:
 1. **Votes and the median** (eq. 5-6): v^k_ij = c_k s_k (|x_k - x_j| - |x_k - x_i|) / dx;
    the Condorcet position mu is the position that wins every pairwise vote, i.e. the
    capability x salience weighted median (see :mod:`backchannel.models.eum_votes`).
-2. **Probability of success** (eq. 7): P^i_ij = votes for i / all votes cast in i vs j.
+2. **Probability of success** (eq. 7): default ``probability="net"``, P^i_ij = max(net votes
+   for i, 0) / all votes cast in i vs j (the reading of the public replication, which gives
+   Scholz et al.'s first-round risk exponents on the EC case); ``"share"``: votes for i /
+   all votes cast, eq. 7 as printed.
 3. **Utilities** (eq. 8-12), with risk exponent r_i and d = |x_i - x_j| / dx:
    U_s = 2 - 4(0.5 - 0.5 d)^r, U_f = 2 - 4(0.5 + 0.5 d)^r,
    U_b = 2 - 4(0.5 - 0.25 (|x_i - mu| + |x_i - x_j|)/dx)^r,
@@ -25,12 +28,15 @@ Monte Carlo draws can be passed as extra issues). Per round:
    e_i = E^i(U_ij) > 0 and e_j = E^j(U_ji): conflict if e_j > 0 (j moves to x_i when it
    loses, e_i > e_j); compromise if e_j <= 0 and |e_j| < e_i (j moves the fraction
    |e_j| / e_i of the way to x_i); capitulation if e_j <= 0 and |e_j| >= e_i (j moves to
-   x_i). Each actor adopts its best offer (``accept``), all actors move at once, and
+   x_i). Each actor adopts one offer (``accept``), all actors move at once, and
    rounds repeat until no position changes or ``rounds`` rounds have been played.
 
 Interpretive choices (tie rules, defaults Q = T = 1, which offer is "best", actors
-without a stance) are recorded in ``docs/decisions/models-eum.md``. The outcome is the
-Condorcet (median) position after the last round.
+without a stance) are recorded in ``docs/decisions/models-eum.md``. The forecast of a
+round is the Condorcet (median voter) position of the updated positions (BdM 1994:
+the predicted outcome is the position that beats every other in the pairwise vote);
+``forecast="mean"`` reports the capability x salience weighted mean instead (the
+quantity Scholz et al. plot per round). The outcome is the forecast after the last round.
 """
 
 from __future__ import annotations
@@ -238,7 +244,8 @@ def _round(
     return _Round(u=out, r=r_out, R=R_out, counts=counts)
 
 
-def _check(rounds: int, q: float, t: float, accept: str, probability: str) -> None:
+def _check(rounds: int, q: float, t: float, accept: str, probability: str,
+           forecast: str = "median") -> None:
     if not (isinstance(rounds, int | np.integer) and rounds >= 0):
         raise InputError(f"rounds must be a whole number >= 0, not {rounds!r}",
                          source="eum", fix="pass e.g. --rounds 10")
@@ -252,13 +259,17 @@ def _check(rounds: int, q: float, t: float, accept: str, probability: str) -> No
     if probability not in PROBABILITY_RULES:
         raise InputError(f"unknown probability rule {probability!r}", source="eum",
                          fix=f"use one of {PROBABILITY_RULES}")
+    if forecast not in FORECASTS:
+        raise InputError(f"unknown forecast quantity {forecast!r}", source="eum",
+                         fix=f"use one of {FORECASTS}")
 
 
 def expected_utility(
     position: FloatArray, salience: FloatArray, capability: FloatArray, *,
     lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
     rounds: int = 10, Q: float = 1.0, T: float = 1.0, accept: str = "nearest",
-    probability: str = "share", stop_when_stable: bool = True, **_: Any,
+    probability: str = "net", forecast: str = "median", stop_when_stable: bool = True,
+    **_: Any,
 ) -> ModelOutput:
     """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011, eq. 1-14).
 
@@ -266,17 +277,21 @@ def expected_utility(
     100, the probability an actor engages); ``capability`` any non-negative scale (only
     ratios matter). ``reference`` is not used (the model has no status quo). ``rounds``:
     maximum number of rounds; ``Q``, ``T``: the probabilities of eq. 1 (default 1);
-    ``accept``: "nearest" (the offer that moves the actor least) or "strongest" (the offer
-    of the challenger with the highest expected utility); ``probability``: "share" (eq. 7:
-    votes for i / all votes) or "net" (max(net votes for i, 0) / all votes, the variant
-    that reproduces the published risk exponents of the EC case).
+    ``accept``: "nearest" (default: the offer that moves the actor least, as BdM 1994 and
+    Scholz et al. state it), "strongest" (the most determined challenger among the offers
+    that move the actor) or "strongest_challenge" (the actor answers only the most
+    determined challenge it receives and holds if it wins it: the rule of the public
+    replication github dmasad/BDM_DecisionModel_Replication, which this reproduces round
+    by round); ``probability``: "net" (default: max(net votes for i, 0) / all votes) or
+    "share" (eq. 7 as printed: votes for i / all votes); ``forecast``: "median" (default,
+    the Condorcet position) or "mean" (capability x salience weighted mean).
 
-    Returns the median position after the last round as the outcome, the positions of
-    every round (R+1, N, K) and diagnostics: ``median`` and ``mean`` per round (R+1, K),
-    ``risk`` r_i and ``risk_index`` R_i per round (R, N, K), offer counts per round (R, K)
-    and ``converged`` per issue.
+    Returns the forecast after the last round as the outcome, the positions of every
+    round (R+1, N, K) and diagnostics: ``forecast_per_round``, ``median`` and ``mean`` per
+    round (R+1, K), ``risk`` r_i and ``risk_index`` R_i per round (R, N, K), offer counts
+    per round (R, K) and ``converged`` per issue.
     """
-    _check(rounds, Q, T, accept, probability)
+    _check(rounds, Q, T, accept, probability, forecast)
     pos = np.asarray(position, dtype=float)
     n, k = pos.shape
     lo_ = np.asarray(lo, dtype=float)
@@ -338,8 +353,11 @@ def expected_utility(
         "rounds_run": n_r,
         "converged": converged if n_r else np.zeros(k, dtype=bool),
         "Q": Q, "T": T, "accept": accept, "probability": probability,
+        "forecast": forecast,
     }
-    return ModelOutput(outcome=med[-1], rounds=positions, diagnostics=diag)
+    per_round = med if forecast == "median" else means
+    diag["forecast_per_round"] = per_round
+    return ModelOutput(outcome=per_round[-1], rounds=positions, diagnostics=diag)
 
 
 register(ModelSpec(
