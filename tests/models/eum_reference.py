@@ -95,7 +95,8 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
     new = list(u)
     for j in range(n):
         cands = []  # (move, sender EU, new position)
-        challenges = []  # every challenge j receives: (distance, sender EU, new position or None)
+        # every challenge j receives: (distance, sender EU, new position or None if j holds)
+        challenges: list[tuple[float, float, float | None]] = []
         for i in range(n):
             ei, ej = e[i][j], e[j][i]
             if not (ei > TOL_EU and u[i] != u[j] and active[i] and active[j]):
@@ -120,7 +121,7 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
             tied_c = [c for c in challenges if c[1] >= top - TOL_EU]
             near = min(c[0] for c in tied_c)
             tied_c = [c for c in tied_c if c[0] <= near + TOL_POS and c[2] is not None]
-            cands = [(0.0, 0.0, c[2]) for c in tied_c]
+            cands = [(0.0, 0.0, c[2]) for c in tied_c if c[2] is not None]
         if not cands:
             continue
         if accept == "strongest_challenge":
