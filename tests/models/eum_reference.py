@@ -74,8 +74,10 @@ def _eu(u: list[float], s: list[float], p: float, i: int, j: int, mu: float, r: 
             - q * usq - (1 - q) * (t * ub + (1 - t) * uw))
 
 
-def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float,
-              accept: str, rule: str) -> tuple[list[float], list[float]]:
+def expected_utilities_1d(
+    u: list[float], w: list[float], s: list[float], q: float, t: float, rule: str,
+) -> tuple[list[list[float]], list[list[float]], list[float]]:
+    """(P^i_ij, E^i(U_ij) with risk, r_i) of one round on one issue (unit-scale positions)."""
     n = len(u)
     active = [wk > 0 for wk in w]
     mu = _median(u, w)
@@ -92,6 +94,14 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
                     R = min(1.0, max(-1.0, (2 * sec[j] - big - small) / (big - small)))
                     r[j] = (1 - R / 3) / (1 + R / 3)
     e = [[_eu(u, s, prob[i][j], i, j, mu, r[i], q, t) for j in range(n)] for i in range(n)]
+    return prob, e, r
+
+
+def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float,
+              accept: str, rule: str) -> tuple[list[float], list[float]]:
+    n = len(u)
+    active = [wk > 0 for wk in w]
+    _, e, r = expected_utilities_1d(u, w, s, q, t, rule)
     new = list(u)
     for j in range(n):
         cands = []  # (move, sender EU, new position)

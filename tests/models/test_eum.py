@@ -7,7 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eum_reference import reference_eum  # type: ignore[import-not-found]
+from eum_reference import (  # type: ignore[import-not-found]
+    expected_utilities_1d,
+    reference_eum,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -126,6 +129,35 @@ def test_ec_round_by_round_equals_public_replication() -> None:
     others = [0, 1, 3, 4, 5, 6, 8, 9]  # never move
     np.testing.assert_allclose(out.rounds[:, others, 0], out.rounds[:1, others, 0].repeat(11, 0))
     np.testing.assert_allclose(d["risk"][-1, :, 0], PORT_RISK_LAST, atol=1e-8)
+
+
+# E^i(U_ij) of the first round, printed in the public replication's Testing notebook
+# (Belgium's and the UK's challenges to every other state; Luxembourg -> France).
+PORT_EU_BELGIUM = {"Denmark": -0.3751669542544107, "France": -0.12290936745034992,
+                   "Germany": -0.1055122924983457, "Greece": 0.0, "Ireland": 0.0,
+                   "Italy": -0.12290936745034992, "Luxembourg": 0.7034516927698495,
+                   "Netherlands": -0.1055122924983457, "UK": -0.6709172284384823}
+PORT_EU_UK = {"Belgium": -0.05, "Denmark": -2.397260273972604, "France": 0.0,
+              "Germany": -1.7178082191780832, "Greece": -0.65, "Ireland": 0.55, "Italy": 0.0,
+              "Luxembourg": 0.3205479452054789, "Netherlands": -1.7178082191780832}
+
+
+def test_ec_first_round_expected_utilities_equal_public_replication() -> None:
+    # the plain reference (which the fast model equals to 1e-9) against the port's printed
+    # expected utilities: same votes (net rule), utilities, security levels and risk
+    pos, sal, cap = _ec()
+    names = [r["Actor"] for r in csv.DictReader(EC_CSV.open())]
+    u = [(x - 4.0) / 6.0 for x in pos[:, 0]]
+    s = list(sal[:, 0] / 100.0)
+    w = list(cap[:, 0] * sal[:, 0] / 100.0)
+    w = [x / sum(w) for x in w]
+    _, e, _ = expected_utilities_1d(u, w, s, 1.0, 1.0, "net")
+    for who, table in (("Belgium", PORT_EU_BELGIUM), ("UK", PORT_EU_UK)):
+        i = names.index(who)
+        for other, value in table.items():
+            assert e[i][names.index(other)] == pytest.approx(value, abs=1e-9), (who, other)
+    lux, fra = names.index("Luxembourg"), names.index("France")
+    assert e[lux][fra] == pytest.approx(0.42842712474618994, abs=1e-9)
 
 
 EC_PUBLISHED_FIRST, EC_PUBLISHED_LAST, EC_ACTUAL = 8.35, 9.05, 8.833
