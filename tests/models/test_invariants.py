@@ -35,15 +35,7 @@ TOL: dict[str, float] = {
 EXEMPT: dict[tuple[str, str], str] = {}
 """(model, invariant) -> reason the model is legitimately not invariant (test skipped)."""
 
-KNOWN: dict[tuple[str, str], str] = {
-    ("spatial", "permutation"): "outcome depends on the order of the actors (e.g. 0.0092 vs "
-    "0.0093 for actors at 0, 0, 0.5 with capabilities 1, 6, 1; differences of several "
-    "percent of the span in random cases); reported to the spatial-model owner",
-    ("spatial", "capability scaling"): "outcome changes by up to ~3e-5 of the span when all "
-    "capabilities are scaled, in some random cases; reported to the spatial-model owner",
-    ("spatial", "affine scale"): "outcome changes by up to ~1e-4 of the span under "
-    "x -> a + b x in some random cases; reported to the spatial-model owner",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 """(model, invariant) -> known failure, still run (xfail, not strict: XPASS once fixed)."""
 
 SETTINGS = settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.generate],

@@ -67,6 +67,13 @@ from backchannel.scenario.arrays import FloatArray
 IntArray = NDArray[np.int64]
 MIN_GAIN = 1e-5            # smallest expected gain that makes a challenge worth making
 POS_TOL = 1e-3             # positions closer than this (0-1 scale) are the same position
+# Default (order- and unit-free) rules; ``ktab_exact=True`` uses KTAB's, i.e. all zero:
+GAIN_TIE = 1e-10           # expected gains this close to the best are tied (first wins)
+PROB_TIE = 1e-10           # option probabilities this close to the best are tied
+ROUND_BIAS = 1e-6          # added (in units of 1e-4) before rounding bargains half up
+POS_MARGIN = 1e-9          # distances within this of POS_TOL count as distinct positions
+RISK_TOL = 1e-12           # probabilities spanning no more than this: all risk neutral
+UTIL_TIE = 1e-12           # utility differences no larger than this cast no vote
 _MAX_CELLS = 160_000       # (challenger, target, third party) cells per chunk: cache-sized
 
 
@@ -80,21 +87,29 @@ class Assessment:
     risk: FloatArray
     util: FloatArray
     prob: FloatArray
+    leaders: NDArray[np.intp]
+    """Actors whose positions stand for the distinct positions (M,)."""
+    prob_leaders: FloatArray
+    """Probability that each distinct position prevails (M,), summing to one."""
 
 
 def assess(
     pos: FloatArray, sal: FloatArray, cap: FloatArray, pce: PCEModel = "conditional",
+    ktab_exact: bool = False,
 ) -> Assessment:
     """Risk attitudes from each position's probability of prevailing with risk-neutral
     utilities ``1 - d`` (KTAB ``setAllAUtil``), then the probability that each distinct
     position prevails with risk-aware utilities (actors sharing a position share its
-    probability)."""
+    probability). ``ktab_exact``: KTAB's exact comparisons instead of the tolerances
+    ``UTIL_TIE``, ``RISK_TOL`` and ``POS_MARGIN``."""
+    tie = 0.0 if ktab_exact else UTIL_TIE
     dist = salience_distance(pos, pos, sal)
-    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist, pce), "mid")
+    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist, pce, tie), "mid",
+                        0.0 if ktab_exact else RISK_TOL)
     util = risk_utility(dist, r[:, None])
-    uniq, rep = unique_positions(pos, POS_TOL)
-    p = scalar_pce(cap, util[:, uniq], pce)
-    return Assessment(dist, r, util, p[np.searchsorted(uniq, rep)])
+    leaders, eq = unique_positions(pos, POS_TOL if ktab_exact else POS_TOL - POS_MARGIN)
+    p = scalar_pce(cap, util[:, leaders], pce, tie)
+    return Assessment(dist, r, util, p[eq], leaders, p)
 
 
 def challenge_values(
@@ -174,24 +189,37 @@ def _challenge_block(
     return g, p
 
 
+def first_best(values: FloatArray, tie: float) -> NDArray[np.intp]:
+    """Per row, the first column whose value is within ``tie`` of the row's maximum (``tie``
+    = 0: ``argmax``, KTAB's first strict maximum)."""
+    best = values.max(axis=-1, keepdims=True)
+    return np.argmax(values >= best - tie, axis=-1).astype(np.intp)
+
+
 def bargain_turn(
     pos: FloatArray, sal: FloatArray, cap: FloatArray, state: Assessment | None = None,
-    pce: PCEModel = "conditional",
+    pce: PCEModel = "conditional", ktab_exact: bool = False,
 ) -> tuple[FloatArray, dict[str, Any]]:
     """One BCN turn (challenge, bargain, vote over bargains) from positions ``pos`` (N, K) on
     0-1; returns the new positions and the turn's risk attitudes, probabilities of each
-    position prevailing, targets (-1: none) and chosen option per actor (-1: status quo)."""
+    position prevailing, targets (-1: none) and chosen option per actor (-1: status quo).
+    Ties (of expected gains, of options' probabilities) go to the lowest index; by default
+    values within ``GAIN_TIE`` / ``PROB_TIE`` of the best are ties and bargains are rounded
+    with ``ROUND_BIAS``, so that float noise cannot decide; ``ktab_exact`` uses KTAB's exact
+    comparisons and rounding."""
     n = len(pos)
     s = sal.sum(axis=1)
-    state = state if state is not None else assess(pos, sal, cap, pce)
+    state = state if state is not None else assess(pos, sal, cap, pce, ktab_exact)
     dist, r, own = state.dist, state.risk, state.util    # own[a, n]: u_a(position n)
     gain, prob = challenge_values(dist, r, s, cap)
     ok = gain > MIN_GAIN
-    target = np.where(ok.any(axis=1), np.argmax(np.where(ok, gain, -np.inf), axis=1), -1)
+    best = first_best(np.where(ok, gain, -np.inf), 0.0 if ktab_exact else GAIN_TIE)
+    target = np.where(ok.any(axis=1), best, -1)
     init = np.flatnonzero(target >= 0)
     rcvr = target[init]
     p_i = prob[init, rcvr]
-    b_i, b_j = interpolate_bargain(pos[init], sal[init], p_i, pos[rcvr], sal[rcvr], 1 - p_i)
+    b_i, b_j = interpolate_bargain(pos[init], sal[init], p_i, pos[rcvr], sal[rcvr], 1 - p_i,
+                                   0.0 if ktab_exact else ROUND_BIAS)
     total = own.sum(axis=1)                            # (N,)
     pu_i = risk_utility(salience_distance(pos, b_i, sal), r[:, None])   # (N, B)
     pu_j = risk_utility(salience_distance(pos, b_j, sal), r[:, None])
@@ -202,9 +230,10 @@ def bargain_turn(
     for k in np.unique(np.concatenate([init, rcvr])):  # actors with options beyond the SQ
         mine = np.concatenate([np.flatnonzero(init == k), np.flatnonzero(rcvr == k)])
         u = np.column_stack([u_sq, u_brg[:, mine]])
-        best = int(np.argmax(scalar_pce(cap, u, pce)))
-        if best > 0:
-            m = mine[best - 1]
+        pk = scalar_pce(cap, u, pce, 0.0 if ktab_exact else UTIL_TIE)
+        pick = int(first_best(pk, 0.0 if ktab_exact else PROB_TIE))
+        if pick > 0:
+            m = mine[pick - 1]
             chosen[k] = m
             new[k] = b_i[m] if init[m] == k else b_j[m]
     return new, {"risk": r, "target": target, "chosen": chosen}
@@ -212,10 +241,12 @@ def bargain_turn(
 
 def ktab_inputs(
     position: FloatArray, salience: FloatArray, capability: FloatArray,
-    lo: FloatArray, hi: FloatArray,
+    lo: FloatArray, hi: FloatArray, ktab_exact: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Positions on 0-1, saliences as fractions (rows summing to at most 1, never all zero)
-    and one capability per actor, as the KTAB SMP takes them."""
+    and one capability per actor, as the KTAB SMP takes them. Capabilities are floored at
+    1e-12 (``ktab_exact``) or at 1e-12 of the largest (default, so that the floor scales
+    with the capabilities; all-zero capabilities become equal)."""
     span = np.where(hi > lo, hi - lo, 1.0)
     pos = np.clip((np.asarray(position, dtype=float) - lo) / span, 0.0, 1.0)
     sal = np.asarray(salience, dtype=float) / 100.0
@@ -224,41 +255,80 @@ def ktab_inputs(
     sal = np.where(rows <= 0, 1e-9, sal)
     capm = np.broadcast_to(np.asarray(capability, dtype=float), sal.shape)
     wsum = sal.sum(axis=1)
-    cap = np.where(wsum > 0, (capm * sal).sum(axis=1) / np.where(wsum > 0, wsum, 1.0),
-                   capm.mean(axis=1))
-    return pos, sal, np.maximum(cap, 1e-12)
+    # salience-weighted mean, written so that a capability equal on all issues is kept exactly
+    c0 = capm[:, 0]
+    cap = c0 + np.where(wsum > 0, (sal * (capm - c0[:, None])).sum(axis=1)
+                        / np.where(wsum > 0, wsum, 1.0), (capm - c0[:, None]).mean(axis=1))
+    if ktab_exact:
+        return pos, sal, np.maximum(cap, 1e-12)
+    top = cap.max(initial=0.0)
+    return pos, sal, (np.maximum(cap, 1e-12 * top) if top > 0 else np.ones_like(cap))
+
+
+def canonical_order(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> NDArray[np.intp]:
+    """An order of the actors that depends only on their attributes, not on their input
+    order: by position (dimension 1 first, rounded to 1e-9 so that float noise of a unit
+    change cannot swap equal positions), then salience, then capability. Actors equal in all
+    of these are interchangeable."""
+    keys = [cap, *sal.T[::-1], *np.round(pos, 9).T[::-1]]     # np.lexsort: last key first
+    return np.lexsort(keys).astype(np.intp)
 
 
 def smp_run(
     pos: FloatArray, sal: FloatArray, cap: FloatArray, *, max_turns: int = 100,
     min_turns: int = 2, min_delta_ratio: float = 0.02, pce: PCEModel = "conditional",
+    ktab_exact: bool = False,
 ) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
     """Turns from positions on 0-1 until the stopping rule; returns positions per turn
-    (T+1, N, K), probabilities of prevailing per turn (T+1, N) and the turn records."""
+    (T+1, N, K), probabilities of prevailing per turn (T+1, N) and the turn records,
+    including ``outcome`` (K,): the distinct final positions weighted by their probability of
+    prevailing.
+
+    By default the run is independent of the order of the actors and of the unit of
+    capability: the actors are processed in :func:`canonical_order` (so ties between targets,
+    between options and between nearby positions go to the same actor whatever the input
+    order; results are returned in input order), capabilities are divided by their mean
+    (so the coalition floors are relative to it), and near-ties are resolved with the
+    tolerances of :func:`bargain_turn` and :func:`assess`. ``ktab_exact=True`` runs in input
+    order with KTAB's absolute floors, exact comparisons and rounding, as KTAB does."""
+    n = len(pos)
+    if ktab_exact:
+        order = np.arange(n, dtype=np.intp)
+    else:
+        order = canonical_order(pos, sal, cap)
+        pos, sal, cap = pos[order], sal[order], cap[order]
+        mean = cap.mean()
+        cap = cap / mean if mean > 0 else np.ones_like(cap)
     history = [pos]
-    state = assess(pos, sal, cap, pce)
+    state = assess(pos, sal, cap, pce, ktab_exact)
     probs = [state.prob]
     risks: list[FloatArray] = []
     targets: list[IntArray] = []
     stopped = "max_turns"
     first_move = 0.0
     for turn in range(1, max_turns + 1):
-        new, info = bargain_turn(history[-1], sal, cap, state, pce)
+        new, info = bargain_turn(history[-1], sal, cap, state, pce, ktab_exact)
         move = float(np.sqrt(((new - history[-1]) ** 2).sum(axis=1)).sum())
         if turn == 1:
             first_move = move + 1e-4
         history.append(new)
-        state = assess(new, sal, cap, pce)
+        state = assess(new, sal, cap, pce, ktab_exact)
         probs.append(state.prob)
         risks.append(info["risk"])
         targets.append(info["target"])
         if turn >= min_turns and move / first_move < min_delta_ratio:
             stopped = "converged"
             break
-    return np.stack(history), np.stack(probs), {
-        "risk_by_turn": np.stack(risks) if risks else np.zeros((0, len(pos))),
-        "target_by_turn": np.stack(targets) if targets else np.zeros((0, len(pos))),
+    p_lead = state.prob_leaders / state.prob_leaders.sum()
+    outcome = (p_lead[:, None] * history[-1][state.leaders]).sum(axis=0)
+    inv = np.argsort(order)
+    tgt = np.stack(targets) if targets else np.zeros((0, n), dtype=np.intp)
+    tgt = np.where(tgt >= 0, order[np.maximum(tgt, 0)], -1)
+    return np.stack(history)[:, inv], np.stack(probs)[:, inv], {
+        "risk_by_turn": (np.stack(risks) if risks else np.zeros((0, n)))[:, inv],
+        "target_by_turn": tgt[:, inv],
         "stopped": stopped,
+        "outcome": outcome,
     }
 
 
@@ -266,28 +336,30 @@ def spatial_model(
     position: FloatArray, salience: FloatArray, capability: FloatArray, *,
     lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
     max_turns: int = 100, min_turns: int = 2, min_delta_ratio: float = 0.02,
-    pce: PCEModel = "conditional", **_: Any,
+    pce: PCEModel = "conditional", ktab_exact: bool = False, **_: Any,
 ) -> ModelOutput:
     """KTAB-style SMP (Wise, Lester & Efird 2015; Efird, Lester & Wise 2016). Outcome: the
     expected position at the last turn; ``rounds`` (T+1, N, K) positions per turn.
     Diagnostics: ``prob_by_turn`` (T+1, N) each actor's position's probability of
-    prevailing, ``risk_by_turn``, ``target_by_turn`` (-1: no challenge), ``stopped``.
+    prevailing, ``risk_by_turn``, ``target_by_turn`` (-1: no challenge), ``stopped``,
+    ``ktab_exact``.
     ``pce="markov"`` uses the Condorcet-style Markov probabilities of prevailing instead of
-    the reference run's conditional ones, everywhere probabilities of prevailing are used."""
+    the reference run's conditional ones, everywhere probabilities of prevailing are used.
+    ``ktab_exact=True`` processes the actors in input order with KTAB's absolute floors and
+    exact tie-breaking and rounding (see :func:`smp_run`); the default is independent of
+    actor order, capability unit and issue scale, and also reproduces the reference run."""
     if pce not in ("conditional", "markov"):
         raise ValueError(f"pce must be 'conditional' or 'markov', got {pce!r}")
-    pos, sal, cap = ktab_inputs(position, salience, capability, lo, hi)
+    pos, sal, cap = ktab_inputs(position, salience, capability, lo, hi, ktab_exact)
     rounds01, probs, info = smp_run(pos, sal, cap, max_turns=max_turns, min_turns=min_turns,
-                                    min_delta_ratio=min_delta_ratio, pce=pce)
-    last, p_last = rounds01[-1], probs[-1]
-    uniq = unique_positions(last, POS_TOL)[0]
-    p_u = p_last[uniq] / p_last[uniq].sum()
-    outcome01 = (p_u[:, None] * last[uniq]).sum(axis=0)
+                                    min_delta_ratio=min_delta_ratio, pce=pce,
+                                    ktab_exact=ktab_exact)
+    outcome01 = info.pop("outcome")
     span = np.where(hi > lo, hi - lo, 1.0)
     return ModelOutput(
         outcome=lo + outcome01 * span,
         rounds=lo + rounds01 * span,
-        diagnostics={"prob_by_turn": probs, **info},
+        diagnostics={"prob_by_turn": probs, **info, "ktab_exact": ktab_exact},
     )
 
 

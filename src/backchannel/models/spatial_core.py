@@ -43,18 +43,21 @@ def risk_utility(d: FloatArray, r: FloatArray | float) -> FloatArray:
     return np.asarray(u, dtype=float)
 
 
-def coalitions(w: FloatArray, u: FloatArray) -> FloatArray:
+def coalitions(w: FloatArray, u: FloatArray, tie: float = 0.0) -> FloatArray:
     """Coalition strengths ``c[i, j]`` for option i against j (KTAB ``Model::coalitions``)
     with proportional votes ``v_a(i:j) = w_a (u_ai - u_aj)``: each voter adds its vote to the
     side it favours.
-    ``w`` (A,), ``u`` (A, M) -> (M, M), diagonal = floor."""
+    ``w`` (A,), ``u`` (A, M) -> (M, M), diagonal = floor. Utility differences of at most
+    ``tie`` count as indifference (KTAB: 0). With a tolerance, float noise in utilities that
+    are equal in exact arithmetic cannot cast a vote: against the floor of 1e-8, a noise vote
+    of 1e-16 would move a victory probability by 1e-8."""
     a_n, m = u.shape
     c = np.full((m, m), MIN_COALITION)
     step = max(1, _MAX_CELLS // max(m * m, 1))
     for start in range(0, a_n, step):                  # voter chunks bound the memory
         uu = u[start:start + step]
         du = uu[:, :, None] - uu[:, None, :]            # (a, M, M)
-        c += np.einsum("a,aij->ij", w[start:start + step], np.maximum(du, 0.0))
+        c += np.einsum("a,aij->ij", w[start:start + step], np.where(du > tie, du, 0.0))
     np.fill_diagonal(c, MIN_COALITION)
     return c
 
@@ -86,19 +89,24 @@ def markov_pce(c: FloatArray, tol: float = 1e-6, max_iter: int = 10_000) -> Floa
     return p / p.sum()
 
 
-def scalar_pce(w: FloatArray, u: FloatArray, pce: PCEModel = "conditional") -> FloatArray:
+def scalar_pce(
+    w: FloatArray, u: FloatArray, pce: PCEModel = "conditional", tie: float = 0.0,
+) -> FloatArray:
     """Probability of each of M options prevailing given voters' weights (A,) and
     utilities (A, M): ``conditional`` (KTAB ``condPCE``) or ``markov``
-    (``markovUniformPCE``)."""
-    c = coalitions(w, u)
+    (``markovUniformPCE``); ``tie`` as in :func:`coalitions`."""
+    c = coalitions(w, u, tie)
     return markov_pce(c) if pce == "markov" else conditional_pce(c)
 
 
-def big_r_from_prob(p: FloatArray, rng: BigRRange = "mid") -> FloatArray:
+def big_r_from_prob(p: FloatArray, rng: BigRRange = "mid", tol: float = 0.0) -> FloatArray:
     """Risk attitudes inferred from the actors' probabilities of prevailing (``bigRfromProb``): the
-    most likely actor is the most risk averse (+1); ``mid`` maps the least likely to -1/2."""
+    most likely actor is the most risk averse (+1); ``mid`` maps the least likely to -1/2.
+    All actors are risk neutral when the probabilities span no more than ``tol`` (KTAB divides
+    by the span whatever it is; a tolerance keeps float noise in probabilities that are equal
+    in exact arithmetic from being blown up into risk attitudes of either sign)."""
     lo, hi = p.min(), p.max()
-    if hi - lo <= 0:
+    if hi - lo <= tol:
         return np.zeros_like(p)
     if rng == "min":
         return (p - lo) / (hi - lo)
@@ -109,31 +117,48 @@ def big_r_from_prob(p: FloatArray, rng: BigRRange = "mid") -> FloatArray:
 
 def interpolate_bargain(
     ti: FloatArray, si: FloatArray, pi: FloatArray,
-    tj: FloatArray, sj: FloatArray, pj: FloatArray,
+    tj: FloatArray, sj: FloatArray, pj: FloatArray, round_bias: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Bargain between initiator positions ``ti`` and targets ``tj`` (B, K) on each dimension,
-    weighting each side by salience^2 x probability^2 (KTAB's "S2P2"), rounded to 1e-4; a
-    tiny weight 1e-6 keeps each side at its own position when neither cares."""
+    weighting each side by salience^2 x probability^2 (KTAB's "S2P2", ``interpBrgnSnPm``),
+    rounded half up to 1e-4; a tiny weight 1e-6 keeps each side at its own position when
+    neither cares. ``round_bias`` (in units of 1e-4) is added before rounding: KTAB's rounding
+    is 0; a small positive bias makes bargains that are exactly half-way between two grid
+    points in exact arithmetic round up whatever the float noise."""
     wi = (si**2) * (pi[:, None] ** 2)
     wj = (sj**2) * (pj[:, None] ** 2)
     eps = 1e-6
     tot = wi + eps + wj
     bi = ((wi + eps) * ti + wj * tj) / tot
     bj = (wi * ti + (eps + wj) * tj) / tot
-    return _round4(bi), _round4(bj)
+    return round4(bi, round_bias), round4(bj, round_bias)
 
 
-def _round4(x: FloatArray) -> FloatArray:
-    return np.floor(0.5 + x * 1e4) / 1e4
+def round4(x: FloatArray, bias: float = 0.0) -> FloatArray:
+    """Round half up to 4 decimals (``floor(0.5 + 1e4 x + bias) / 1e4``)."""
+    return np.floor(0.5 + bias + x * 1e4) / 1e4
 
 
 def unique_positions(
     pos: FloatArray, tol: float = 1e-3,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Indices of representative (first) positions and, per actor, the index of its
-    representative; positions closer than ``tol`` (Euclidean, 0-1 scale) are one."""
-    d = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2))
-    close = d < tol
-    rep = np.argmax(close, axis=1).astype(np.intp)     # first equivalent actor
-    uniq = np.flatnonzero(rep == np.arange(len(pos)))
-    return uniq, rep
+    """Distinct positions by KTAB's leader rule (``KBase::ueIndices`` with ``equivNdx``): in
+    index order, an actor joins the first earlier distinct position (leader) closer than
+    ``tol`` (Euclidean, 0-1 scale), else it becomes a leader. Returns the leaders' indices
+    (M,) and, per actor, the index into them of its distinct position (N,), so that
+    ``leaders[eq[a]]`` is a leader for every actor ``a``. (Closeness is not transitive, so an
+    actor's leader is not necessarily the first actor close to it.)"""
+    n = len(pos)
+    close = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2)) < tol
+    rank = np.full(n, n, dtype=np.intp)                # leader rank; n = not a leader
+    eq = np.empty(n, dtype=np.intp)
+    leaders: list[int] = []
+    for a in range(n):
+        near = rank[close[a]]
+        first = int(near.min()) if near.size else n
+        if first < n:
+            eq[a] = first
+        else:
+            rank[a] = eq[a] = len(leaders)
+            leaders.append(a)
+    return np.array(leaders, dtype=np.intp), eq
