@@ -1,6 +1,6 @@
 """KTAB-style SMP timings: one bargaining turn at N = 10, 100, 300 actors (2 dimensions,
 seeded; the turn is O(N^3) because every challenge weighs every third party) and the full
-China SOE reference run (13 actors, 27 turns).
+China SOE reference run (13 actors, 27 turns) in the default mode and with ``ktab_exact``.
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_spatial.py --benchmark-only``.
 """
@@ -32,8 +32,10 @@ def test_spatial_one_turn(benchmark: Any, n: int) -> None:
 
 
 @pytest.mark.skipif(not (KTAB_SOE / "SOE-Pol-Comp.csv").exists(), reason="no shared data")
-def test_spatial_soe_reference_run(benchmark: Any) -> None:
+@pytest.mark.parametrize("ktab_exact", [False, True])
+def test_spatial_soe_reference_run(benchmark: Any, ktab_exact: bool) -> None:
+    """The default mode (canonical order, tolerances) against KTAB's exact rules."""
     _, cap, pos, sal = read_ktab_csv(KTAB_SOE / "SOE-Pol-Comp.csv")
     out = benchmark(spatial_model, pos, sal, np.broadcast_to(cap[:, None], pos.shape),
-                    lo=np.zeros(2), hi=np.full(2, 100.0))
+                    lo=np.zeros(2), hi=np.full(2, 100.0), ktab_exact=ktab_exact)
     assert out.rounds is not None and len(out.rounds) == 28

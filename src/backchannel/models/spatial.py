@@ -38,9 +38,22 @@ initiator-only bargains):
 4. Stop after at least ``min_turns`` turns when the total movement of a turn falls below
    ``min_delta_ratio`` of the first turn's (plus 1e-4), or after ``max_turns``.
 
-The forecast outcome is the expected position: positions weighted by their final
-probability of prevailing. Vectorised over actor pairs and third parties (O(N^3) per turn,
-chunked to bound memory); the per-actor vote over its few options is a loop over actors.
+The forecast outcome is the expected position: distinct positions weighted by their final
+probability of prevailing.
+
+Two modes. ``ktab_exact=True`` follows KTAB to the letter: actors in input order (ties of
+targets, of options, and which of several positions closer than posTol stands for them go
+to the lowest index), absolute floors on coalitions and capabilities, exact comparisons and
+rounding; it reproduces every printed number of the reference run. The default makes the
+outcome independent of the order of the actors, of the unit of capability and of the
+issue scale: actors run in a canonical order, capabilities are divided by their mean, and
+values equal in exact arithmetic are compared with small tolerances (constants below;
+docs/decisions/models-exchange-spatial.md, spatial item 10). It reproduces the reference
+run's positions, targets and stopping turn, and its probabilities except in states where two
+actors hold distinct positions closer than posTol.
+
+Vectorised over actor pairs and third parties (O(N^3) per turn, chunked to bound memory);
+the per-actor vote over its few options is a loop over actors.
 """
 
 from __future__ import annotations
