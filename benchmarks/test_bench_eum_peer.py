@@ -54,8 +54,11 @@ def ec_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def synthetic(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return (rng.uniform(4, 10, (n, 1)), rng.uniform(0.01, 0.2, (n, 1)),
-            rng.uniform(10, 100, (n, 1)))
+    return (
+        rng.uniform(4, 10, (n, 1)),
+        rng.uniform(0.01, 0.2, (n, 1)),
+        rng.uniform(10, 100, (n, 1)),
+    )
 
 
 # (seed 0 at N = 30 makes the replication divide by zero in its risk formula; ours copes)
@@ -63,8 +66,16 @@ CASES = {"ec10": ec_case, "n30": lambda: synthetic(30, seed=1), "n100": lambda: 
 
 
 def ours(x: np.ndarray, c: np.ndarray, s: np.ndarray) -> Any:
-    return expected_utility(x, s, c, lo=np.array([4.0]), hi=np.array([10.0]), rounds=ROUNDS,
-                            accept="strongest_challenge", probability="net")
+    return expected_utility(
+        x,
+        s,
+        c,
+        lo=np.array([4.0]),
+        hi=np.array([10.0]),
+        rounds=ROUNDS,
+        accept="strongest_challenge",
+        probability="net",
+    )
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -78,12 +89,18 @@ def test_eum_peer(benchmark: Any, case: str) -> None:
     if not (PEER / "GroupDecisionModel.py").exists():
         pytest.skip(f"replication not found in {PEER} (set BDM_REPLICATION_DIR)")
     x, c, s = CASES[case]()
-    payload = json.dumps([x[:, 0].tolist(), c[:, 0].tolist(), (s[:, 0] / 100).tolist(),
-                          4.0, 10.0, ROUNDS])
+    payload = json.dumps(
+        [x[:, 0].tolist(), c[:, 0].tolist(), (s[:, 0] / 100).tolist(), 4.0, 10.0, ROUNDS]
+    )
 
     def run() -> float:
-        out = subprocess.run([sys.executable, "-c", DRIVER, str(PEER)], input=payload,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", DRIVER, str(PEER)],
+            input=payload,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return float(out.stdout.strip().splitlines()[-1])
 
     seconds = [run() for _ in range(3)]

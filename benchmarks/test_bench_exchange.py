@@ -48,8 +48,7 @@ print({str(i.name): float(v) for i, v in model.nbs.items()})
 
 def synthetic(n: int, k: int = 4, seed: int = 0) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(seed)
-    return (rng.uniform(0, 100, (n, k)), rng.uniform(10, 100, (n, k)),
-            rng.uniform(0.5, 2, (n, k)))
+    return (rng.uniform(0, 100, (n, k)), rng.uniform(10, 100, (n, k)), rng.uniform(0.5, 2, (n, k)))
 
 
 @pytest.mark.parametrize("n", [10, 100, 1000])
@@ -57,9 +56,12 @@ def test_exchange_synthetic(benchmark: Any, n: int) -> None:
     x, s, c = synthetic(n)
     k = x.shape[1]
     out = benchmark.pedantic(
-        exchange_model, args=(x, s, c),
+        exchange_model,
+        args=(x, s, c),
         kwargs={"lo": np.zeros(k), "hi": np.full(k, 100.0), "max_rounds": ROUNDS},
-        rounds=1 if n >= 1000 else 3, iterations=1)
+        rounds=1 if n >= 1000 else 3,
+        iterations=1,
+    )
     assert out.rounds is not None
 
 
@@ -67,21 +69,36 @@ def test_exchange_synthetic(benchmark: Any, n: int) -> None:
 def test_exchange_cop21(benchmark: Any) -> None:
     _, issues, x, s, c = read_decide(COP21)
     k = len(issues)
-    out = benchmark(exchange_model, x, s, c, lo=np.zeros(k), hi=np.full(k, 100.0),
-                    max_rounds=ROUNDS, carryover="decide", salience_max=1.0)
+    out = benchmark(
+        exchange_model,
+        x,
+        s,
+        c,
+        lo=np.zeros(k),
+        hi=np.full(k, 100.0),
+        max_rounds=ROUNDS,
+        carryover="decide",
+        salience_max=1.0,
+    )
     assert len(out.diagnostics["exchanges_per_round"]) == ROUNDS
 
 
-@pytest.mark.skipif(not (DECIDE_PY.exists() and COP21.exists()),
-                    reason="decide-exchange-model not installed in /tmp/decide-venv")
+@pytest.mark.skipif(
+    not (DECIDE_PY.exists() and COP21.exists()),
+    reason="decide-exchange-model not installed in /tmp/decide-venv",
+)
 def test_decide_cop21(benchmark: Any, tmp_path: Path) -> None:
     """Same input and number of rounds; includes interpreter start-up (about 0.3 s)."""
     driver = tmp_path / "run_decide.py"
     driver.write_text(DRIVER)
 
     def run() -> str:
-        return subprocess.run([str(DECIDE_PY), str(driver), str(COP21), str(ROUNDS)],
-                              check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            [str(DECIDE_PY), str(driver), str(COP21), str(ROUNDS)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
     out = benchmark.pedantic(run, rounds=1, iterations=1)
     assert "differentiation" in out

@@ -39,8 +39,11 @@ SKIP: dict[tuple[str, int], str] = {
 
 def _inputs(n: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(n)
-    return (rng.random((n, k)) * 100.0, rng.integers(1, 101, (n, k)).astype(float),
-            rng.random((n, k)) + 0.1)
+    return (
+        rng.random((n, k)) * 100.0,
+        rng.integers(1, 101, (n, k)).astype(float),
+        rng.random((n, k)) + 0.1,
+    )
 
 
 CASES = [(name, n) for name in sorted(models()) for n in SIZES]
@@ -61,8 +64,9 @@ def test_model_speed(benchmark: Any, name: str, n: int) -> None:
         return spec.core(pos, sal, cap, lo=lo, hi=hi, reference=ref, **PARAMS.get(name, {}))
 
     slow = n >= 1_000
-    out = benchmark.pedantic(run, rounds=3 if slow else 10, iterations=1,
-                             warmup_rounds=0 if slow else 1)
+    out = benchmark.pedantic(
+        run, rounds=3 if slow else 10, iterations=1, warmup_rounds=0 if slow else 1
+    )
     assert np.all(np.isfinite(out.outcome))
     if name == "eum":
         assert out.rounds.shape == (11, n, 1)
@@ -76,5 +80,7 @@ def test_eum_batch_of_draws(benchmark: Any) -> None:
     lo, hi = np.zeros(k), np.full(k, 100.0)
     out = benchmark.pedantic(
         lambda: spec.core(pos, sal, cap, lo=lo, hi=hi, reference=None, **PARAMS["eum"]),
-        rounds=3, iterations=1)
+        rounds=3,
+        iterations=1,
+    )
     assert out.rounds.shape == (11, 10, k)

@@ -26,8 +26,9 @@ def test_spatial_one_turn(benchmark: Any, n: int) -> None:
     pos = rng.uniform(0, 1, (n, 2))
     sal = rng.uniform(0.1, 0.5, (n, 2))
     cap = rng.uniform(10, 100, n)
-    new, _ = benchmark.pedantic(bargain_turn, args=(pos, sal, cap),
-                                rounds=1 if n >= 300 else 3, iterations=1)
+    new, _ = benchmark.pedantic(
+        bargain_turn, args=(pos, sal, cap), rounds=1 if n >= 300 else 3, iterations=1
+    )
     assert new.shape == pos.shape
 
 
@@ -36,6 +37,13 @@ def test_spatial_one_turn(benchmark: Any, n: int) -> None:
 def test_spatial_soe_reference_run(benchmark: Any, ktab_exact: bool) -> None:
     """The default mode (canonical order, tolerances) against KTAB's exact rules."""
     _, cap, pos, sal = read_ktab_csv(KTAB_SOE / "SOE-Pol-Comp.csv")
-    out = benchmark(spatial_model, pos, sal, np.broadcast_to(cap[:, None], pos.shape),
-                    lo=np.zeros(2), hi=np.full(2, 100.0), ktab_exact=ktab_exact)
+    out = benchmark(
+        spatial_model,
+        pos,
+        sal,
+        np.broadcast_to(cap[:, None], pos.shape),
+        lo=np.zeros(2),
+        hi=np.full(2, 100.0),
+        ktab_exact=ktab_exact,
+    )
     assert out.rounds is not None and len(out.rounds) == 28

@@ -26,8 +26,11 @@ def test_2019_no_deal_and_mediators_are_communicators() -> None:
     assert not res.deal_possible
     assert res.verdict.startswith("No deal reachable")
     assert {m.id: m.role for m in res.mediators} == {
-        "oman": "communicator", "iraq": "communicator", "japan": "communicator",
-        "eu3": "communicator"}
+        "oman": "communicator",
+        "iraq": "communicator",
+        "japan": "communicator",
+        "eu3": "communicator",
+    }
     assert not any(m.can_open_zopa for m in res.mediators)
     # the nuclear issue has no ZOPA: dismantlement vs keeping the programme
     assert res.zopa["nuclear"]["empty"]

@@ -55,10 +55,13 @@ def test_disjoint_red_lines_block_and_name_both_actors() -> None:
 
 def test_no_deal_values_block_with_exact_slack() -> None:
     # no red lines; a needs x <= 30 (U_a >= -0.3), b needs x >= 40 (U_b >= -0.6)
-    sc = build([issue("x")], [
-        state("a", {"x": {"position": 0}}, no_deal={"utility": -0.3}),
-        state("b", {"x": {"position": 100}}, no_deal={"utility": -0.6}),
-    ])
+    sc = build(
+        [issue("x")],
+        [
+            state("a", {"x": {"position": 0}}, no_deal={"utility": -0.3}),
+            state("b", {"x": {"position": 100}}, no_deal={"utility": -0.6}),
+        ],
+    )
     res = feasibility_batch(to_arrays(sc))
     assert not res.deal_possible[0]
     assert res.slack[0] == pytest.approx(-0.05)  # x = 35 balances the two shortfalls
@@ -69,10 +72,13 @@ def test_no_deal_values_block_with_exact_slack() -> None:
 
 def test_status_quo_no_deal_value() -> None:
     # no explicit utility: the no-deal value is the utility of the status quo (x = 20)
-    sc = build([issue("x", sq=20)], [
-        state("a", {"x": {"position": 0}}),
-        state("b", {"x": {"position": 100}}),
-    ])
+    sc = build(
+        [issue("x", sq=20)],
+        [
+            state("a", {"x": {"position": 0}}),
+            state("b", {"x": {"position": 100}}),
+        ],
+    )
     res = feasibility_batch(to_arrays(sc))
     # a wants x <= 20, b wants x >= 20: exactly one point, slack 0
     assert res.deal_possible[0]
@@ -80,11 +86,14 @@ def test_status_quo_no_deal_value() -> None:
 
 
 def test_three_actors_box_intersection() -> None:
-    sc = build([issue("x")], [
-        state("a", {"x": {"position": 0, "limit": 70}}, no_deal={"utility": -1}),
-        state("b", {"x": {"position": 100, "limit": 30}}, no_deal={"utility": -1}),
-        state("c", {"x": {"position": 50, "limit": 40}}, no_deal={"utility": -1}),
-    ])
+    sc = build(
+        [issue("x")],
+        [
+            state("a", {"x": {"position": 0, "limit": 70}}, no_deal={"utility": -1}),
+            state("b", {"x": {"position": 100, "limit": 30}}, no_deal={"utility": -1}),
+            state("c", {"x": {"position": 50, "limit": 40}}, no_deal={"utility": -1}),
+        ],
+    )
     res = analyze(sc)
     # a [0,70], b [30,100], c [40,60] -> ZOPA [40, 60]
     assert res.zopa["x"]["low"] == pytest.approx(40)
@@ -95,12 +104,24 @@ def test_three_actors_box_intersection() -> None:
 def test_agenda_conflict_blocks_and_dropping_it_flips() -> None:
     def sc(require: bool):
         a_agenda = {"requires": ["y"]} if require else {}
-        return build([issue("x"), issue("y", sq=100)], [
-            state("a", {"x": {"position": 0}, "y": {"position": 0}}, agenda=a_agenda,
-                  no_deal={"utility": -0.9}),
-            state("b", {"x": {"position": 100}, "y": {"position": 100}},
-                  agenda={"refuses": ["y"]}, no_deal={"utility": -0.9}),
-        ])
+        return build(
+            [issue("x"), issue("y", sq=100)],
+            [
+                state(
+                    "a",
+                    {"x": {"position": 0}, "y": {"position": 0}},
+                    agenda=a_agenda,
+                    no_deal={"utility": -0.9},
+                ),
+                state(
+                    "b",
+                    {"x": {"position": 100}, "y": {"position": 100}},
+                    agenda={"refuses": ["y"]},
+                    no_deal={"utility": -0.9},
+                ),
+            ],
+        )
+
     blocked = analyze(sc(True))
     assert not blocked.deal_possible
     assert {(b.actor, b.kind) for b in blocked.blocking} >= {("a", "agenda"), ("b", "agenda")}
@@ -118,16 +139,32 @@ def test_admissible_agendas_enumeration() -> None:
 
 
 def two_level(hardliner_veto: bool):
-    return build([issue("x")], [
-        state("t", {"x": {"position": 0, "limit": 50}}, no_deal={"utility": -1}),
-        {"id": "s", "name": "S", "kind": "state"},
-        {"id": "dove", "name": "Dove", "kind": "faction", "parent": "s", "veto": True,
-         "negotiator": True, "positions": {"x": {"position": 100, "limit": 40}},
-         "no_deal": {"utility": -1}},
-        {"id": "hawk", "name": "Hawk", "kind": "faction", "parent": "s",
-         "veto": hardliner_veto, "positions": {"x": {"position": 100, "limit": 70}},
-         "no_deal": {"utility": -1}},
-    ])
+    return build(
+        [issue("x")],
+        [
+            state("t", {"x": {"position": 0, "limit": 50}}, no_deal={"utility": -1}),
+            {"id": "s", "name": "S", "kind": "state"},
+            {
+                "id": "dove",
+                "name": "Dove",
+                "kind": "faction",
+                "parent": "s",
+                "veto": True,
+                "negotiator": True,
+                "positions": {"x": {"position": 100, "limit": 40}},
+                "no_deal": {"utility": -1},
+            },
+            {
+                "id": "hawk",
+                "name": "Hawk",
+                "kind": "faction",
+                "parent": "s",
+                "veto": hardliner_veto,
+                "positions": {"x": {"position": 100, "limit": 70}},
+                "no_deal": {"utility": -1},
+            },
+        ],
+    )
 
 
 def test_two_level_ratification_changes_the_verdict() -> None:
@@ -146,8 +183,11 @@ def test_batch_equals_single_draws() -> None:
     lim = np.repeat(base.limit[None], len(limits), axis=0)
     lim[:, 1, 0] = limits
     batch = dataclasses.replace(
-        base, limit=lim, position=np.repeat(base.position[None], len(limits), axis=0),
-        salience=np.repeat(base.salience[None], len(limits), axis=0))
+        base,
+        limit=lim,
+        position=np.repeat(base.position[None], len(limits), axis=0),
+        salience=np.repeat(base.salience[None], len(limits), axis=0),
+    )
     res = feasibility_batch(batch)
     # b's red line at l admits [l, 100] (position 100): a deal iff l <= 60
     assert res.deal_possible.tolist() == [True, True, True, False, False]
@@ -158,8 +198,14 @@ def test_batch_equals_single_draws() -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(
-    pa=st.floats(0, 100), pb=st.floats(0, 100), la=st.floats(0, 100), lb=st.floats(0, 100),
-    nda=st.floats(-1, 0), ndb=st.floats(-1, 0), scale=st.floats(0.1, 10), shift=st.floats(-50, 50),
+    pa=st.floats(0, 100),
+    pb=st.floats(0, 100),
+    la=st.floats(0, 100),
+    lb=st.floats(0, 100),
+    nda=st.floats(-1, 0),
+    ndb=st.floats(-1, 0),
+    scale=st.floats(0.1, 10),
+    shift=st.floats(-50, 50),
     swap=st.booleans(),
 )
 def test_invariant_to_actor_order_and_issue_units(pa, pb, la, lb, nda, ndb, scale, shift, swap):
@@ -181,10 +227,13 @@ def test_invariant_to_actor_order_and_issue_units(pa, pb, la, lb, nda, ndb, scal
 
 
 @settings(max_examples=30, deadline=None)
-@given(p=st.lists(st.floats(0, 100), min_size=2, max_size=4),
-       nd=st.lists(st.floats(-1, 0), min_size=4, max_size=4))
+@given(
+    p=st.lists(st.floats(0, 100), min_size=2, max_size=4),
+    nd=st.lists(st.floats(-1, 0), min_size=4, max_size=4),
+)
 def test_point_lies_inside_the_range_of_positions(p, nd):
-    actors = [state(f"a{i}", {"x": {"position": v}}, no_deal={"utility": nd[i]})
-              for i, v in enumerate(p)]
+    actors = [
+        state(f"a{i}", {"x": {"position": v}}, no_deal={"utility": nd[i]}) for i, v in enumerate(p)
+    ]
     res = feasibility_batch(to_arrays(build([issue("x")], actors)))
     assert min(p) - 1e-6 <= res.point[0, 0] <= max(p) + 1e-6

@@ -21,10 +21,12 @@ def short_of_deal(payment: float | None = None, credibility: float = 1.0):
         {"id": "m", "name": "Mediator", "kind": "mediator", "channel": 0.5},
     ]
     if payment is not None:
-        actors[2]["inducements"] = [{"target": "a", "kind": "side_payment", "amount": payment,
-                                     "credibility": credibility}]
-    return build([issue("x")], actors,
-                 escalation={"rate": 2, "p_escalate": 0.1, "horizon_months": 6})
+        actors[2]["inducements"] = [
+            {"target": "a", "kind": "side_payment", "amount": payment, "credibility": credibility}
+        ]
+    return build(
+        [issue("x")], actors, escalation={"rate": 2, "p_escalate": 0.1, "horizon_months": 6}
+    )
 
 
 def role(sc):
@@ -40,11 +42,14 @@ def test_mediator_roles_follow_from_leverage() -> None:
 
 
 def test_formulator_when_a_zopa_exists() -> None:
-    sc = build([issue("x")], [
-        state("a", {"x": {"position": 0}}, no_deal={"utility": -0.6}),
-        state("b", {"x": {"position": 100}}, no_deal={"utility": -0.6}),
-        {"id": "m", "name": "M", "kind": "mediator"},
-    ])
+    sc = build(
+        [issue("x")],
+        [
+            state("a", {"x": {"position": 0}}, no_deal={"utility": -0.6}),
+            state("b", {"x": {"position": 100}}, no_deal={"utility": -0.6}),
+            {"id": "m", "name": "M", "kind": "mediator"},
+        ],
+    )
     assert role(sc) == ("formulator", False)
 
 
@@ -80,12 +85,27 @@ def test_what_it_takes_uses_inducements_before_concessions() -> None:
 def test_what_it_takes_moves_red_lines_at_their_cost() -> None:
     # a accepts [0, 60], b accepts [70, 100]; no-deal values slack: close the 10-point gap
     # no status quo: both issues must be on the agenda (else leaving x off would do)
-    sc = build([issue("x", sq=None), issue("y", sq=None)], [
-        state("a", {"x": {"position": 0, "limit": 60, "salience": 80},
-                    "y": {"position": 0, "salience": 20}}, no_deal={"utility": -1}),
-        state("b", {"x": {"position": 100, "limit": 70, "salience": 20},
-                    "y": {"position": 100, "salience": 80}}, no_deal={"utility": -1}),
-    ])
+    sc = build(
+        [issue("x", sq=None), issue("y", sq=None)],
+        [
+            state(
+                "a",
+                {
+                    "x": {"position": 0, "limit": 60, "salience": 80},
+                    "y": {"position": 0, "salience": 20},
+                },
+                no_deal={"utility": -1},
+            ),
+            state(
+                "b",
+                {
+                    "x": {"position": 100, "limit": 70, "salience": 20},
+                    "y": {"position": 100, "salience": 80},
+                },
+                no_deal={"utility": -1},
+            ),
+        ],
+    )
     res = what_it_takes(sc)
     # the cheaper side (b, weight 0.2 on x) moves its red line by 10 points: cost 0.2 * 0.1
     assert [(c.actor, c.kind, c.issue) for c in res.concessions] == [("b", "red_line", "x")]

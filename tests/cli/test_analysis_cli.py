@@ -16,7 +16,9 @@ FLIP = [arg for a in COUNTERFACTUAL_2019 for arg in ("--set", a)]
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "backchannel.cli.app", *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -27,7 +29,8 @@ def test_analyze_default_is_the_2019_case_and_json_has_the_contract() -> None:
     assert d["deal_possible"] is False
     assert {"actor", "issue", "kind"} <= set(d["blocking"][0])
     assert {m["name"]: m["role"] for m in d["mediators"]}["Oman (Yusuf bin Alawi)"] == (
-        "communicator")
+        "communicator"
+    )
     assert all({"name", "role", "can_open_zopa"} <= set(m) for m in d["mediators"])
     assert d["zopa"]["nuclear"]["empty"] is True
     assert d["zopa"]["sanctions"]["low"] == pytest.approx(45)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from backchannel.scenario import Scenario, parse_scenario
 
 
-def two_party(limit_a: str, limit_b: str = "40", position_a: str = "0",
-              salience_a: str = "50") -> Scenario:
+def two_party(
+    limit_a: str, limit_b: str = "40", position_a: str = "0", salience_a: str = "50"
+) -> Scenario:
     """Two veto states on one 0-100 issue: A at 0, B at 100, explicit no-deal utility -1
     (so any point inside both red lines is a deal). A deal exists iff limit_a >= limit_b.
     Arguments are YAML values (numbers or quantities with a range/dist)."""

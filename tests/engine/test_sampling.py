@@ -113,17 +113,19 @@ def test_gaussian_copula_gives_the_requested_rank_correlation() -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(low=st.floats(-2, 102), width=st.floats(0, 50), mode=st.floats(0, 1),
-       u=st.floats(0, 1))
-def test_every_draw_lies_in_the_admissible_range(low: float, width: float, mode: float,
-                                                 u: float) -> None:
+@given(low=st.floats(-2, 102), width=st.floats(0, 50), mode=st.floats(0, 1), u=st.floats(0, 1))
+def test_every_draw_lies_in_the_admissible_range(
+    low: float, width: float, mode: float, u: float
+) -> None:
     high = low + width
     if max(low, 0) > min(high, 100):
         return
     value = min(max(low + mode * width, 0.0), 100.0)
-    for dist in (f"{{dist: uniform, low: {low}, high: {high}}}",
-                 f"{{dist: triangular, low: {low}, high: {high}}}",
-                 f"{{dist: normal, sd: {max(width, 0.5)}}}"):
+    for dist in (
+        f"{{dist: uniform, low: {low}, high: {high}}}",
+        f"{{dist: triangular, low: {low}, high: {high}}}",
+        f"{{dist: normal, sd: {max(width, 0.5)}}}",
+    ):
         if "triangular" in dist and not low <= value <= high:
             continue
         plan = sampling_plan(two_party(f"{{value: {value}, dist: {dist}}}"))

@@ -39,12 +39,17 @@ def _assert_same(a: SweepResult, b: SweepResult) -> None:
     assert da == db
 
 
-@pytest.mark.parametrize(("limit", "p"), [
-    ("{value: 40, range: [30, 60]}", 2 / 3),  # uniform: P(L >= 40) = 20 / 30
-    ("{value: 30, dist: {dist: triangular, low: 20, high: 60}}", 20**2 / (40 * 30)),
-    ("{value: 45, dist: {dist: normal, sd: 10}}",  # normal(45, 10) truncated to [0, 100]
-     (special.ndtr(5.5) - special.ndtr(-0.5)) / (special.ndtr(5.5) - special.ndtr(-4.5))),
-])
+@pytest.mark.parametrize(
+    ("limit", "p"),
+    [
+        ("{value: 40, range: [30, 60]}", 2 / 3),  # uniform: P(L >= 40) = 20 / 30
+        ("{value: 30, dist: {dist: triangular, low: 20, high: 60}}", 20**2 / (40 * 30)),
+        (
+            "{value: 45, dist: {dist: normal, sd: 10}}",  # normal(45, 10) truncated to [0, 100]
+            (special.ndtr(5.5) - special.ndtr(-0.5)) / (special.ndtr(5.5) - special.ndtr(-4.5)),
+        ),
+    ],
+)
 def test_p_deal_matches_the_analytic_probability(limit: str, p: float) -> None:
     plan = sampling_plan(two_party(limit))
     r = run_sweep(plan, 20_000, seed=11, models=("compromise",), n_base=None)
@@ -64,9 +69,14 @@ def test_wilson_interval_hand_checked() -> None:
 
 
 def _small_plan() -> Any:
-    return sampling_plan(two_party(
-        "{value: 40, range: [0, 100]}", limit_b="{value: 40, range: [38, 42]}",
-        position_a="{value: 2, range: [0, 5]}", salience_a="{value: 50, range: [10, 90]}"))
+    return sampling_plan(
+        two_party(
+            "{value: 40, range: [0, 100]}",
+            limit_b="{value: 40, range: [38, 42]}",
+            position_a="{value: 2, range: [0, 5]}",
+            salience_a="{value: 50, range: [10, 90]}",
+        )
+    )
 
 
 def test_same_seed_same_result_and_chunks_are_prefixes() -> None:
@@ -86,25 +96,38 @@ class ReversedExecutor(LocalExecutor):
 
     name = "reversed"
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
-            progress: Callable[[int], None] | None = None) -> list[R]:
+    def map(
+        self,
+        fn: Callable[[T], R],
+        tasks: Sequence[T],
+        progress: Callable[[int], None] | None = None,
+    ) -> list[R]:
         done = {i: fn(tasks[i]) for i in reversed(range(len(tasks)))}
         return [done[i] for i in range(len(tasks))]
 
 
 def test_order_of_completion_does_not_matter() -> None:
     plan = _small_plan()
-    kw: dict[str, Any] = {"seed": 3, "models": ("compromise", "median"), "n_base": 16,
-                          "chunk_size": 500}
-    _assert_same(run_sweep(plan, 1700, **kw), run_sweep(plan, 1700, executor=ReversedExecutor(),
-                                                        **kw))
+    kw: dict[str, Any] = {
+        "seed": 3,
+        "models": ("compromise", "median"),
+        "n_base": 16,
+        "chunk_size": 500,
+    }
+    _assert_same(
+        run_sweep(plan, 1700, **kw), run_sweep(plan, 1700, executor=ReversedExecutor(), **kw)
+    )
 
 
 @pytest.mark.slow
 def test_dask_gives_identical_results_for_any_worker_count(dask_client: Any) -> None:
     plan = _small_plan()
-    kw: dict[str, Any] = {"seed": 9, "models": ("compromise", "median"), "n_base": 32,
-                          "chunk_size": 700}
+    kw: dict[str, Any] = {
+        "seed": 9,
+        "models": ("compromise", "median"),
+        "n_base": 32,
+        "chunk_size": 700,
+    }
     local = run_sweep(plan, 3000, **kw)
     with DaskExecutor(client=dask_client) as ex:
         two = run_sweep(plan, 3000, executor=ex, **kw)
@@ -156,8 +179,11 @@ def test_batched_forecast_equals_one_forecast_per_draw(model: str) -> None:
     rng = np.random.default_rng(0)
     d = plan.draw(5, 0)
     a = d.arrays
-    pos = np.where(np.isnan(a.position), np.nan,
-                   np.clip(a.position + rng.normal(0, 10, a.position.shape), 0, 100))
+    pos = np.where(
+        np.isnan(a.position),
+        np.nan,
+        np.clip(a.position + rng.normal(0, 10, a.position.shape), 0, 100),
+    )
     sal = np.clip(a.salience + rng.normal(0, 10, a.salience.shape), 0, 100)
     cap = a.capability * rng.uniform(0.5, 1.5, a.capability.shape)
     sq = np.clip(a.status_quo + rng.normal(0, 5, a.status_quo.shape), 0, 100)
@@ -175,8 +201,14 @@ def test_embedded_scenario_sweep_gives_the_essays_verdict() -> None:
     d = r.to_dict()
     json.dumps(d, allow_nan=False)
     assert d["p_deal"]["wilson95"][1] < 0.002
-    assert set(d["outcomes"]["compromise"]["nuclear"]) == {"q05", "q25", "q50", "q75", "q95",
-                                                           "mean"}
+    assert set(d["outcomes"]["compromise"]["nuclear"]) == {
+        "q05",
+        "q25",
+        "q50",
+        "q75",
+        "q95",
+        "mean",
+    }
     assert d["sensitivity"]["outputs"]["deal"]["constant"] is True
 
 
@@ -217,7 +249,8 @@ def test_inducements_open_a_deal_with_the_analytic_probability() -> None:
     row = r.sensitivity.outputs["deal_with_inducements"].ranking()[0]
     assert row["input"] == "m.inducements[0].credibility" and row["ST"] > 0.95
     assert r.to_dict()["p_deal_with_inducements"]["estimate"] == pytest.approx(
-        float(r.deal_with_inducements.mean()))
+        float(r.deal_with_inducements.mean())
+    )
 
 
 def test_escalation_risk_matches_the_mediation_module_at_central_values() -> None:
@@ -251,10 +284,12 @@ def test_pruned_inducement_feasibility_equals_solving_every_draw() -> None:
     from backchannel.engine.batch import _induced
     from backchannel.scenario import parse_scenario
 
-    text = (BROKER.replace("utility: -0.4", "utility: {value: -0.4, range: [-0.6, -0.3]}")
-            .replace("utility: -0.55", "utility: {value: -0.55, range: [-0.7, -0.4]}")
-            .replace("limit: 40}", "limit: {value: 40, range: [30, 70]}}")
-            .replace("amount: 0.1", "amount: {value: 0.1, range: [0, 0.3]}"))
+    text = (
+        BROKER.replace("utility: -0.4", "utility: {value: -0.4, range: [-0.6, -0.3]}")
+        .replace("utility: -0.55", "utility: {value: -0.55, range: [-0.7, -0.4]}")
+        .replace("limit: 40}", "limit: {value: 40, range: [30, 70]}}")
+        .replace("amount: 0.1", "amount: {value: 0.1, range: [0, 0.3]}")
+    )
     plan = sampling_plan(parse_scenario(text, "<test>"))
     d = plan.draw(3000, 4)
     base = feasibility_batch(d.arrays)

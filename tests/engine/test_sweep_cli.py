@@ -18,8 +18,7 @@ runner = CliRunner()
 
 
 def test_sweep_json_on_the_embedded_scenario() -> None:
-    res = runner.invoke(app, ["sweep", "--draws", "3000", "--seed", "4", "--sobol", "16",
-                              "--json"])
+    res = runner.invoke(app, ["sweep", "--draws", "3000", "--seed", "4", "--sobol", "16", "--json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["draws"] == 3000 and d["seed"] == 4
@@ -33,16 +32,18 @@ def test_sweep_json_on_the_embedded_scenario() -> None:
 def test_sweep_file_scenario_and_terminal_summary(tmp_path: Path) -> None:
     path = tmp_path / "two.yaml"
     path.write_text(scenario_to_yaml(two_party("{value: 40, range: [30, 60]}")))
-    res = runner.invoke(app, ["sweep", str(path), "-n", "2000", "--model", "median",
-                              "--sobol", "32"])
+    res = runner.invoke(
+        app, ["sweep", str(path), "-n", "2000", "--model", "median", "--sobol", "32"]
+    )
     assert res.exit_code == 0, res.output
     assert "P(deal)" in res.stdout and "a.x.limit" in res.stdout
     js = runner.invoke(app, ["sweep", str(path), "-n", "2000", "-m", "median", "--json"])
     assert 0.6 < json.loads(js.stdout)["p_deal"]["estimate"] < 0.73
 
 
-@pytest.mark.parametrize("args", [["--draws", "0"], ["--sobol", "100"], ["--model", "nope"],
-                                  ["--correlation", "1.5"]])
+@pytest.mark.parametrize(
+    "args", [["--draws", "0"], ["--sobol", "100"], ["--model", "nope"], ["--correlation", "1.5"]]
+)
 def test_bad_options_are_input_errors(args: list[str]) -> None:
     from backchannel.scenario.errors import InputError
 
@@ -63,8 +64,7 @@ def test_sweep_on_an_existing_dask_scheduler(dask_client: object) -> None:
 
 
 def test_single_chunk_on_dask_runs_locally_with_a_note() -> None:
-    res = runner.invoke(app, ["sweep", "-n", "100", "--sobol", "0", "--engine", "dask",
-                              "--json"])
+    res = runner.invoke(app, ["sweep", "-n", "100", "--sobol", "0", "--engine", "dask", "--json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["engine"]["engine"] == "local"
@@ -81,8 +81,9 @@ actors:
      positions: {x: {position: {value: 10, range: [0, 20]}, salience: 60}}}
   - {id: b, name: B, kind: state, veto: false, positions: {x: {position: 90}}}
 """)
-    res = runner.invoke(app, ["sweep", str(path), "-n", "1500", "-m", "compromise",
-                              "--sobol", "16", "--json"])
+    res = runner.invoke(
+        app, ["sweep", str(path), "-n", "1500", "-m", "compromise", "--sobol", "16", "--json"]
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["p_deal"] is None and d["slack"] is None

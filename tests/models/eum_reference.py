@@ -61,8 +61,17 @@ def _utility(base: float, r: float) -> float:
     return 2.0 - 4.0 * max(base, 0.0) ** r
 
 
-def _eu(u: list[float], s: list[float], p: float, i: int, j: int, mu: float, r: float,
-        q: float, t: float) -> float:
+def _eu(
+    u: list[float],
+    s: list[float],
+    p: float,
+    i: int,
+    j: int,
+    mu: float,
+    r: float,
+    q: float,
+    t: float,
+) -> float:
     d = abs(u[i] - u[j])
     h = 0.25 * (abs(u[i] - mu) + d)
     us = _utility(0.5 - 0.5 * d, r)
@@ -70,12 +79,21 @@ def _eu(u: list[float], s: list[float], p: float, i: int, j: int, mu: float, r: 
     ub = _utility(0.5 - h, r)
     uw = _utility(0.5 + h, r)
     usq = _utility(0.5, r)
-    return (s[j] * (p * us + (1 - p) * uf) + (1 - s[j]) * us
-            - q * usq - (1 - q) * (t * ub + (1 - t) * uw))
+    return (
+        s[j] * (p * us + (1 - p) * uf)
+        + (1 - s[j]) * us
+        - q * usq
+        - (1 - q) * (t * ub + (1 - t) * uw)
+    )
 
 
 def expected_utilities_1d(
-    u: list[float], w: list[float], s: list[float], q: float, t: float, rule: str,
+    u: list[float],
+    w: list[float],
+    s: list[float],
+    q: float,
+    t: float,
+    rule: str,
 ) -> tuple[list[list[float]], list[list[float]], list[float]]:
     """(P^i_ij, E^i(U_ij) with risk, r_i) of one round on one issue (unit-scale positions)."""
     n = len(u)
@@ -97,8 +115,9 @@ def expected_utilities_1d(
     return prob, e, r
 
 
-def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float,
-              accept: str, rule: str) -> tuple[list[float], list[float]]:
+def _round_1d(
+    u: list[float], w: list[float], s: list[float], q: float, t: float, accept: str, rule: str
+) -> tuple[list[float], list[float]]:
     n = len(u)
     active = [wk > 0 for wk in w]
     _, e, r = expected_utilities_1d(u, w, s, q, t, rule)
@@ -154,9 +173,18 @@ def _round_1d(u: list[float], w: list[float], s: list[float], q: float, t: float
 
 
 def reference_eum(
-    position: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
-    lo: np.ndarray, hi: np.ndarray, rounds: int = 10, Q: float = 1.0, T: float = 1.0,
-    accept: str = "nearest", probability: str = "net", **_: Any,
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    *,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    rounds: int = 10,
+    Q: float = 1.0,
+    T: float = 1.0,
+    accept: str = "nearest",
+    probability: str = "net",
+    **_: Any,
 ) -> dict[str, np.ndarray]:
     """Positions per round (R+1, N, K), medians per round (R+1, K) and risk exponents
     (R, N, K), stopping when no position changes on any issue."""
@@ -182,10 +210,22 @@ def reference_eum(
         if all(h[t_] == h[t_ - 1] for _, h, _, _ in per_issue):
             n_run = t_
             break
-    pos = np.array([[[lo[kk] + sp * h[t_][i] for kk, (sp, h, _, _) in enumerate(per_issue)]
-                     for i in range(n)] for t_ in range(n_run + 1)])
-    med = np.array([[lo[kk] + sp * m[t_] for kk, (sp, _, m, _) in enumerate(per_issue)]
-                    for t_ in range(n_run + 1)])
-    risk = np.array([[[rk[t_][i] for (_, _, _, rk) in per_issue] for i in range(n)]
-                     for t_ in range(n_run)]).reshape(n_run, n, k)
+    pos = np.array(
+        [
+            [
+                [lo[kk] + sp * h[t_][i] for kk, (sp, h, _, _) in enumerate(per_issue)]
+                for i in range(n)
+            ]
+            for t_ in range(n_run + 1)
+        ]
+    )
+    med = np.array(
+        [
+            [lo[kk] + sp * m[t_] for kk, (sp, _, m, _) in enumerate(per_issue)]
+            for t_ in range(n_run + 1)
+        ]
+    )
+    risk = np.array(
+        [[[rk[t_][i] for (_, _, _, rk) in per_issue] for i in range(n)] for t_ in range(n_run)]
+    ).reshape(n_run, n, k)
     return {"rounds": pos, "median": med, "risk": risk}

@@ -59,15 +59,16 @@ def read_ktab_csv(path: Path) -> tuple[list[str], FloatArray, FloatArray, FloatA
     return names, np.array(cap), np.array(pos), np.array(sal)
 
 
-def read_ktab_history(path: Path, names: list[str], dims: list[str]) -> tuple[
-        FloatArray, FloatArray]:
+def read_ktab_history(
+    path: Path, names: list[str], dims: list[str]
+) -> tuple[FloatArray, FloatArray]:
     """Positions per turn (T, N, K) and winning probabilities per turn (T, N) from the
     "History of ..." tables at the end of a KTAB SMP log."""
     import re
 
     text = path.read_text()
-    hist = text[text.index("History of actor positions"):]
-    probs = text[text.index("History of actors' winning probabilities"):]
+    hist = text[text.index("History of actor positions") :]
+    probs = text[text.index("History of actors' winning probabilities") :]
     pos: list[list[list[float]]] = []
     for nm in names:
         rows = []

@@ -40,6 +40,7 @@ def _run(pos: np.ndarray, sal: np.ndarray, cap: np.ndarray, **kw: object):  # ty
 
 # ---------------------------------------------------------------- votes and the median
 
+
 def _brute_prob(u: np.ndarray, w: np.ndarray, i: int, j: int) -> float:
     v = w * (np.abs(u - u[j]) - np.abs(u - u[i]))
     snap = 1e-13 * w.sum()  # rounding noise is no vote (VOTE_SNAP)
@@ -53,13 +54,15 @@ def _brute_prob(u: np.ndarray, w: np.ndarray, i: int, j: int) -> float:
 def test_win_probability_matches_brute_force(data: st.DataObject) -> None:
     n = data.draw(st.integers(1, 9))
     grid = data.draw(st.booleans())
-    elem = (st.integers(0, 6).map(lambda x: x / 6) if grid
-            else st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 4)))
+    elem = (
+        st.integers(0, 6).map(lambda x: x / 6)
+        if grid
+        else st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 4))
+    )
     # (pairs closer than ~1e-8 of the scale lose relative precision in P; their P is
     # multiplied by U_s - U_f ~ 4 d in the expected utility, so it does not matter there)
     u = np.array([data.draw(st.lists(elem, min_size=n, max_size=n)) for _ in range(2)])
-    w = np.array([data.draw(st.lists(st.floats(0, 5), min_size=n, max_size=n))
-                  for _ in range(2)])
+    w = np.array([data.draw(st.lists(st.floats(0, 5), min_size=n, max_size=n)) for _ in range(2)])
     p = win_probability(vote_table(u, w), u, slice(None), slice(None))
     for k in range(2):
         brute = np.array([[_brute_prob(u[k], w[k], i, j) for j in range(n)] for i in range(n)])
@@ -84,6 +87,7 @@ def test_condorcet_median_hand_cases() -> None:
 
 # ---------------------------------------------------------------- EC car emissions 1994
 
+
 def test_ec_round0_median_is_seven_years() -> None:
     # weights c*s: at 4 years 24.8, at 7 years 9.3, at 10 years 33.6 (total 67.7): the
     # cumulative weight passes half (33.85) at 7 years
@@ -97,8 +101,18 @@ def test_ec_risk_exponents_match_public_replication() -> None:
     # public replication of Scholz et al. (dmasad/BDM_DecisionModel_Replication, Testing
     # notebook): Luxembourg the most risk-acceptant (0.5), the UK the most averse (2.0)
     out = _run(*_ec(), rounds=1)
-    expected = [1.127198, 0.780918, 0.5, 1.127198, 1.077892, 1.077892, 2.0, 0.524782,
-                1.471697, 1.140479]
+    expected = [
+        1.127198,
+        0.780918,
+        0.5,
+        1.127198,
+        1.077892,
+        1.077892,
+        2.0,
+        0.524782,
+        1.471697,
+        1.140479,
+    ]
     np.testing.assert_allclose(out.diagnostics["risk"][0, :, 0], expected, atol=1e-6)
 
 
@@ -107,14 +121,57 @@ def test_ec_risk_exponents_match_public_replication() -> None:
 # xmin 4, xmax 10, salience / 100; run outside this repo, see docs/decisions/models-eum.md).
 # Its median is Model.vote(), its mean Model.find_mean(); Ireland is the only actor whose
 # position is not on a bloc: it is listed per round; Luxembourg alternates 4 -> 10 -> 4.
-PORT_MEDIAN = [7.0, 10.0, 7.123687964, 10.0, 7.153747411, 10.0, 7.180411409, 10.0,
-               7.204045046, 10.0, 7.224985021]
-PORT_MEAN = [7.389955687, 7.444520171, 7.390869187, 7.442884232, 7.391091192, 7.44306829,
-             7.39128812, 7.443232046, 7.391462667, 7.443377585, 7.391617319]
-PORT_IRELAND = [7.0, 7.188031156, 7.123687964, 6.96652506, 7.153747411, 6.991446453,
-                7.180411409, 7.013619059, 7.204045046, 7.033324972, 7.224985021]
-PORT_RISK_LAST = [1.266190878, 0.79257765, 0.513216329, 1.266190878, 1.111062728,
-                  1.111062728, 2.0, 0.5, 1.858574827, 1.226983922]
+PORT_MEDIAN = [
+    7.0,
+    10.0,
+    7.123687964,
+    10.0,
+    7.153747411,
+    10.0,
+    7.180411409,
+    10.0,
+    7.204045046,
+    10.0,
+    7.224985021,
+]
+PORT_MEAN = [
+    7.389955687,
+    7.444520171,
+    7.390869187,
+    7.442884232,
+    7.391091192,
+    7.44306829,
+    7.39128812,
+    7.443232046,
+    7.391462667,
+    7.443377585,
+    7.391617319,
+]
+PORT_IRELAND = [
+    7.0,
+    7.188031156,
+    7.123687964,
+    6.96652506,
+    7.153747411,
+    6.991446453,
+    7.180411409,
+    7.013619059,
+    7.204045046,
+    7.033324972,
+    7.224985021,
+]
+PORT_RISK_LAST = [
+    1.266190878,
+    0.79257765,
+    0.513216329,
+    1.266190878,
+    1.111062728,
+    1.111062728,
+    2.0,
+    0.5,
+    1.858574827,
+    1.226983922,
+]
 
 
 def test_ec_round_by_round_equals_public_replication() -> None:
@@ -133,13 +190,28 @@ def test_ec_round_by_round_equals_public_replication() -> None:
 
 # E^i(U_ij) of the first round, printed in the public replication's Testing notebook
 # (Belgium's and the UK's challenges to every other state; Luxembourg -> France).
-PORT_EU_BELGIUM = {"Denmark": -0.3751669542544107, "France": -0.12290936745034992,
-                   "Germany": -0.1055122924983457, "Greece": 0.0, "Ireland": 0.0,
-                   "Italy": -0.12290936745034992, "Luxembourg": 0.7034516927698495,
-                   "Netherlands": -0.1055122924983457, "UK": -0.6709172284384823}
-PORT_EU_UK = {"Belgium": -0.05, "Denmark": -2.397260273972604, "France": 0.0,
-              "Germany": -1.7178082191780832, "Greece": -0.65, "Ireland": 0.55, "Italy": 0.0,
-              "Luxembourg": 0.3205479452054789, "Netherlands": -1.7178082191780832}
+PORT_EU_BELGIUM = {
+    "Denmark": -0.3751669542544107,
+    "France": -0.12290936745034992,
+    "Germany": -0.1055122924983457,
+    "Greece": 0.0,
+    "Ireland": 0.0,
+    "Italy": -0.12290936745034992,
+    "Luxembourg": 0.7034516927698495,
+    "Netherlands": -0.1055122924983457,
+    "UK": -0.6709172284384823,
+}
+PORT_EU_UK = {
+    "Belgium": -0.05,
+    "Denmark": -2.397260273972604,
+    "France": 0.0,
+    "Germany": -1.7178082191780832,
+    "Greece": -0.65,
+    "Ireland": 0.55,
+    "Italy": 0.0,
+    "Luxembourg": 0.3205479452054789,
+    "Netherlands": -1.7178082191780832,
+}
 
 
 def test_ec_first_round_expected_utilities_equal_public_replication() -> None:
@@ -167,15 +239,22 @@ EC_TOL_FIRST, EC_TOL_LAST = 0.1, 0.2
 compounding differences) is the agreement a replication of the method should reach."""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "not reproduced: no public reconstruction of BdM's model (dmasad port, jmckib's "
-    "reading of Scholz et al.'s code) forecasts 8.35 -> 9.05 on this data; see "
-    "docs/decisions/models-eum.md"))
-@pytest.mark.parametrize("variant", [
-    {},  # defaults
-    {"accept": "strongest_challenge"},  # the public replication's rule
-    {"forecast": "mean"},
-])
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "not reproduced: no public reconstruction of BdM's model (dmasad port, jmckib's "
+        "reading of Scholz et al.'s code) forecasts 8.35 -> 9.05 on this data; see "
+        "docs/decisions/models-eum.md"
+    ),
+)
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},  # defaults
+        {"accept": "strongest_challenge"},  # the public replication's rule
+        {"forecast": "mean"},
+    ],
+)
 def test_ec_forecast_matches_published_figures(variant: dict[str, object]) -> None:
     out = _run(*_ec(), **variant)
     f = out.diagnostics["forecast_per_round"][:, 0]
@@ -193,12 +272,27 @@ def test_ec_exact_numbers_recorded() -> None:
     assert out.outcome[0] == 7.0
     np.testing.assert_allclose(
         d["mean"][:, 0],
-        [7.389956, 7.309201, 7.277874, 7.263128, 7.255932, 7.25237, 7.250541, 7.249556,
-         7.249001, 7.248675, 7.248479], atol=1e-6)
+        [
+            7.389956,
+            7.309201,
+            7.277874,
+            7.263128,
+            7.255932,
+            7.25237,
+            7.250541,
+            7.249556,
+            7.249001,
+            7.248675,
+            7.248479,
+        ],
+        atol=1e-6,
+    )
     assert out.rounds is not None
     np.testing.assert_allclose(
-        out.rounds[-1, :, 0], [4.0, 4.0003, 4.038, 4.0, 10.0, 10.0, 10.0, 6.9962, 4.0, 7.0],
-        atol=1e-4)
+        out.rounds[-1, :, 0],
+        [4.0, 4.0003, 4.038, 4.0, 10.0, 10.0, 10.0, 6.9962, 4.0, 7.0],
+        atol=1e-4,
+    )
     assert d["offers"]["moved"][:, 0].tolist() == [3] * 10
     # the mean as the forecast quantity
     mean = _run(*_ec(), forecast="mean")
@@ -208,24 +302,40 @@ def test_ec_exact_numbers_recorded() -> None:
 
 # ---------------------------------------------------------------- fast == reference
 
+
 @st.composite
 def _cases(draw: st.DrawFn) -> dict[str, object]:
     n = draw(st.integers(1, 6))
     k = draw(st.integers(1, 2))
     grid = draw(st.booleans())
-    elem = (st.integers(0, 8).map(float) if grid
-            else st.floats(0, 8, allow_nan=False).map(lambda x: round(x, 3)))
-    pos = np.array(draw(st.lists(st.lists(elem, min_size=k, max_size=k),
-                                 min_size=n, max_size=n)))
-    sal = np.array(draw(st.lists(st.lists(st.sampled_from([0, 10, 35, 50, 80, 100]),
-                                          min_size=k, max_size=k), min_size=n, max_size=n)),
-                   dtype=float)
-    cap = np.array(draw(st.lists(st.lists(st.floats(0.1, 10), min_size=k, max_size=k),
-                                 min_size=n, max_size=n)))
+    elem = (
+        st.integers(0, 8).map(float)
+        if grid
+        else st.floats(0, 8, allow_nan=False).map(lambda x: round(x, 3))
+    )
+    pos = np.array(draw(st.lists(st.lists(elem, min_size=k, max_size=k), min_size=n, max_size=n)))
+    sal = np.array(
+        draw(
+            st.lists(
+                st.lists(st.sampled_from([0, 10, 35, 50, 80, 100]), min_size=k, max_size=k),
+                min_size=n,
+                max_size=n,
+            )
+        ),
+        dtype=float,
+    )
+    cap = np.array(
+        draw(st.lists(st.lists(st.floats(0.1, 10), min_size=k, max_size=k), min_size=n, max_size=n))
+    )
     return {
-        "position": pos, "salience": sal, "capability": cap,
-        "lo": np.zeros(k), "hi": np.full(k, 8.0), "rounds": draw(st.integers(1, 4)),
-        "Q": draw(st.sampled_from([1.0, 0.5, 0.8])), "T": draw(st.sampled_from([1.0, 0.3])),
+        "position": pos,
+        "salience": sal,
+        "capability": cap,
+        "lo": np.zeros(k),
+        "hi": np.full(k, 8.0),
+        "rounds": draw(st.integers(1, 4)),
+        "Q": draw(st.sampled_from([1.0, 0.5, 0.8])),
+        "T": draw(st.sampled_from([1.0, 0.3])),
         "accept": draw(st.sampled_from(["nearest", "strongest", "strongest_challenge"])),
         "probability": draw(st.sampled_from(["share", "net"])),
     }
@@ -247,8 +357,11 @@ def test_random_medium_case_agrees_with_reference() -> None:
     rng = np.random.default_rng(11)
     n = 25
     case = {
-        "position": rng.random((n, 1)) * 100, "salience": rng.integers(1, 101, (n, 1)) * 1.0,
-        "capability": rng.random((n, 1)) + 0.1, "lo": np.zeros(1), "hi": np.full(1, 100.0),
+        "position": rng.random((n, 1)) * 100,
+        "salience": rng.integers(1, 101, (n, 1)) * 1.0,
+        "capability": rng.random((n, 1)) + 0.1,
+        "lo": np.zeros(1),
+        "hi": np.full(1, 100.0),
         "rounds": 3,
     }
     ref = reference_eum(**case)  # type: ignore[arg-type]
@@ -256,19 +369,24 @@ def test_random_medium_case_agrees_with_reference() -> None:
     np.testing.assert_allclose(out.rounds, ref["rounds"], atol=1e-9)
 
 
-@pytest.mark.parametrize(("budget", "block"), [
-    (300, 70),  # chunks of issues, blocks of receivers, votes recomputed per block
-    (None, 70),  # blocks of receivers, votes of the round kept (upper triangle + mirror)
-    (None, 1000),  # a few receivers per block
-])
+@pytest.mark.parametrize(
+    ("budget", "block"),
+    [
+        (300, 70),  # chunks of issues, blocks of receivers, votes recomputed per block
+        (None, 70),  # blocks of receivers, votes of the round kept (upper triangle + mirror)
+        (None, 1000),  # a few receivers per block
+    ],
+)
 @pytest.mark.parametrize("probability", ["share", "net"])
 def test_blocked_computation_equals_single_block(
-    monkeypatch: pytest.MonkeyPatch, budget: int | None, block: int, probability: str,
+    monkeypatch: pytest.MonkeyPatch,
+    budget: int | None,
+    block: int,
+    probability: str,
 ) -> None:
     rng = np.random.default_rng(5)
     n, k = 40, 3
-    args = (rng.random((n, k)) * 10, rng.integers(1, 101, (n, k)) * 1.0,
-            rng.random((n, k)) + 0.05)
+    args = (rng.random((n, k)) * 10, rng.integers(1, 101, (n, k)) * 1.0, rng.random((n, k)) + 0.05)
     kw = {"lo": np.zeros(k), "hi": np.full(k, 10.0), "rounds": 4, "probability": probability}
     whole = expected_utility(*args, **kw)  # type: ignore[arg-type]
     if budget is not None:
@@ -287,12 +405,20 @@ def test_issues_are_independent_batch_of_draws() -> None:
     kw = {"lo": np.zeros(k), "hi": np.full(k, 10.0), "rounds": 6, "stop_when_stable": False}
     batch = expected_utility(pos, sal, cap, **kw)  # type: ignore[arg-type]
     for kk in range(k):
-        one = expected_utility(pos[:, [kk]], sal[:, [kk]], cap[:, [kk]], lo=np.zeros(1),
-                               hi=np.full(1, 10.0), rounds=6, stop_when_stable=False)
+        one = expected_utility(
+            pos[:, [kk]],
+            sal[:, [kk]],
+            cap[:, [kk]],
+            lo=np.zeros(1),
+            hi=np.full(1, 10.0),
+            rounds=6,
+            stop_when_stable=False,
+        )
         np.testing.assert_allclose(batch.rounds[:, :, kk], one.rounds[:, :, 0], atol=1e-12)
 
 
 # ---------------------------------------------------------------- small exact cases
+
 
 def test_two_actors_hand_computed() -> None:
     # A at 0 (capability 1), B at 10 (capability 3), both salience 50 (s = 0.5), dx = 10.
@@ -303,9 +429,14 @@ def test_two_actors_hand_computed() -> None:
     # Pass 2: U_sq(A) = 2 - 4*0.5**0.5, E^A = 2 - 1.5 - U_sq(A) = 1.3284;
     # U_sq(B) = 1, E^B = 2 - 0.5 - 1 = 0.5. Both positive: conflict, A's E is larger, so B
     # loses and moves to 0 (the risk-acceptant weaker actor prevails).
-    out = expected_utility(np.array([[0.0], [10.0]]), np.array([[50.0], [50.0]]),
-                           np.array([[1.0], [3.0]]), lo=np.zeros(1), hi=np.full(1, 10.0),
-                           probability="share")
+    out = expected_utility(
+        np.array([[0.0], [10.0]]),
+        np.array([[50.0], [50.0]]),
+        np.array([[1.0], [3.0]]),
+        lo=np.zeros(1),
+        hi=np.full(1, 10.0),
+        probability="share",
+    )
     d = out.diagnostics
     assert d["median"][0, 0] == 10.0
     np.testing.assert_allclose(d["risk"][0, :, 0], [0.5, 2.0])
@@ -318,8 +449,14 @@ def test_two_actors_hand_computed() -> None:
 
 def test_actor_without_stance_neither_votes_nor_moves() -> None:
     pos = np.array([[0.0], [10.0], [5.0]])
-    out = expected_utility(pos, np.array([[50.0], [60.0], [0.0]]), np.ones((3, 1)),
-                           lo=np.zeros(1), hi=np.full(1, 10.0), rounds=5)
+    out = expected_utility(
+        pos,
+        np.array([[50.0], [60.0], [0.0]]),
+        np.ones((3, 1)),
+        lo=np.zeros(1),
+        hi=np.full(1, 10.0),
+        rounds=5,
+    )
     assert out.rounds is not None
     np.testing.assert_allclose(out.rounds[:, 2, 0], 5.0)
 
@@ -331,8 +468,17 @@ def test_zero_rounds_returns_the_input_median() -> None:
     assert out.outcome[0] == pytest.approx(7.0)
 
 
-@pytest.mark.parametrize("bad", [{"Q": 1.5}, {"T": -0.1}, {"accept": "x"},
-                                 {"probability": "x"}, {"forecast": "x"}, {"rounds": -1}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"Q": 1.5},
+        {"T": -0.1},
+        {"accept": "x"},
+        {"probability": "x"},
+        {"forecast": "x"},
+        {"rounds": -1},
+    ],
+)
 def test_bad_parameters_are_input_errors(bad: dict[str, object]) -> None:
     with pytest.raises(InputError):
         _run(*_ec(), **bad)

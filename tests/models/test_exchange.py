@@ -96,10 +96,15 @@ def test_invariants(seed: int, n: int, k: int) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 10_000), st.integers(3, 7),
-       st.sampled_from([0.01, 3.0, 100.0]), st.sampled_from([(1.0, 0.01), (-5.0, 7.0)]))
-def test_invariant_to_units_with_ties(seed: int, n: int, cap_scale: float,
-                                      affine: tuple[float, float]) -> None:
+@given(
+    st.integers(0, 10_000),
+    st.integers(3, 7),
+    st.sampled_from([0.01, 3.0, 100.0]),
+    st.sampled_from([(1.0, 0.01), (-5.0, 7.0)]),
+)
+def test_invariant_to_units_with_ties(
+    seed: int, n: int, cap_scale: float, affine: tuple[float, float]
+) -> None:
     """Coarse grids make actors sit exactly on the expected outcome and gains tie exactly;
     scaling all capabilities or mapping the issue scale affinely must not change which side
     they are on or how ties break (sides and gain ties are decided with a tolerance)."""
@@ -151,10 +156,19 @@ DECIDE_COP21_ROUND1 = [
     ("AILAC", "ld", 28.102847, "Japan", "adapt_legal", 80.000000, 0.758094235),
 ]
 DECIDE_COP21_START = {
-    "differentiation": 49.255404, "mrv": 57.211274, "legal": 57.96875, "adapt_legal": 59.51145,
-    "adapt_inst": 59.64036, "finance_vol": 47.644085, "finance_who": 38.097126,
-    "adapt_finance": 55.121727, "ld": 40.105843, "progress": 45.596171, "amb2050": 67.877517,
-    "amb2100": 85.708583, "eaa": 57.100515,
+    "differentiation": 49.255404,
+    "mrv": 57.211274,
+    "legal": 57.96875,
+    "adapt_legal": 59.51145,
+    "adapt_inst": 59.64036,
+    "finance_vol": 47.644085,
+    "finance_who": 38.097126,
+    "adapt_finance": 55.121727,
+    "ld": 40.105843,
+    "progress": 45.596171,
+    "amb2050": 67.877517,
+    "amb2100": 85.708583,
+    "eaa": 57.100515,
 }
 
 
@@ -181,13 +195,21 @@ def test_agrees_with_decide_on_cop21_round1() -> None:
     sequences part there (docs/peer-comparison.md)."""
     actors, issues, x, s, c = read_decide(COP21)
     k = len(issues)
-    out = exchange_model(x, s, c, lo=np.zeros(k), hi=np.full(k, 100.0), carryover="decide",
-                         salience_max=1.0)
+    out = exchange_model(
+        x, s, c, lo=np.zeros(k), hi=np.full(k, 100.0), carryover="decide", salience_max=1.0
+    )
     start = out.diagnostics["outcome_by_round"][0]
     np.testing.assert_allclose(start, [DECIDE_COP21_START[i] for i in issues], atol=1e-6)
     ours = [
-        (actors[e["i"]], issues[e["p"]], e["y_i"], actors[e["j"]], issues[e["q"]], e["y_j"],
-         e["gain"])
+        (
+            actors[e["i"]],
+            issues[e["p"]],
+            e["y_i"],
+            actors[e["j"]],
+            issues[e["q"]],
+            e["y_j"],
+            e["gain"],
+        )
         for e in out.diagnostics["first_exchanges"][: len(DECIDE_COP21_ROUND1)]
     ]
     for got, want in zip(ours, DECIDE_COP21_ROUND1, strict=True):

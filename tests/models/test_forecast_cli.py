@@ -13,8 +13,12 @@ from backchannel.scenario.errors import InputError
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "backchannel.cli.app", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "backchannel.cli.app", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_forecast_json_has_outcome_per_issue_and_rounds() -> None:
@@ -22,8 +26,14 @@ def test_forecast_json_has_outcome_per_issue_and_rounds() -> None:
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["model"] == "eum"
-    assert set(data["outcome"]) == {"nuclear", "regional", "missiles", "armed_groups",
-                                    "sanctions", "oil"}
+    assert set(data["outcome"]) == {
+        "nuclear",
+        "regional",
+        "missiles",
+        "armed_groups",
+        "sanctions",
+        "oil",
+    }
     assert 2 <= len(data["rounds"]) <= 4
     assert set(data["anchors"]) == set(data["outcome"])
 
@@ -37,12 +47,15 @@ def test_forecast_table_and_models_listing() -> None:
     assert {"compromise", "median", "nash", "eum"} <= names
 
 
-@pytest.mark.parametrize("args", [
-    ("forecast", "-m", "nope"),
-    ("forecast", "-m", "compromise", "--rounds", "3"),
-    ("forecast", "-m", "nash", "-p", "foo=1"),
-    ("forecast", "-m", "nash", "-p", "loss=cubic"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("forecast", "-m", "nope"),
+        ("forecast", "-m", "compromise", "--rounds", "3"),
+        ("forecast", "-m", "nash", "-p", "foo=1"),
+        ("forecast", "-m", "nash", "-p", "loss=cubic"),
+    ],
+)
 def test_bad_input_exits_2_without_traceback(args: tuple[str, ...]) -> None:
     res = _cli(*args)
     assert res.returncode == 2
@@ -51,6 +64,10 @@ def test_bad_input_exits_2_without_traceback(args: tuple[str, ...]) -> None:
 
 def test_parse_params_types() -> None:
     assert parse_params(["a=1", "b=0.5", "c=true", "d=linear"]) == {
-        "a": 1, "b": 0.5, "c": True, "d": "linear"}
+        "a": 1,
+        "b": 0.5,
+        "c": True,
+        "d": "linear",
+    }
     with pytest.raises(InputError):
         parse_params(["novalue"])

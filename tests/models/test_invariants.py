@@ -38,10 +38,17 @@ EXEMPT: dict[tuple[str, str], str] = {}
 KNOWN: dict[tuple[str, str], str] = {}
 """(model, invariant) -> known failure, still run (xfail, not strict: XPASS once fixed)."""
 
-SETTINGS = settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.generate],
-                    derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 
 @st.composite
@@ -53,23 +60,44 @@ def scenarios(draw: st.DrawFn, min_n: int = 1, max_n: int = 6) -> dict[str, Any]
     lo = np.array(draw(st.lists(st.integers(-50, 50), min_size=k, max_size=k)), dtype=float)
     span = np.array(draw(st.lists(st.integers(1, 100), min_size=k, max_size=k)), dtype=float)
     unit = st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 3))
-    z = np.array(draw(st.lists(st.lists(unit, min_size=k, max_size=k), min_size=n,
-                               max_size=n)))
-    sal = np.array(draw(st.lists(st.lists(st.integers(5, 100), min_size=k, max_size=k),
-                                 min_size=n, max_size=n)), dtype=float)
-    cap = np.array(draw(st.lists(st.lists(st.floats(0.1, 10).map(lambda x: round(x, 2)),
-                                          min_size=k, max_size=k), min_size=n, max_size=n)))
+    z = np.array(draw(st.lists(st.lists(unit, min_size=k, max_size=k), min_size=n, max_size=n)))
+    sal = np.array(
+        draw(
+            st.lists(st.lists(st.integers(5, 100), min_size=k, max_size=k), min_size=n, max_size=n)
+        ),
+        dtype=float,
+    )
+    cap = np.array(
+        draw(
+            st.lists(
+                st.lists(st.floats(0.1, 10).map(lambda x: round(x, 2)), min_size=k, max_size=k),
+                min_size=n,
+                max_size=n,
+            )
+        )
+    )
     ref = draw(st.none() | st.lists(unit, min_size=k, max_size=k))
     return {
-        "position": lo + span * z, "salience": sal, "capability": cap, "lo": lo,
-        "hi": lo + span, "reference": None if ref is None else lo + span * np.array(ref),
+        "position": lo + span * z,
+        "salience": sal,
+        "capability": cap,
+        "lo": lo,
+        "hi": lo + span,
+        "reference": None if ref is None else lo + span * np.array(ref),
     }
 
 
 def _run(spec: ModelSpec, case: dict[str, Any]) -> np.ndarray:
     extra = {"seed": 0} if spec.stochastic else {}
-    out = spec.core(case["position"], case["salience"], case["capability"], lo=case["lo"],
-                    hi=case["hi"], reference=case["reference"], **extra)
+    out = spec.core(
+        case["position"],
+        case["salience"],
+        case["capability"],
+        lo=case["lo"],
+        hi=case["hi"],
+        reference=case["reference"],
+        **extra,
+    )
     return np.asarray(out.outcome, dtype=float)
 
 
@@ -86,8 +114,7 @@ def check(request: pytest.FixtureRequest) -> Any:
         if (name, invariant) in EXEMPT:
             pytest.skip(EXEMPT[(name, invariant)])
         if (name, invariant) in KNOWN:
-            request.applymarker(pytest.mark.xfail(reason=KNOWN[(name, invariant)],
-                                                  strict=False))
+            request.applymarker(pytest.mark.xfail(reason=KNOWN[(name, invariant)], strict=False))
 
     return _check
 
@@ -96,7 +123,10 @@ def check(request: pytest.FixtureRequest) -> Any:
 @SETTINGS
 @given(case=scenarios(min_n=2), data=st.data())
 def test_actor_permutation(
-    check: Any, name: str, case: dict[str, Any], data: st.DataObject,
+    check: Any,
+    name: str,
+    case: dict[str, Any],
+    data: st.DataObject,
 ) -> None:
     check(name, "permutation")
     spec = models()[name]
@@ -139,10 +169,15 @@ def test_single_actor_gets_its_position(check: Any, name: str, case: dict[str, A
 
 @pytest.mark.parametrize("name", NAMES)
 @SETTINGS
-@given(case=scenarios(), shift=st.integers(-1000, 1000),
-       scale=st.sampled_from([0.01, 0.5, 2.0, 40.0]))
+@given(
+    case=scenarios(), shift=st.integers(-1000, 1000), scale=st.sampled_from([0.01, 0.5, 2.0, 40.0])
+)
 def test_affine_issue_scale(
-    check: Any, name: str, case: dict[str, Any], shift: int, scale: float,
+    check: Any,
+    name: str,
+    case: dict[str, Any],
+    shift: int,
+    scale: float,
 ) -> None:
     check(name, "affine scale")
     spec = models()[name]
@@ -150,35 +185,58 @@ def test_affine_issue_scale(
     def f(x: np.ndarray) -> np.ndarray:
         return shift + scale * x
 
-    other = {**case, "position": f(case["position"]), "lo": f(case["lo"]),
-             "hi": f(case["hi"]),
-             "reference": None if case["reference"] is None else f(case["reference"])}
+    other = {
+        **case,
+        "position": f(case["position"]),
+        "lo": f(case["lo"]),
+        "hi": f(case["hi"]),
+        "reference": None if case["reference"] is None else f(case["reference"]),
+    }
     _close(name, f(_run(spec, case)), _run(spec, other), scale * (case["hi"] - case["lo"]))
 
 
 # ------------------------------------ fixed cases (regressions) and reproductions of KNOWN
 
+
 def _case(pos: list[list[float]], sal: list[list[float]], cap: list[list[float]]) -> dict[str, Any]:
     k = len(pos[0])
-    return {"position": np.array(pos), "salience": np.array(sal), "capability": np.array(cap),
-            "lo": np.zeros(k), "hi": np.ones(k), "reference": None}
+    return {
+        "position": np.array(pos),
+        "salience": np.array(sal),
+        "capability": np.array(cap),
+        "lo": np.zeros(k),
+        "hi": np.ones(k),
+        "reference": None,
+    }
 
 
-_EXCH = _case([[0, 0], [0, 0], [1, 0], [0.5, 1]], [[5, 5], [7, 5], [5, 5], [6, 5]],
-              [[1, 1], [1, 1], [1, 1], [1, 3]])
+_EXCH = _case(
+    [[0, 0], [0, 0], [1, 0], [0.5, 1]],
+    [[5, 5], [7, 5], [5, 5], [6, 5]],
+    [[1, 1], [1, 1], [1, 1], [1, 3]],
+)
 _SPATIAL_ORDER = _case([[0.0], [0.0], [0.5]], [[5], [5], [5]], [[1], [6], [1]])
-_EXCH_AFFINE = _case([[0.5, 0], [0, 0], [0, 0], [0, 1], [1, 0], [0, 0]],
-                     [[6, 5], [5, 5], [5, 5], [5, 5], [6, 5], [5, 5]],
-                     [[1, 1], [1, 1], [1, 1], [2, 1], [2, 1], [1, 1]])
+_EXCH_AFFINE = _case(
+    [[0.5, 0], [0, 0], [0, 0], [0, 1], [1, 0], [0, 0]],
+    [[6, 5], [5, 5], [5, 5], [5, 5], [6, 5], [5, 5]],
+    [[1, 1], [1, 1], [1, 1], [2, 1], [2, 1], [1, 1]],
+)
 
 
-@pytest.mark.parametrize(("name", "invariant", "case", "arg"), [
-    ("spatial", "permutation", _SPATIAL_ORDER, None),
-    ("exchange", "capability scaling", _EXCH, 0.01),
-    ("exchange", "affine scale", _EXCH_AFFINE, (1.0, 0.01)),
-])
+@pytest.mark.parametrize(
+    ("name", "invariant", "case", "arg"),
+    [
+        ("spatial", "permutation", _SPATIAL_ORDER, None),
+        ("exchange", "capability scaling", _EXCH, 0.01),
+        ("exchange", "affine scale", _EXCH_AFFINE, (1.0, 0.01)),
+    ],
+)
 def test_known_failure_reproductions(
-    check: Any, name: str, invariant: str, case: dict[str, Any], arg: Any,
+    check: Any,
+    name: str,
+    invariant: str,
+    case: dict[str, Any],
+    arg: Any,
 ) -> None:
     if name not in models():
         pytest.skip(f"{name} not registered")
@@ -194,6 +252,10 @@ def test_known_failure_reproductions(
         _close(name, base, _run(spec, {**case, "capability": case["capability"] * arg}), span)
     else:
         shift, scale = arg
-        other = {**case, "position": shift + scale * case["position"],
-                 "lo": shift + scale * case["lo"], "hi": shift + scale * case["hi"]}
+        other = {
+            **case,
+            "position": shift + scale * case["position"],
+            "lo": shift + scale * case["lo"],
+            "hi": shift + scale * case["hi"],
+        }
         _close(name, shift + scale * base, _run(spec, other), scale * span)

@@ -19,8 +19,14 @@ ONE = {"lo": np.zeros(1), "hi": np.full(1, 10.0)}
 def _nbs(pos: list[float], cap: list[float], ref: float | None = None, **kw: object):  # type: ignore[no-untyped-def]
     p = np.array(pos, dtype=float)[:, None]
     reference = None if ref is None else np.array([ref])
-    return nash_bargaining(p, np.full_like(p, 50.0), np.array(cap, dtype=float)[:, None],
-                           reference=reference, **ONE, **kw)  # type: ignore[arg-type]
+    return nash_bargaining(
+        p,
+        np.full_like(p, 50.0),
+        np.array(cap, dtype=float)[:, None],
+        reference=reference,
+        **ONE,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_linear_two_actors_no_reference() -> None:
@@ -77,8 +83,9 @@ def test_no_agreement_pins_issues_with_status_quo_and_bargains_on_the_rest() -> 
     pos = np.array([[0.0, 5.0], [10.0, 10.0], [6.0, 2.0]])
     sal = np.array([[50.0, 0.0], [50.0, 50.0], [50.0, 50.0]])
     cap = np.ones((3, 2))
-    out = nash_bargaining(pos, sal, cap, reference=np.array([0.0, np.nan]), lo=np.zeros(2),
-                          hi=np.full(2, 10.0))
+    out = nash_bargaining(
+        pos, sal, cap, reference=np.array([0.0, np.nan]), lo=np.zeros(2), hi=np.full(2, 10.0)
+    )
     assert out.diagnostics["agreement"] is False
     assert out.diagnostics["blocking"].tolist() == [0]
     assert out.outcome[0] == 0.0

@@ -45,10 +45,10 @@ def test_registered_with_rounds() -> None:
 
 def test_utility_and_distance_by_hand() -> None:
     # d = sqrt(((.5*.2)^2 + (.5*.4)^2) / (.5^2 + .5^2)) = sqrt(.05/.5)
-    d = salience_distance(np.array([[0.0, 0.0]]), np.array([[0.2, 0.4]]), np.array([[.5, .5]]))
+    d = salience_distance(np.array([[0.0, 0.0]]), np.array([[0.2, 0.4]]), np.array([[0.5, 0.5]]))
     assert d[0, 0] == pytest.approx(np.sqrt(0.1))
     assert risk_utility(np.array(0.5), 0.0) == pytest.approx(0.5)
-    assert risk_utility(np.array(0.5), 1.0) == pytest.approx(0.75)     # risk averse: concave
+    assert risk_utility(np.array(0.5), 1.0) == pytest.approx(0.75)  # risk averse: concave
     assert risk_utility(np.array(0.5), -0.5) == pytest.approx(0.375)
 
 
@@ -58,7 +58,9 @@ def test_probabilities_by_hand() -> None:
     np.testing.assert_allclose(p, [0.75, 0.25], atol=1e-8)
     c = np.array([[1.0, 2.0, 1.0], [1.0, 1.0, 3.0], [3.0, 1.0, 1.0]])
     pv = c / (c + c.T)
-    raw = np.array([.5 * pv[0, 1] * pv[0, 2], pv[1, 0] * .5 * pv[1, 2], pv[2, 0] * pv[2, 1] * .5])
+    raw = np.array(
+        [0.5 * pv[0, 1] * pv[0, 2], pv[1, 0] * 0.5 * pv[1, 2], pv[2, 0] * pv[2, 1] * 0.5]
+    )
     np.testing.assert_allclose(conditional_pce(c), raw / raw.sum())
     np.testing.assert_allclose(big_r_from_prob(np.array([0.1, 0.2, 0.7])), [-0.5, -0.25, 1.0])
 
@@ -71,8 +73,14 @@ def test_reference_run_positions_and_turns(ktab_exact: bool) -> None:
     modes."""
     names, cap, pos, sal = read_ktab_csv(CSV)
     ref_pos, _ = read_ktab_history(LOG, names, ["Policy Position", "Competitive Position"])
-    out = spatial_model(pos, sal, np.broadcast_to(cap[:, None], pos.shape),
-                        lo=np.zeros(2), hi=np.full(2, 100.0), ktab_exact=ktab_exact)
+    out = spatial_model(
+        pos,
+        sal,
+        np.broadcast_to(cap[:, None], pos.shape),
+        lo=np.zeros(2),
+        hi=np.full(2, 100.0),
+        ktab_exact=ktab_exact,
+    )
     assert out.rounds is not None
     assert out.rounds.shape == ref_pos.shape == (28, 13, 2)
     np.testing.assert_allclose(out.rounds, ref_pos, atol=0.05 + 1e-9, rtol=0)
@@ -108,12 +116,15 @@ def test_reference_first_turn_details() -> None:
     actor 0's challenge of 10 (P = .7676, gain +.0456) with its bargain (34.830, 22.500)."""
     _, cap, pos, sal = read_ktab_csv(CSV)
     text = LOG.read_text()
-    block = text[text.index("Inferred risk attitudes:"):]
+    block = text[text.index("Inferred risk attitudes:") :]
     risk = np.array([float(v) for v in block.splitlines()[1:14]])
-    targets = {int(i): int(j) for i, j in re.findall(
-        r"In turn 0 actor (\d+) has most advantageous target (\d+)", text)}
-    p0, s0, c0 = ktab_inputs(pos, sal, np.broadcast_to(cap[:, None], pos.shape),
-                             np.zeros(2), np.full(2, 100.0))
+    targets = {
+        int(i): int(j)
+        for i, j in re.findall(r"In turn 0 actor (\d+) has most advantageous target (\d+)", text)
+    }
+    p0, s0, c0 = ktab_inputs(
+        pos, sal, np.broadcast_to(cap[:, None], pos.shape), np.zeros(2), np.full(2, 100.0)
+    )
     _, info = bargain_turn(p0, s0, c0)
     np.testing.assert_allclose(info["risk"], risk, atol=5e-4 + 1e-9)
     assert {i: int(j) for i, j in enumerate(info["target"]) if j >= 0} == targets
@@ -121,8 +132,9 @@ def test_reference_first_turn_details() -> None:
     gain, prob = challenge_values(dist, info["risk"], s0.sum(axis=1), c0)
     assert prob[0, 10] == pytest.approx(0.7676, abs=5e-5)
     assert gain[0, 10] == pytest.approx(0.0456, abs=5e-5)
-    bi, bj = interpolate_bargain(p0[[0]], s0[[0]], prob[0, [10]], p0[[10]], s0[[10]],
-                                 1 - prob[0, [10]])
+    bi, bj = interpolate_bargain(
+        p0[[0]], s0[[0]], prob[0, [10]], p0[[10]], s0[[10]], 1 - prob[0, [10]]
+    )
     np.testing.assert_allclose(bi[0] * 100, [34.830, 22.500], atol=5e-4)
     np.testing.assert_allclose(bj[0] * 100, [34.830, 22.500], atol=5e-4)
 
@@ -167,11 +179,18 @@ def test_reference_targets_every_turn(ktab_exact: bool) -> None:
     _, cap, pos, sal = read_ktab_csv(CSV)
     text = LOG.read_text()
     expect = -np.ones((27, 13), dtype=int)
-    for t, i, j in re.findall(r"In turn (\d+) actor (\d+) has most advantageous target (\d+)",
-                              text):
+    for t, i, j in re.findall(
+        r"In turn (\d+) actor (\d+) has most advantageous target (\d+)", text
+    ):
         expect[int(t), int(i)] = int(j)
-    out = spatial_model(pos, sal, np.broadcast_to(cap[:, None], pos.shape),
-                        lo=np.zeros(2), hi=np.full(2, 100.0), ktab_exact=ktab_exact)
+    out = spatial_model(
+        pos,
+        sal,
+        np.broadcast_to(cap[:, None], pos.shape),
+        lo=np.zeros(2),
+        hi=np.full(2, 100.0),
+        ktab_exact=ktab_exact,
+    )
     np.testing.assert_array_equal(out.diagnostics["target_by_turn"], expect)
     assert (expect < 0).sum() == 2
 
@@ -187,7 +206,7 @@ def test_blocked_challenges_equal_unblocked(monkeypatch: pytest.MonkeyPatch) -> 
     cap = rng.uniform(10, 100, n)
     state = sp.assess(pos, sal, cap)
     g0, p0 = challenge_values(state.dist, state.risk, sal.sum(axis=1), cap)
-    monkeypatch.setattr(sp, "_MAX_CELLS", 50)       # forces 1 challenger x 4 targets blocks
+    monkeypatch.setattr(sp, "_MAX_CELLS", 50)  # forces 1 challenger x 4 targets blocks
     g1, p1 = challenge_values(state.dist, state.risk, sal.sum(axis=1), cap)
     np.testing.assert_allclose(g1, g0, rtol=1e-12, atol=1e-15)
     off = ~np.eye(n, dtype=bool)
@@ -221,12 +240,19 @@ def test_markov_probabilities() -> None:
     np.testing.assert_allclose(markov_pce(c, tol=1e-12), [0.75, 0.25], atol=1e-9)
     rng = np.random.default_rng(4)
     u = rng.uniform(0, 1, (9, 5))
-    u[:, 2] += 0.5                                     # option 2 beats every other option
+    u[:, 2] += 0.5  # option 2 beats every other option
     p = scalar_pce(rng.uniform(1, 5, 9), u, "markov")
     assert p.sum() == pytest.approx(1.0) and int(np.argmax(p)) == 2
     pos = rng.uniform(0, 100, (6, 2)).round()
-    out = spatial_model(pos, np.full((6, 2), 40.0), np.ones((6, 2)), lo=np.zeros(2),
-                        hi=np.full(2, 100.0), pce="markov", max_turns=5)
+    out = spatial_model(
+        pos,
+        np.full((6, 2), 40.0),
+        np.ones((6, 2)),
+        lo=np.zeros(2),
+        hi=np.full(2, 100.0),
+        pce="markov",
+        max_turns=5,
+    )
     assert np.all(np.isfinite(out.outcome))
 
 
@@ -248,8 +274,14 @@ def test_chain_of_close_positions_regression() -> None:
     silently, to the next one). Actors sharing a distinct position share its probability."""
     pos = np.array([[60.0], [0.0], [0.08], [0.16]])
     for exact in (False, True):
-        out = spatial_model(pos, np.full((4, 1), 50.0), np.ones((4, 1)), lo=np.zeros(1),
-                            hi=np.full(1, 100.0), ktab_exact=exact)
+        out = spatial_model(
+            pos,
+            np.full((4, 1), 50.0),
+            np.ones((4, 1)),
+            lo=np.zeros(1),
+            hi=np.full(1, 100.0),
+            ktab_exact=exact,
+        )
         p0 = out.diagnostics["prob_by_turn"][0]
         assert p0[1] == p0[2] != p0[3]
         assert np.isfinite(out.outcome).all()
@@ -270,8 +302,13 @@ def test_deu_proposals_that_failed_regression() -> None:
         pos = data.position[keep][:, cols]
         sal = np.where(np.isnan(pos), 0.0, data.salience[keep][:, cols])
         k = len(cols)
-        out = spatial_model(np.where(np.isnan(pos), 50.0, pos), sal,
-                            capability[keep][:, cols], lo=np.zeros(k), hi=np.full(k, 100.0))
+        out = spatial_model(
+            np.where(np.isnan(pos), 50.0, pos),
+            sal,
+            capability[keep][:, cols],
+            lo=np.zeros(k),
+            hi=np.full(k, 100.0),
+        )
         assert np.isfinite(out.outcome).all() and len(pos) >= 17
 
 
@@ -296,7 +333,10 @@ INVARIANCE_CASES = [
 
 @pytest.mark.parametrize(("pos", "sal", "cap", "kind", "arg"), INVARIANCE_CASES)
 def test_default_invariances_regression(
-    pos: list[list[float]], sal: list[list[float]], cap: list[list[float]], kind: str,
+    pos: list[list[float]],
+    sal: list[list[float]],
+    cap: list[list[float]],
+    kind: str,
     arg: object,
 ) -> None:
     """Each case broke an invariance before the default rules (found by the cross-model
@@ -319,20 +359,21 @@ def test_default_invariances_regression(
     else:
         assert isinstance(arg, tuple)
         a, b = arg
-        np.testing.assert_allclose(run(a + b * x, c, a + b * lo, a + b * hi), a + b * base,
-                                   atol=1e-9 * b)
+        np.testing.assert_allclose(
+            run(a + b * x, c, a + b * lo, a + b * hi), a + b * base, atol=1e-9 * b
+        )
 
 
 def test_ktab_exact_depends_on_order_and_capability_unit() -> None:
     """The two KTAB features kept behind ``ktab_exact=True``: the first actor in input order
     stands for close positions (0.0092 vs 0.0093), and absolute floors weigh differently
     when all capabilities are tiny."""
-    x, s, c = np.array([[0.0], [0.0], [0.5]]), np.full((3, 1), 5.0), np.array([[1], [6], [1.]])
+    x, s, c = np.array([[0.0], [0.0], [0.5]]), np.full((3, 1), 5.0), np.array([[1], [6], [1.0]])
     kw: dict[str, Any] = {"lo": np.zeros(1), "hi": np.ones(1), "ktab_exact": True}
     a = spatial_model(x, s, c, **kw).outcome
     b = spatial_model(x, s, c[[1, 0, 2]], **kw).outcome
     np.testing.assert_allclose([a[0], b[0]], [0.0092, 0.0093], atol=1e-12)
-    x2, s2, c2 = np.array([[0.7], [0.5], [0.2]]), np.full((3, 1), 50.0), np.array([[1], [1], [3.]])
+    x2, s2, c2 = np.array([[0.7], [0.5], [0.2]]), np.full((3, 1), 50.0), np.array([[1], [1], [3.0]])
     big = spatial_model(x2, s2, c2, **kw).outcome
     small = spatial_model(x2, s2, c2 * 0.01, **kw).outcome
     assert abs(big[0] - small[0]) > 1e-2
@@ -355,8 +396,12 @@ def test_permutation_bit_identical(seed: int, n: int, k: int) -> None:
     b = spatial_model(pos[perm], sal[perm], cap[perm], **kw)
     np.testing.assert_array_equal(a.outcome, b.outcome)
     assert a.rounds is not None and b.rounds is not None
-    for x, y in zip(np.unique(a.rounds[-1], axis=0, return_counts=True),
-                    np.unique(b.rounds[-1], axis=0, return_counts=True), strict=True):
+    for x, y in zip(
+        np.unique(a.rounds[-1], axis=0, return_counts=True),
+        np.unique(b.rounds[-1], axis=0, return_counts=True),
+        strict=True,
+    ):
         np.testing.assert_array_equal(x, y)
-    np.testing.assert_array_equal(np.sort(a.diagnostics["prob_by_turn"][-1]),
-                                  np.sort(b.diagnostics["prob_by_turn"][-1]))
+    np.testing.assert_array_equal(
+        np.sort(a.diagnostics["prob_by_turn"][-1]), np.sort(b.diagnostics["prob_by_turn"][-1])
+    )

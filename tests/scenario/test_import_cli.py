@@ -21,8 +21,9 @@ DECIDE = "#A;a1;A1\n#A;a2;A2\n#P;i1;I1\n#D;a1;i1;20;0.5;1\n#D;a2;i1;80;0.25;3\n"
 EXISTING = b"# my hand-edited scenario\nname: keep me\n"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+def run(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
     """Run the real entry point in-process: (exit code, stdout, stderr with spaces joined)."""
     monkeypatch.setattr(sys, "argv", ["backchannel", *args])
     monkeypatch.setenv("COLUMNS", "200")
@@ -35,8 +36,9 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str],
     return code, out, " ".join(err.split())
 
 
-def test_import_writes_yaml_that_loads_back(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_writes_yaml_that_loads_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = tmp_path / "tiny.csv"
     src.write_text(DECIDE, "utf-8")
     out = tmp_path / "out" / "scenario.yaml"
@@ -46,8 +48,9 @@ def test_import_writes_yaml_that_loads_back(tmp_path: Path, capsys: pytest.Captu
     assert load_scenario(out) == import_file(src)
 
 
-def test_import_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_to_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = tmp_path / "tiny.csv"
     src.write_text(DECIDE, "utf-8")
     code, out, _ = run(["import", str(src), "--name", "Tiny"], capsys, monkeypatch)
@@ -55,12 +58,16 @@ def test_import_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str],
 
 
 @needs_data
-def test_import_table_with_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_table_with_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "ec.yaml"
     src = CASES / "ec_emissions" / "ec_car_emissions_1994.csv"
-    code, _, err = run(["import", str(src), "-o", str(out), "--format", "table",
-                        "--scale", "0:10"], capsys, monkeypatch)
+    code, _, err = run(
+        ["import", str(src), "-o", str(out), "--format", "table", "--scale", "0:10"],
+        capsys,
+        monkeypatch,
+    )
     assert code == 0, err
     sc = load_scenario(out)
     assert (sc.issue("issue").scale.min, sc.issue("issue").scale.max) == (0.0, 10.0)
@@ -69,22 +76,42 @@ def test_import_table_with_scale(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("kind", "text", "extra", "fragments"),
     [
-        ("undeclared actor", DECIDE.replace("#D;a2", "#D;zz"), [],
-         ["error:", "bad.csv, line 5, field 2: #D names actor 'zz'", "fix:"]),
-        ("non-numeric cell", DECIDE.replace("0.25", "lots"), [],
-         ["line 5, field 5 (salience): salience must be a number, got 'lots'"]),
-        ("wrong column count", DECIDE.replace(";0.25;3", ";0.25"), [],
-         ["line 5: #D line has 5 cells, expected 6"]),
+        (
+            "undeclared actor",
+            DECIDE.replace("#D;a2", "#D;zz"),
+            [],
+            ["error:", "bad.csv, line 5, field 2: #D names actor 'zz'", "fix:"],
+        ),
+        (
+            "non-numeric cell",
+            DECIDE.replace("0.25", "lots"),
+            [],
+            ["line 5, field 5 (salience): salience must be a number, got 'lots'"],
+        ),
+        (
+            "wrong column count",
+            DECIDE.replace(";0.25;3", ";0.25"),
+            [],
+            ["line 5: #D line has 5 cells, expected 6"],
+        ),
         ("unknown format", DECIDE, ["--format", "xml"], ["unknown format 'xml'"]),
-        ("bad --scale", "Actor,Capability,Position,Salience\nA,1,2,3\nB,1,4,5\n",
-         ["--scale", "ten"], ["command line, --scale: cannot read the scale 'ten'",
-                              "fix: write MIN:MAX"]),
+        (
+            "bad --scale",
+            "Actor,Capability,Position,Salience\nA,1,2,3\nB,1,4,5\n",
+            ["--scale", "ten"],
+            ["command line, --scale: cannot read the scale 'ten'", "fix: write MIN:MAX"],
+        ),
         ("empty file", "", [], ["bad.csv: the file is empty"]),
     ],
 )
 def test_failing_import_exits_2_and_leaves_output_untouched(
-    kind: str, text: str, extra: list[str], fragments: list[str], tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    text: str,
+    extra: list[str],
+    fragments: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     src = tmp_path / "bad.csv"
     src.write_text(text, "utf-8")
@@ -99,14 +126,16 @@ def test_failing_import_exits_2_and_leaves_output_untouched(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "existing.yaml"]
 
 
-def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = run(["import", str(tmp_path / "nope.csv")], capsys, monkeypatch)
     assert code == 2 and "nope.csv: file not found" in err
 
 
-def test_validate_bad_yaml_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_bad_yaml_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = tmp_path / "s.yaml"
     bad.write_text("name: t\nissues:\n  - id: a\n    name: A\n    colour: red\nactors: []\n")
     code, _, err = run(["validate", str(bad)], capsys, monkeypatch)
@@ -117,8 +146,15 @@ def test_validate_bad_yaml_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join(p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": path}
-    return subprocess.run([sys.executable, "-m", "backchannel.cli.app", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "backchannel.cli.app", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
 
 
 def test_real_process_failure_and_success(tmp_path: Path) -> None:
@@ -138,8 +174,9 @@ def test_real_process_failure_and_success(tmp_path: Path) -> None:
     assert load_scenario(out) == import_file(good)
 
 
-def test_output_must_not_be_the_input(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_output_must_not_be_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = tmp_path / "tiny.csv"
     src.write_text(DECIDE, "utf-8")
     code, _, err = run(["import", str(src), "-o", str(src)], capsys, monkeypatch)

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.skipif(not DEU.is_file(), reason="shared/data not besid
 EU15 = ("at", "be", "dk", "fi", "fr", "de", "el", "ie", "it", "lu", "nl", "pt", "es", "se", "uk")
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+def run(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["backchannel", *args])
     monkeypatch.setenv("COLUMNS", "200")
     code = 0
@@ -128,15 +129,20 @@ def test_detection_and_misuse() -> None:
     assert "d00060, d00062" in e.value.fix  # type: ignore[operator]
 
 
-def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "scenario.yaml"
-    code, _, err = run(["import", str(DEU), "--issue", "n99056i1", "-o", str(out)],
-                       capsys, monkeypatch)
+    code, _, err = run(
+        ["import", str(DEU), "--issue", "n99056i1", "-o", str(out)], capsys, monkeypatch
+    )
     assert code == 0 and "15 veto players" in err
     assert load_scenario(out) == import_file(DEU, issue="n99056i1")
-    code, _, err = run(["import", str(DEU), "--issue", "bogus", "-o", str(tmp_path / "b.yaml")],
-                       capsys, monkeypatch)
+    code, _, err = run(
+        ["import", str(DEU), "--issue", "bogus", "-o", str(tmp_path / "b.yaml")],
+        capsys,
+        monkeypatch,
+    )
     assert code == 2 and "no issue 'bogus'" in err
     assert "256 issue ids" in err and "d00060i1, d00060i2" in err and "d05211i2" in err
     assert "Traceback" not in err and not (tmp_path / "b.yaml").exists()

@@ -103,7 +103,12 @@ def test_copenhagen_quirks() -> None:
     assert _stance(sc, "Russia", "Commitments")[1] == pytest.approx(1e-4)
     # declared issues without any data row are left out, and the description says so
     assert [i.id for i in sc.issues] == [
-        "Newtreaty", "DevlopC2020", "Domestred", "MRVdecrease", "Commitments", "Control",
+        "Newtreaty",
+        "DevlopC2020",
+        "Domestred",
+        "MRVdecrease",
+        "Commitments",
+        "Control",
         "Extra",
     ]
     assert "'technology', 'Forestry'" in (sc.description or "")
@@ -119,10 +124,14 @@ def test_ktab_values_match_ktabs_own_reading() -> None:
     ref = (CASES / "ktab_china_soe" / "20170530_ref-SOE-Pol-Comp.txt").read_text("utf-8")
     head = ref.split("Position matrix")[0]
     powers = {int(i): float(v) for i, v in re.findall(r"Actor: (\d+) power:\s+([\d.]+)", head)}
-    pos = {(int(i), int(d)): float(v)
-           for i, d, v in re.findall(r"pos\[(\d+), (\d+)\] =\s+([\d.]+)", head)}
-    sal = {(int(i), int(d)): float(v)
-           for i, d, v in re.findall(r"sal\[(\d+), (\d+)\] =\s+([\d.]+)", head)}
+    pos = {
+        (int(i), int(d)): float(v)
+        for i, d, v in re.findall(r"pos\[(\d+), (\d+)\] =\s+([\d.]+)", head)
+    }
+    sal = {
+        (int(i), int(d)): float(v)
+        for i, d, v in re.findall(r"sal\[(\d+), (\d+)\] =\s+([\d.]+)", head)
+    }
     assert len(powers) == len(sc.actors) == 13 and len(pos) == len(sal) == 26
     arr = to_arrays(sc)
     assert arr.issue_ids == ("Policy", "Competitive")
@@ -234,10 +243,17 @@ def test_decide_fractional_scale_points_and_undeclared_data_actor() -> None:
     assert _stance(sc, "shops", "toll-level") == (0.5, 80.0, 0.9)
 
 
-@pytest.mark.parametrize(("key", "kind", "ident"), [
-    ("China India", "actor", "China_India"), ("50+", "actor", "a_50"), ("2050", "issue", "i_2050"),
-    ("EU (28)", "actor", "EU_28"), ("mrv", "issue", "mrv"), ("a.b-c_d", "actor", "a.b-c_d"),
-])
+@pytest.mark.parametrize(
+    ("key", "kind", "ident"),
+    [
+        ("China India", "actor", "China_India"),
+        ("50+", "actor", "a_50"),
+        ("2050", "issue", "i_2050"),
+        ("EU (28)", "actor", "EU_28"),
+        ("mrv", "issue", "mrv"),
+        ("a.b-c_d", "actor", "a.b-c_d"),
+    ],
+)
 def test_source_keys_become_valid_ids(key: str, kind: str, ident: str) -> None:
     from backchannel.scenario.importers.common import make_id
 

@@ -13,20 +13,58 @@ from backchannel.scenario.load import parse_scenario
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 DECIDE_LINES = [
-    "#O;Title", "#/;comment", "#A;a1;A1", "#A;a2;A 2", "#A;a 2;dup id", "#P;i1;I1", "#P;i2;I2",
-    "#M;i1;0;low", "#M;i1;100;high", "#M;i2;5", "#M;i9;1;x", "#D;a1;i1;20;0.5;1",
-    "#D;a2;i1;80;0,25;3", "#D;a1;i2;50;1;2", "#D;a2;i2;-5;0.1;0", "#D;a1;i1;1;2;3",
-    "#D;a3;i1;1;0.1;1", "#D;a1;i1;x;0.1;1", "#D;a1", "#X;y", "", ";;;", "#D;a2;i2;inf;0;0",
-    "#A", "#P;;", "#M;i1;;", "#M;i1;0;", "plain text", "#A\ta9\tTab",
+    "#O;Title",
+    "#/;comment",
+    "#A;a1;A1",
+    "#A;a2;A 2",
+    "#A;a 2;dup id",
+    "#P;i1;I1",
+    "#P;i2;I2",
+    "#M;i1;0;low",
+    "#M;i1;100;high",
+    "#M;i2;5",
+    "#M;i9;1;x",
+    "#D;a1;i1;20;0.5;1",
+    "#D;a2;i1;80;0,25;3",
+    "#D;a1;i2;50;1;2",
+    "#D;a2;i2;-5;0.1;0",
+    "#D;a1;i1;1;2;3",
+    "#D;a3;i1;1;0.1;1",
+    "#D;a1;i1;x;0.1;1",
+    "#D;a1",
+    "#X;y",
+    "",
+    ";;;",
+    "#D;a2;i2;inf;0;0",
+    "#A",
+    "#P;;",
+    "#M;i1;;",
+    "#M;i1;0;",
+    "plain text",
+    "#A\ta9\tTab",
 ]
 KTAB_LINES = [
-    "T,d,2,1,", "T,d,x,1", "Actor,Description,Influence,P Position,P Salience,",
+    "T,d,2,1,",
+    "T,d,x,1",
+    "Actor,Description,Influence,P Position,P Salience,",
     "Actor,Description,Influence,P Position,P Salience,C Position,C Salience",
-    "A,a,10,20,30,", "B,b,5,80,60", "C,c,-1,1,1", "D,d,1,101,1", "E,e,1,1,", ",,,,",
+    "A,a,10,20,30,",
+    "B,b,5,80,60",
+    "C,c,-1,1,1",
+    "D,d,1,101,1",
+    "E,e,1,1,",
+    ",,,,",
 ]
 TABLE_LINES = [
-    "Actor,Capability,Position,Salience", "Actor;Capability;Position;Salience", "P,0.5,4,80",
-    "Q,0.2,10,60", "R,x,1,1", "S,1,1", "T,1,1,101", "P,1,2,3", "U;1;2,5;3",
+    "Actor,Capability,Position,Salience",
+    "Actor;Capability;Position;Salience",
+    "P,0.5,4,80",
+    "Q,0.2,10,60",
+    "R,x,1,1",
+    "S,1,1",
+    "T,1,1,101",
+    "P,1,2,3",
+    "U;1;2,5;3",
 ]
 
 
@@ -62,8 +100,9 @@ def test_arbitrary_text_import(text: str, fmt: str | None) -> None:
 
 
 @FAST
-@given(st.text(alphabet=st.sampled_from(list("ab:-[]{}#'\" \n\t,.0123456789&*!|>?%@`")),
-               max_size=120))
+@given(
+    st.text(alphabet=st.sampled_from(list("ab:-[]{}#'\" \n\t,.0123456789&*!|>?%@`")), max_size=120)
+)
 def test_arbitrary_yaml_text(text: str) -> None:
     try:
         parse_scenario(text, "fuzz.yaml")
@@ -71,8 +110,19 @@ def test_arbitrary_yaml_text(text: str) -> None:
         assert exc.source == "fuzz.yaml"
 
 
-@pytest.mark.parametrize("text", ["[", "{a: *x}", "&a [*a]", "!!python/object:os.system x",
-                                  "a: !!binary xyz", "? [a]\n: b", "- &a b\n- *a", "%YAML 9"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[",
+        "{a: *x}",
+        "&a [*a]",
+        "!!python/object:os.system x",
+        "a: !!binary xyz",
+        "? [a]\n: b",
+        "- &a b\n- *a",
+        "%YAML 9",
+    ],
+)
 def test_yaml_oddities(text: str) -> None:
     with pytest.raises(InputError):
         parse_scenario(text, "odd.yaml")

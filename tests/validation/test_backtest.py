@@ -20,8 +20,14 @@ def test_backtest_dev(deu_dev: DeuData) -> None:
     res = run_backtest(deu_dev, ["compromise"], n_boot=300, repeats=1, seed=0)
     d = res.to_dict()
     m = d["models"]
-    assert set(m) >= {"compromise", "baseline:salience_mean", "baseline:midpoint",
-                      "baseline:reference", "baseline:commission", "stack_cv"}
+    assert set(m) >= {
+        "compromise",
+        "baseline:salience_mean",
+        "baseline:midpoint",
+        "baseline:reference",
+        "baseline:commission",
+        "stack_cv",
+    }
     assert m["baseline:salience_mean"]["mae"] == pytest.approx(22.9321, abs=1e-3)
     assert m["baseline:salience_median"]["mae"] == pytest.approx(27.906, abs=1e-3)
     assert m["baseline:midpoint"]["mae"] == pytest.approx(28.008, abs=1e-3)
@@ -56,13 +62,40 @@ def test_bootstrap_by_proposal_is_seeded() -> None:
 
 def test_cli_json() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "backchannel.cli.app", "backtest", "deu", str(DEU_DEV),
-         "--json", "--model", "compromise", "--bootstrap", "100", "--repeats", "1"],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-m",
+            "backchannel.cli.app",
+            "backtest",
+            "deu",
+            str(DEU_DEV),
+            "--json",
+            "--model",
+            "compromise",
+            "--bootstrap",
+            "100",
+            "--repeats",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     d = json.loads(out.stdout)
     assert d["data"]["scoreable_issues"] == 250
     assert "compromise" in d["models"] and "procedure" in d["subsets"]
     bad = subprocess.run(
-        [sys.executable, "-m", "backchannel.cli.app", "backtest", "deu", str(DEU_DEV),
-         "--model", "nonexistent"], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "backchannel.cli.app",
+            "backtest",
+            "deu",
+            str(DEU_DEV),
+            "--model",
+            "nonexistent",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "unknown model" in bad.stderr

@@ -15,8 +15,9 @@ from backchannel.validation.deu import DeuData
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(0, 30), min_size=2, max_size=200), st.integers(2, 10),
-       st.integers(0, 1000))
+@given(
+    st.lists(st.integers(0, 30), min_size=2, max_size=200), st.integers(2, 10), st.integers(0, 1000)
+)
 def test_no_proposal_in_two_folds(groups: list[int], k: int, seed: int) -> None:
     g = np.asarray(groups, dtype=np.int64)
     fold = proposal_folds(g, k, seed)
@@ -57,6 +58,7 @@ def test_stack_is_out_of_fold() -> None:
     for r in range(2):  # each fold's weights were fitted without that fold's proposals
         for j in range(5):
             test = cv.folds[r] == j
-            np.testing.assert_allclose(cv.oof[r, test],
-                                       np.column_stack([comps["a"], comps["b"]])[test]
-                                       @ cv.fold_weights[r, j])
+            np.testing.assert_allclose(
+                cv.oof[r, test],
+                np.column_stack([comps["a"], comps["b"]])[test] @ cv.fold_weights[r, j],
+            )

@@ -63,21 +63,72 @@ def test_weighted_median_interval_midpoint() -> None:
 
 
 def _write(tmp_path: Path, rows: list[list[str]]) -> Path:
-    head = ["prnr", "isnr", "proc", "counvte", "intro", "finact", "pcom", "pep", "pde", "pfr",
-            "scom", "sep", "sde", "sfr", "rp", "out"]
+    head = [
+        "prnr",
+        "isnr",
+        "proc",
+        "counvte",
+        "intro",
+        "finact",
+        "pcom",
+        "pep",
+        "pde",
+        "pfr",
+        "scom",
+        "sep",
+        "sde",
+        "sfr",
+        "rp",
+        "out",
+    ]
     f = tmp_path / "x.tsv"
     f.write_text("\n".join("\t".join(f'"{c}"' for c in r) for r in [head, *rows]) + "\n")
     return f
 
 
 def test_robust_to_unseen_quirks(tmp_path: Path) -> None:
-    f = _write(tmp_path, [
-        ["", "", "", "", "", "", "4.1", "4.1", "2.0", "1.0", "", "", "", "", "", ""],
-        ["d01001", "d01001i1", "COD", "QMV", "01-02-01", "999", "100", "", "0", "250",
-         "50", "", "40", "30", "0", "60"],
-        ["d01001", "d01001i2", "CNS", "Unanimity", "2001-02-01", "x", "10", "20", "30", "40",
-         "50", "50", "50", "", "", ""],
-    ])
+    f = _write(
+        tmp_path,
+        [
+            ["", "", "", "", "", "", "4.1", "4.1", "2.0", "1.0", "", "", "", "", "", ""],
+            [
+                "d01001",
+                "d01001i1",
+                "COD",
+                "QMV",
+                "01-02-01",
+                "999",
+                "100",
+                "",
+                "0",
+                "250",
+                "50",
+                "",
+                "40",
+                "30",
+                "0",
+                "60",
+            ],
+            [
+                "d01001",
+                "d01001i2",
+                "CNS",
+                "Unanimity",
+                "2001-02-01",
+                "x",
+                "10",
+                "20",
+                "30",
+                "40",
+                "50",
+                "50",
+                "50",
+                "",
+                "",
+                "",
+            ],
+        ],
+    )
     d = load_deu(f)
     assert d.n_issues == 2 and d.actors == ("com", "ep", "de", "fr")
     assert np.isnan(d.position[3, 0])  # 250 is outside 0-100: blanked and counted

@@ -53,21 +53,30 @@ def test_known_games() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 9), min_size=1, max_size=6), st.floats(0.3, 0.9),
-       st.integers(0, 2), st.integers(0, 4))
-def test_matches_brute_force(weights: list[int], share: float, required: int,
-                             min_members: int) -> None:
+@given(
+    st.lists(st.integers(0, 9), min_size=1, max_size=6),
+    st.floats(0.3, 0.9),
+    st.integers(0, 2),
+    st.integers(0, 4),
+)
+def test_matches_brute_force(
+    weights: list[int], share: float, required: int, min_members: int
+) -> None:
     n = len(weights)
     quota = max(1, math.ceil(share * sum(weights)))
 
     def win(members: list[int]) -> bool:
         core = [i for i in members if i < n]
-        return (all(n + j in members for j in range(required))
-                and sum(weights[i] for i in core) >= quota and len(core) >= min_members)
+        return (
+            all(n + j in members for j in range(required))
+            and sum(weights[i] for i in core) >= quota
+            and len(core) >= min_members
+        )
 
     ss, sw = brute_force(n, win, required)
-    r = weighted_game(quota, weights, min_members=min_members,
-                      required=[f"r{j}" for j in range(required)])
+    r = weighted_game(
+        quota, weights, min_members=min_members, required=[f"r{j}" for j in range(required)]
+    )
     np.testing.assert_allclose(r.shapley_shubik, ss, atol=1e-12)
     np.testing.assert_allclose(r.banzhaf_absolute, sw / 2 ** (n + required - 1), atol=1e-12)
 
@@ -81,8 +90,14 @@ def test_double_majority_brute_force() -> None:
         return (c >= 6 and sum(pop[i] for i in members) >= 0.65 * sum(pop)) or c > n - 4
 
     ss, sw = brute_force(n, win)
-    r = double_majority_game(pop, [str(i) for i in range(n)], member_share=0.55,
-                             min_members=5, pop_share=0.65, min_blocking=4)
+    r = double_majority_game(
+        pop,
+        [str(i) for i in range(n)],
+        member_share=0.55,
+        min_members=5,
+        pop_share=0.65,
+        min_blocking=4,
+    )
     assert r.exact
     np.testing.assert_allclose(r.shapley_shubik, ss, atol=1e-12)
     np.testing.assert_allclose(r.banzhaf_absolute, sw / 2 ** (n - 1), atol=1e-12)
@@ -98,9 +113,16 @@ def test_double_majority_matches_generating_functions() -> None:
         return ((c >= 8) & (v >= quota)) | (c > n - 4)
 
     gf = power_indices(pop.astype(int), win, required=["com", "ep"])
-    mitm = double_majority_game(pop.tolist(), [str(i) for i in range(n)], member_share=0.55,
-                                min_members=8, pop_share=0.65, min_blocking=4,
-                                required=["com", "ep"], decimals=0)
+    mitm = double_majority_game(
+        pop.tolist(),
+        [str(i) for i in range(n)],
+        member_share=0.55,
+        min_members=8,
+        pop_share=0.65,
+        min_blocking=4,
+        required=["com", "ep"],
+        decimals=0,
+    )
     np.testing.assert_allclose(mitm.shapley_shubik, gf.shapley_shubik, atol=1e-12)
     np.testing.assert_allclose(mitm.banzhaf_absolute, gf.banzhaf_absolute, atol=1e-12)
 
@@ -127,9 +149,13 @@ def test_periods_and_council_games() -> None:
     assert period_for(dt.date(2005, 12, 1), ["bu", "ro"]).name == "EU27-Nice"
     assert period_for(dt.date(2016, 9, 14), ["cr"]).name == "EU28-Lisbon"
     weights = {p.name: (sum(p.weights.values()), p.quota) for p in PERIODS if p.weights}
-    assert weights == {"EU15-Amsterdam": (87, 62), "EU25-transition": (124, 88),
-                       "EU25-Nice": (321, 232), "EU27-Nice": (345, 255),
-                       "EU28-Nice": (352, 260)}
+    assert weights == {
+        "EU15-Amsterdam": (87, 62),
+        "EU25-transition": (124, 88),
+        "EU25-Nice": (321, 232),
+        "EU27-Nice": (345, 255),
+        "EU28-Nice": (352, 260),
+    }
     ams = game_power(PERIODS[0], "QMV", "CNS").as_dict()
     assert ams["de"] == pytest.approx(ams["fr"]) and ams["de"] > ams["es"] > ams["be"]
     unan = game_power(PERIODS[0], "UNAN", "COD").as_dict()
@@ -142,8 +168,7 @@ def test_issue_capabilities(deu_dev: DeuData) -> None:
     cap = capabilities(deu_dev)
     np.testing.assert_allclose(cap.sum(axis=0), 1.0)  # Council + institutions share 1
     per = issue_periods(deu_dev)
-    assert {p.name for p in per} == {"EU15-Amsterdam", "EU25-transition", "EU25-Nice",
-                                     "EU27-Nice"}
+    assert {p.name for p in per} == {"EU15-Amsterdam", "EU25-transition", "EU25-Nice", "EU27-Nice"}
     # every state with a position is a member in its issue's period
     has = deu_dev.has_position()
     for k, p in enumerate(per):

@@ -44,8 +44,12 @@ def test_plain_spec_is_the_registered_compromise(deu_dev: DeuData) -> None:
 
 
 def test_shrinkage_is_convex(deu_dev: DeuData) -> None:
-    s = (Spec("banzhaf", "game", "mean", 0.0, 0.0), Spec("banzhaf", "game", "mean", 1.0, 0.0),
-         Spec("banzhaf", "game", "mean", 0.4, 0.0), Spec("banzhaf", "game", "mean", 0.0, 0.3))
+    s = (
+        Spec("banzhaf", "game", "mean", 0.0, 0.0),
+        Spec("banzhaf", "game", "mean", 1.0, 0.0),
+        Spec("banzhaf", "game", "mean", 0.4, 0.0),
+        Spec("banzhaf", "game", "mean", 0.0, 0.3),
+    )
     _, f = candidate_forecasts(deu_dev, s)
     ok = np.isfinite(f).all(axis=0)
     np.testing.assert_allclose(f[2, ok], 0.6 * f[0, ok] + 0.4 * f[1, ok])
@@ -80,8 +84,7 @@ def test_selection_prefers_a_perfect_candidate() -> None:
     rng = np.random.default_rng(0)
     y = rng.uniform(0, 100, 60)
     g = np.repeat(np.arange(20), 3)
-    cand = np.vstack([rng.uniform(0, 100, 60), y + rng.normal(0, 0.5, 60),
-                      rng.uniform(0, 100, 60)])
+    cand = np.vstack([rng.uniform(0, 100, 60), y + rng.normal(0, 0.5, 60), rng.uniform(0, 100, 60)])
     specs = grid()[:3]
     cv = nested_cross_validate(specs, cand, y, g, k=5, seeds=(0, 1))
     assert (cv.selected == 1).all()

@@ -61,8 +61,10 @@ def solve_blocks(
         raise RuntimeError(f"HiGHS failed: {res.message}")
     # some block is infeasible: split to find which (rare; blocks are built feasible)
     half = m // 2
-    xa, fa = solve_blocks(template, values[:half], b_ub[:half], cost[:half],
-                          lower[:half], upper[:half])
-    xb, fb = solve_blocks(template, values[half:], b_ub[half:], cost[half:],
-                          lower[half:], upper[half:])
+    xa, fa = solve_blocks(
+        template, values[:half], b_ub[:half], cost[:half], lower[:half], upper[:half]
+    )
+    xb, fb = solve_blocks(
+        template, values[half:], b_ub[half:], cost[half:], lower[half:], upper[half:]
+    )
     return np.vstack([xa, xb]), np.concatenate([fa, fb])

@@ -51,9 +51,16 @@ class Concession:
     target: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"actor": self.actor, "kind": self.kind, "issue": self.issue,
-                "from": self.before, "to": self.after, "cost": self.cost,
-                "detail": self.detail, "target": self.target}
+        return {
+            "actor": self.actor,
+            "kind": self.kind,
+            "issue": self.issue,
+            "from": self.before,
+            "to": self.after,
+            "cost": self.cost,
+            "detail": self.detail,
+            "target": self.target,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,11 @@ def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     arrays = to_arrays(scenario)
     vidx = np.array(arrays.veto_players, dtype=int)
     if vidx.size == 0:
-        raise InputError("no party holds a veto, so there is no deal to analyse",
-                         source="scenario", fix="mark the parties as states with `veto: true`")
+        raise InputError(
+            "no party holds a veto, so there is no deal to analyse",
+            source="scenario",
+            fix="mark the parties as states with `veto: true`",
+        )
     ids = [arrays.actor_ids[i] for i in vidx]
     pos, sal, lim = arrays.position[vidx], arrays.salience[vidx], arrays.limit[vidx]
     w = issue_weights(sal)
@@ -120,7 +130,8 @@ def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     req, ref = arrays.requires[vidx], arrays.refuses[vidx]
     # agenda cost per block: required issues left off, refused issues put on
     agenda_cost = ((req[None] & ~agendas[:, None]) * w[None]).sum(axis=(1, 2)) + (
-        (ref[None] & agendas[:, None]) * w[None]).sum(axis=(1, 2))
+        (ref[None] & agendas[:, None]) * w[None]
+    ).sum(axis=(1, 2))
     sq0 = np.nan_to_num(sq)
     x_lo = np.where(agendas, lo, sq0)
     x_hi = np.where(agendas, hi, sq0)
@@ -157,8 +168,12 @@ def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     ev = np.asarray(eps.value)
     zv = np.asarray(z.value) if z is not None else np.zeros((m, 0))
     amounts = np.array([a for _, _, a in inds])
-    block_cost = (agenda_cost + (dv * (w / span)[None]).sum(axis=(1, 2)) + ev.sum(axis=1)
-                  + KAPPA * (zv * amounts).sum(axis=1))
+    block_cost = (
+        agenda_cost
+        + (dv * (w / span)[None]).sum(axis=(1, 2))
+        + ev.sum(axis=1)
+        + KAPPA * (zv * amounts).sum(axis=1)
+    )
     best = int(np.argmin(block_cost))
     xs = np.clip(np.asarray(x.value)[best], x_lo[best], x_hi[best])
     on = agendas[best]
@@ -166,31 +181,74 @@ def what_it_takes(scenario: Scenario, loss: Loss | None = None) -> Concessions:
     for v, aid in enumerate(ids):
         for k, iid in enumerate(arrays.issue_ids):
             if req[v, k] and not on[k]:
-                out.append(Concession(aid, "drop_requirement", iid, None, None, float(w[v, k]),
-                                      f"{aid} agrees to leave {iid} off the agenda"))
+                out.append(
+                    Concession(
+                        aid,
+                        "drop_requirement",
+                        iid,
+                        None,
+                        None,
+                        float(w[v, k]),
+                        f"{aid} agrees to leave {iid} off the agenda",
+                    )
+                )
             if ref[v, k] and on[k]:
-                out.append(Concession(aid, "accept_issue", iid, None, None, float(w[v, k]),
-                                      f"{aid} agrees to negotiate {iid}"))
+                out.append(
+                    Concession(
+                        aid,
+                        "accept_issue",
+                        iid,
+                        None,
+                        None,
+                        float(w[v, k]),
+                        f"{aid} agrees to negotiate {iid}",
+                    )
+                )
             dd = dv[best, v, k]
             if on[k] and has_limit[v, k] and dd > EPS:
                 side = np.sign(lim[v, k] - pos[v, k]) or (1.0 if xs[k] > pos[v, k] else -1.0)
-                new = float(np.clip(pos[v, k] + side * (abs(lim[v, k] - pos[v, k]) + dd + EPS),
-                                    lo[k], hi[k]))
-                out.append(Concession(
-                    aid, "red_line", iid, float(lim[v, k]), new,
-                    float(w[v, k] * dd / span[k]),
-                    f"{aid} moves its red line on {iid} from {lim[v, k]:g} to {new:.4g}"))
+                new = float(
+                    np.clip(
+                        pos[v, k] + side * (abs(lim[v, k] - pos[v, k]) + dd + EPS), lo[k], hi[k]
+                    )
+                )
+                out.append(
+                    Concession(
+                        aid,
+                        "red_line",
+                        iid,
+                        float(lim[v, k]),
+                        new,
+                        float(w[v, k] * dd / span[k]),
+                        f"{aid} moves its red line on {iid} from {lim[v, k]:g} to {new:.4g}",
+                    )
+                )
         if ev[best, v] > EPS:
-            out.append(Concession(
-                aid, "no_deal_value", None, float(nd[v]), float(nd[v] - ev[best, v]),
-                float(ev[best, v]),
-                f"{aid} must value no deal {ev[best, v]:.3f} lower (utility) than now"))
+            out.append(
+                Concession(
+                    aid,
+                    "no_deal_value",
+                    None,
+                    float(nd[v]),
+                    float(nd[v] - ev[best, v]),
+                    float(ev[best, v]),
+                    f"{aid} must value no deal {ev[best, v]:.3f} lower (utility) than now",
+                )
+            )
     for j, (bid, tid, amount) in enumerate(inds):
         if zv[best, j] > EPS:
-            out.append(Concession(
-                bid, "inducement", None, 0.0, float(zv[best, j] * amount),
-                float(KAPPA * zv[best, j] * amount),
-                f"{bid} delivers {zv[best, j] * amount:.3f} utility to {tid}", target=tid))
+            out.append(
+                Concession(
+                    bid,
+                    "inducement",
+                    None,
+                    0.0,
+                    float(zv[best, j] * amount),
+                    float(KAPPA * zv[best, j] * amount),
+                    f"{bid} delivers {zv[best, j] * amount:.3f} utility to {tid}",
+                    target=tid,
+                )
+            )
     out.sort(key=lambda c: -c.cost)
     by_actor: dict[str, float] = {}
     for c in out:

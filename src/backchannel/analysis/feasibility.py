@@ -71,7 +71,8 @@ def admissible_agendas(
     if free.size > MAX_FREE_ISSUES:
         raise InputError(
             f"{free.size} issues are optional on the agenda; at most {MAX_FREE_ISSUES} can be "
-            "enumerated", source="scenario",
+            "enumerated",
+            source="scenario",
             fix="pin issues with agenda 'requires' or 'refuses' constraints",
         )
     out = []
@@ -130,7 +131,8 @@ def feasibility_batch(
     vidx = np.array(arrays.veto_players if veto is None else veto, dtype=int)
     if vidx.size == 0:
         raise InputError(
-            "no party holds a veto, so there is no deal to analyse", source="scenario",
+            "no party holds a veto, so there is no deal to analyse",
+            source="scenario",
             fix="mark the parties to the deal as states with `veto: true`",
         )
     b, arr = _batched(arrays)
@@ -139,8 +141,11 @@ def feasibility_batch(
     lim = arr["limit"][:, vidx]
     sq = arr["status_quo"]
     if np.isnan(pos).any():
-        raise InputError("a veto player lacks a position on some issue", source="scenario",
-                         fix="give every veto player a position on every issue")
+        raise InputError(
+            "a veto player lacks a position on some issue",
+            source="scenario",
+            fix="give every veto player a position on every issue",
+        )
     w = issue_weights(sal)
     nd = no_deal_utility(arrays, loss)
     nd = np.broadcast_to(nd, (b, arrays.n_actors))[:, vidx]
@@ -180,7 +185,11 @@ def feasibility_batch(
 
 
 def _maxmin_linear(
-    pos: FloatArray, w: FloatArray, nd: FloatArray, x_lo: FloatArray, x_hi: FloatArray,
+    pos: FloatArray,
+    w: FloatArray,
+    nd: FloatArray,
+    x_lo: FloatArray,
+    x_hi: FloatArray,
     span: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Max-min surplus LPs, one block per row: variables (x_k, t_vk, tau)."""
@@ -190,11 +199,16 @@ def _maxmin_linear(
     tau = k + vk
     kk = np.tile(np.arange(k), v)
     tt = k + np.arange(vk)
-    rows = np.concatenate([
-        np.arange(vk), np.arange(vk),  # r1: x - t <= p
-        vk + np.arange(vk), vk + np.arange(vk),  # r2: -x - t <= -p
-        2 * vk + np.repeat(np.arange(v), k), 2 * vk + np.arange(v),  # r3: c.t + tau <= -D
-    ])
+    rows = np.concatenate(
+        [
+            np.arange(vk),
+            np.arange(vk),  # r1: x - t <= p
+            vk + np.arange(vk),
+            vk + np.arange(vk),  # r2: -x - t <= -p
+            2 * vk + np.repeat(np.arange(v), k),
+            2 * vk + np.arange(v),  # r3: c.t + tau <= -D
+        ]
+    )
     cols = np.concatenate([kk, tt, kk, tt, tt, np.full(v, tau)])
     template = BlockTemplate(rows=rows, cols=cols, n_rows=2 * vk + v, n_cols=n_cols)
     c = (w / span).reshape(m, vk)
@@ -206,13 +220,18 @@ def _maxmin_linear(
     cost[:, tau] = -1.0
     lower = np.concatenate([x_lo, np.zeros((m, vk)), np.full((m, 1), -3.0)], axis=1)
     upper = np.concatenate(
-        [x_hi, np.broadcast_to(np.tile(span, v), (m, vk)), np.full((m, 1), 3.0)], axis=1)
+        [x_hi, np.broadcast_to(np.tile(span, v), (m, vk)), np.full((m, 1), 3.0)], axis=1
+    )
     sol, ok = solve_blocks(template, values, b_ub, cost, lower, upper)
     return np.where(ok, sol[:, tau], -np.inf), sol[:, :k]
 
 
 def _maxmin_quadratic(
-    pos: FloatArray, w: FloatArray, nd: FloatArray, x_lo: FloatArray, x_hi: FloatArray,
+    pos: FloatArray,
+    w: FloatArray,
+    nd: FloatArray,
+    x_lo: FloatArray,
+    x_hi: FloatArray,
     span: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Max-min surplus with quadratic loss: one SOCP for all blocks (cvxpy + Clarabel)."""
@@ -237,7 +256,9 @@ def _maxmin_quadratic(
 
 
 def surplus(
-    arrays: ScenarioArrays, x: FloatArray, loss: Loss = "linear",
+    arrays: ScenarioArrays,
+    x: FloatArray,
+    loss: Loss = "linear",
     veto: tuple[int, ...] | None = None,
 ) -> FloatArray:
     """Each veto player's utility of agreement ``x`` minus its no-deal utility, (V,)."""

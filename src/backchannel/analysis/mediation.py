@@ -46,8 +46,9 @@ def inducement_shift(
     return shift
 
 
-def escalation_probability(rate: float, p_escalate: float, months: float,
-                           channels: Iterable[float] = ()) -> float:
+def escalation_probability(
+    rate: float, p_escalate: float, months: float, channels: Iterable[float] = ()
+) -> float:
     """``1 - exp(-rate * p * prod(1 - c) * months)`` (Poisson thinning)."""
     keep = math.prod(1.0 - c for c in channels)
     return 1.0 - math.exp(-rate * p_escalate * keep * months)

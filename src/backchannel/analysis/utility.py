@@ -35,7 +35,10 @@ def issue_weights(salience: FloatArray) -> FloatArray:
 
 
 def utility(
-    x: FloatArray, position: FloatArray, weights: FloatArray, span: FloatArray,
+    x: FloatArray,
+    position: FloatArray,
+    weights: FloatArray,
+    span: FloatArray,
     loss: Loss = "linear",
 ) -> FloatArray:
     """``U_a(x)`` for every actor: ``x`` (..., K), ``position``/``weights`` (..., N, K)."""

@@ -38,8 +38,13 @@ class Blocker:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"actor": self.actor, "issue": self.issue, "kind": self.kind,
-                "score": round(self.score, 6), "detail": self.detail}
+        return {
+            "actor": self.actor,
+            "issue": self.issue,
+            "kind": self.kind,
+            "score": round(self.score, 6),
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,15 @@ class BrokerRole:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "kind": self.kind, "role": self.role,
-                "can_open_zopa": self.can_open_zopa, "channel": self.channel,
-                "reason": self.reason}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "role": self.role,
+            "can_open_zopa": self.can_open_zopa,
+            "channel": self.channel,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,8 +121,9 @@ def issue_zopas(arrays: ScenarioArrays) -> dict[str, dict[str, Any]]:
             "low": None if empty else zl,
             "high": None if empty else zh,
             "empty": bool(empty),
-            "acceptable": {arrays.actor_ids[a]: [float(low[i, k]), float(high[i, k])]
-                           for i, a in enumerate(v)},
+            "acceptable": {
+                arrays.actor_ids[a]: [float(low[i, k]), float(high[i, k])] for i, a in enumerate(v)
+            },
         }
     return out
 
@@ -130,11 +142,17 @@ def _red_line_blockers(arrays: ScenarioArrays, issues: np.ndarray) -> list[Block
         for a_i, b_i in zip(*np.nonzero(g > TOL), strict=True):
             a, b = arrays.actor_ids[v[a_i]], arrays.actor_ids[v[b_i]]
             for actor, idx in ((a, a_i), (b, b_i)):
-                out.append(Blocker(
-                    actor, iid, "red_line", float(g[a_i, b_i] * w[idx, k]),
-                    f"red lines of {a} (accepts >= {low[a_i, k]:g}) and {b} (accepts <= "
-                    f"{high[b_i, k]:g}) on {iid} leave a gap of {g[a_i, b_i] * 100:.0f}% of "
-                    "the scale"))
+                out.append(
+                    Blocker(
+                        actor,
+                        iid,
+                        "red_line",
+                        float(g[a_i, b_i] * w[idx, k]),
+                        f"red lines of {a} (accepts >= {low[a_i, k]:g}) and {b} (accepts <= "
+                        f"{high[b_i, k]:g}) on {iid} leave a gap of {g[a_i, b_i] * 100:.0f}% of "
+                        "the scale",
+                    )
+                )
     return out
 
 
@@ -147,8 +165,10 @@ def _agenda_blockers(scenario: Scenario, arrays: ScenarioArrays) -> list[Blocker
         iid = arrays.issue_ids[k]
         who_req = [arrays.actor_ids[v[i]] for i in np.flatnonzero(req[:, k])]
         who_ref = [arrays.actor_ids[v[i]] for i in np.flatnonzero(ref[:, k])]
-        text = (f"{', '.join(who_req)} require(s) {scenario.issue(iid).name} on the agenda; "
-                f"{', '.join(who_ref)} refuse(s) to negotiate it")
+        text = (
+            f"{', '.join(who_req)} require(s) {scenario.issue(iid).name} on the agenda; "
+            f"{', '.join(who_ref)} refuse(s) to negotiate it"
+        )
         for i in np.flatnonzero(req[:, k] | ref[:, k]):
             out.append(Blocker(arrays.actor_ids[v[i]], iid, "agenda", float(w[i, k]), text))
     return out
@@ -164,7 +184,8 @@ def analyze(scenario: Scenario, loss: Loss | None = None) -> Analysis:
         if np.isnan(nd[i]):
             warnings.append(
                 f"{arrays.actor_ids[i]} has no no-deal value (no status quo on every issue and "
-                "no no_deal.utility): only its red lines constrain a deal")
+                "no no_deal.utility): only its red lines constrain a deal"
+            )
     base = feasibility_batch(arrays, loss)
     possible = bool(base.deal_possible[0])
     zopa = issue_zopas(arrays)
@@ -172,8 +193,11 @@ def analyze(scenario: Scenario, loss: Loss | None = None) -> Analysis:
     two_level = _two_level(scenario, arrays, loss)
     vv = list(arrays.veto_players)
     # issues on every admissible agenda (or required, when agendas conflict)
-    must_on = np.asarray(base.agendas.all(axis=0) if base.agendas.size
-                         else arrays.requires[vv].any(axis=0) | np.isnan(arrays.status_quo))
+    must_on = np.asarray(
+        base.agendas.all(axis=0)
+        if base.agendas.size
+        else arrays.requires[vv].any(axis=0) | np.isnan(arrays.status_quo)
+    )
 
     blocking: list[Blocker] = []
     if not possible:
@@ -183,16 +207,28 @@ def analyze(scenario: Scenario, loss: Loss | None = None) -> Analysis:
             sur = surplus(arrays, base.point[0], loss)
             for i, s in zip(arrays.veto_players, sur, strict=True):
                 if s < -TOL:
-                    blocking.append(Blocker(
-                        arrays.actor_ids[i], None, "no_deal_value", float(-s),
-                        f"{arrays.actor_ids[i]} prefers no deal to the best available "
-                        f"agreement by {-s:.3f} utility"))
+                    blocking.append(
+                        Blocker(
+                            arrays.actor_ids[i],
+                            None,
+                            "no_deal_value",
+                            float(-s),
+                            f"{arrays.actor_ids[i]} prefers no deal to the best available "
+                            f"agreement by {-s:.3f} utility",
+                        )
+                    )
         for state, info in two_level.items():
             if info["negotiator_only_feasible"] and not info["ratified_feasible"]:
                 for f in info["blocking_ratifiers"]:
-                    blocking.append(Blocker(f, None, "ratification", 1.0,
-                                            f"{f} would not ratify a deal {state}'s negotiator "
-                                            "could accept"))
+                    blocking.append(
+                        Blocker(
+                            f,
+                            None,
+                            "ratification",
+                            1.0,
+                            f"{f} would not ratify a deal {state}'s negotiator could accept",
+                        )
+                    )
     strongest: dict[tuple[str, str | None, str], Blocker] = {}
     for b in blocking:  # one entry per (actor, issue, kind): its strongest reason
         key = (b.actor, b.issue, b.kind)
@@ -202,23 +238,39 @@ def analyze(scenario: Scenario, loss: Loss | None = None) -> Analysis:
     mediators = _brokers(scenario, arrays, base, loss)
     ripeness = _ripeness(scenario, arrays, possible, loss)
     esc = escalation_risk(scenario)
-    verdict, reasons = _verdict(scenario, possible, package, zopa, blocking, mediators, esc,
-                                two_level)
+    verdict, reasons = _verdict(
+        scenario, possible, package, zopa, blocking, mediators, esc, two_level
+    )
     return Analysis(
-        scenario=scenario.name, loss=loss, deal_possible=possible, verdict=verdict,
-        reasons=tuple(reasons), zopa=zopa, package=package, two_level=two_level,
-        blocking=tuple(blocking), mediators=tuple(mediators), ripeness=ripeness,
-        escalation=esc, warnings=tuple(warnings),
+        scenario=scenario.name,
+        loss=loss,
+        deal_possible=possible,
+        verdict=verdict,
+        reasons=tuple(reasons),
+        zopa=zopa,
+        package=package,
+        two_level=two_level,
+        blocking=tuple(blocking),
+        mediators=tuple(mediators),
+        ripeness=ripeness,
+        escalation=esc,
+        warnings=tuple(warnings),
     )
 
 
 def _package(arrays: ScenarioArrays, res: BatchFeasibility, loss: Loss) -> dict[str, Any]:
     feasible = bool(res.deal_possible[0])
     best = int(res.agenda[0])
-    agenda = ([i for i, o in zip(arrays.issue_ids, res.agendas[best], strict=True) if o]
-              if best >= 0 else None)
-    point = ({i: float(x) for i, x in zip(arrays.issue_ids, res.point[0], strict=True)}
-             if best >= 0 else None)
+    agenda = (
+        [i for i, o in zip(arrays.issue_ids, res.agendas[best], strict=True) if o]
+        if best >= 0
+        else None
+    )
+    point = (
+        {i: float(x) for i, x in zip(arrays.issue_ids, res.point[0], strict=True)}
+        if best >= 0
+        else None
+    )
     sur = None
     if best >= 0:
         s = surplus(arrays, res.point[0], loss)
@@ -226,13 +278,14 @@ def _package(arrays: ScenarioArrays, res: BatchFeasibility, loss: Loss) -> dict[
     return {
         "feasible": feasible,
         "admissible_agendas": [
-            [i for i, o in zip(arrays.issue_ids, a, strict=True) if o] for a in res.agendas],
+            [i for i, o in zip(arrays.issue_ids, a, strict=True) if o] for a in res.agendas
+        ],
         "agenda": agenda,
         "point": point,
         "slack": _f(float(res.slack[0])),
         "surplus": sur,
         "note": "point = the agreement that maximises the smallest surplus over no deal "
-                "among the veto players (best admissible agenda)",
+        "among the veto players (best admissible agenda)",
     }
 
 
@@ -243,8 +296,9 @@ def _two_level(scenario: Scenario, arrays: ScenarioArrays, loss: Loss) -> dict[s
         if ratifiers == [party]:
             continue
         negotiators = [f for f in ratifiers if f.negotiator] or ratifiers[:1]
-        others = [i for i in arrays.veto_players
-                  if arrays.actor_ids[i] not in {r.id for r in ratifiers}]
+        others = [
+            i for i in arrays.veto_players if arrays.actor_ids[i] not in {r.id for r in ratifiers}
+        ]
         level1 = tuple(sorted(others + [arrays.index(n.id) for n in negotiators]))
         f1 = bool(feasibility_batch(arrays, loss, veto=level1).deal_possible[0])
         full = bool(feasibility_batch(arrays, loss).deal_possible[0])
@@ -266,8 +320,9 @@ def _two_level(scenario: Scenario, arrays: ScenarioArrays, loss: Loss) -> dict[s
     return out
 
 
-def _brokers(scenario: Scenario, arrays: ScenarioArrays, base: BatchFeasibility,
-             loss: Loss) -> list[BrokerRole]:
+def _brokers(
+    scenario: Scenario, arrays: ScenarioArrays, base: BatchFeasibility, loss: Loss
+) -> list[BrokerRole]:
     possible = bool(base.deal_possible[0])
     out = []
     for b in scenario.brokers():
@@ -281,17 +336,30 @@ def _brokers(scenario: Scenario, arrays: ScenarioArrays, base: BatchFeasibility,
             role, reason = "manipulator", "its deliverable inducements open a ZOPA"
         else:
             role = "communicator"
-            reason = ("no ZOPA, and its deliverable inducements cannot open one"
-                      if shift.any() else "no ZOPA, and it has no inducements to offer")
+            reason = (
+                "no ZOPA, and its deliverable inducements cannot open one"
+                if shift.any()
+                else "no ZOPA, and it has no inducements to offer"
+            )
             if b.channel is not None:
                 reason += f"; its channel removes {b.channel.value:.0%} of escalation risk"
-        out.append(BrokerRole(b.id, b.name, b.kind.value, role, opens,
-                              None if b.channel is None else b.channel.value, reason))
+        out.append(
+            BrokerRole(
+                b.id,
+                b.name,
+                b.kind.value,
+                role,
+                opens,
+                None if b.channel is None else b.channel.value,
+                reason,
+            )
+        )
     return out
 
 
-def _ripeness(scenario: Scenario, arrays: ScenarioArrays, possible: bool,
-              loss: Loss) -> dict[str, Any]:
+def _ripeness(
+    scenario: Scenario, arrays: ScenarioArrays, possible: bool, loss: Loss
+) -> dict[str, Any]:
     hurting = {}
     for p in scenario.parties():
         rats = scenario.ratifiers(p.id)
@@ -316,23 +384,33 @@ def _ripeness(scenario: Scenario, arrays: ScenarioArrays, possible: bool,
     }
 
 
-def _verdict(scenario: Scenario, possible: bool, package: dict[str, Any],
-             zopa: dict[str, dict[str, Any]], blocking: list[Blocker],
-             mediators: list[BrokerRole], esc: EscalationRisk | None,
-             two_level: dict[str, Any]) -> tuple[str, list[str]]:
+def _verdict(
+    scenario: Scenario,
+    possible: bool,
+    package: dict[str, Any],
+    zopa: dict[str, dict[str, Any]],
+    blocking: list[Blocker],
+    mediators: list[BrokerRole],
+    esc: EscalationRisk | None,
+    two_level: dict[str, Any],
+) -> tuple[str, list[str]]:
     reasons: list[str] = []
     if possible:
         verdict = "Deal reachable: the veto players' win-sets intersect."
         agenda = ", ".join(package["agenda"] or [])
-        reasons.append(f"A package on [{agenda}] leaves every veto player better off than "
-                       f"no deal (smallest surplus {package['slack']:.3f}).")
+        reasons.append(
+            f"A package on [{agenda}] leaves every veto player better off than "
+            f"no deal (smallest surplus {package['slack']:.3f})."
+        )
     else:
         verdict = "No deal reachable: the veto players' win-sets do not intersect."
         kinds = {b.kind for b in blocking}
         if "agenda" in kinds:
             for issue in dict.fromkeys(b.issue for b in blocking if b.kind == "agenda"):
-                reasons.append(next(b.detail for b in blocking
-                                    if b.kind == "agenda" and b.issue == issue) + ".")
+                reasons.append(
+                    next(b.detail for b in blocking if b.kind == "agenda" and b.issue == issue)
+                    + "."
+                )
         empty = [i for i, z in zopa.items() if z["empty"]]
         if empty:
             names = ", ".join(scenario.issue(i).name for i in empty)
@@ -342,8 +420,10 @@ def _verdict(scenario: Scenario, possible: bool, package: dict[str, Any],
                 reasons.append(b.detail + ".")
     for state, info in two_level.items():
         if info["negotiator_only_feasible"] and not info["ratified_feasible"]:
-            reasons.append(f"Two-level game: {state}'s negotiators could agree, but "
-                           f"{', '.join(info['blocking_ratifiers'])} would not ratify.")
+            reasons.append(
+                f"Two-level game: {state}'s negotiators could agree, but "
+                f"{', '.join(info['blocking_ratifiers'])} would not ratify."
+            )
     roles = {m.role for m in mediators}
     if mediators:
         if possible:
@@ -357,5 +437,6 @@ def _verdict(scenario: Scenario, possible: bool, package: dict[str, Any],
         reasons.append(
             f"What the channels can still do: lower the risk of escalation over "
             f"{esc.horizon_months:g} months from {esc.p_without_channel:.0%} to "
-            f"{esc.p_with_channels:.0%}.")
+            f"{esc.p_with_channels:.0%}."
+        )
     return verdict, reasons

@@ -46,15 +46,18 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
         for col in ("name", "role", "can open ZOPA", "why"):
             mt.add_column(col)
         for m in res.mediators:
-            mt.add_row(escape(m.name), m.role, "yes" if m.can_open_zopa else "no",
-                       escape(m.reason))
+            mt.add_row(escape(m.name), m.role, "yes" if m.can_open_zopa else "no", escape(m.reason))
         console.print(mt)
     r = res.ripeness
     console.print(
         f"Ripeness: mutually hurting stalemate [bold]{r['mutually_hurting_stalemate']}[/], "
         f"way out [bold]{r['way_out']}[/], ripe [bold]{r['ripe']}[/]"
-        + ("" if r["months_until_feasible"] is None
-           else f"; trends open a deal in {r['months_until_feasible']} month(s)"))
+        + (
+            ""
+            if r["months_until_feasible"] is None
+            else f"; trends open a deal in {r['months_until_feasible']} month(s)"
+        )
+    )
     for w in res.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
 

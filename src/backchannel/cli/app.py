@@ -17,11 +17,16 @@ app = common.app
 
 
 def _register() -> None:
-    # imported for their side effect: each adds its commands to `app`
-    from backchannel.cli import (
-        analysis_cmds,  # noqa: F401
-        extra_cmds,  # noqa: F401
-        scenario_cmds,  # noqa: F401
+    # imported for their side effect: each module adds its commands to `app`
+    from backchannel.cli import (  # noqa: F401
+        analysis_cmds,
+        backtest_cmds,
+        forecast_cmds,
+        import_cmds,
+        report_cmds,
+        scenario_cmds,
+        sweep_cmds,
+        web_cmds,
     )
 
 

@@ -21,13 +21,20 @@ ModelOpt = Annotated[
 ]
 RoundsOpt = Annotated[
     int | None,
-    typer.Option("--rounds", "-r", min=0,
-                 help="Maximum number of rounds (models with rounds only, e.g. eum)."),
+    typer.Option(
+        "--rounds",
+        "-r",
+        min=0,
+        help="Maximum number of rounds (models with rounds only, e.g. eum).",
+    ),
 ]
 ParamOpt = Annotated[
     list[str] | None,
-    typer.Option("--param", "-p",
-                 help="Model parameter NAME=VALUE, repeatable, e.g. -p loss=linear -p Q=0.5."),
+    typer.Option(
+        "--param",
+        "-p",
+        help="Model parameter NAME=VALUE, repeatable, e.g. -p loss=linear -p Q=0.5.",
+    ),
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed (stochastic models).")]
 
@@ -50,8 +57,11 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise InputError(f"bad model parameter {item!r}", source="--param",
-                             fix="write NAME=VALUE, e.g. --param loss=linear")
+            raise InputError(
+                f"bad model parameter {item!r}",
+                source="--param",
+                fix="write NAME=VALUE, e.g. --param loss=linear",
+            )
         out[name.strip()] = _value(value)
     return out
 
@@ -60,8 +70,11 @@ def _core_params(core: Any) -> set[str]:
     """The named keyword parameters of a model core (beyond the shared inputs)."""
     shared = {"position", "salience", "capability", "lo", "hi", "reference", "seed"}
     sig = inspect.signature(core)
-    return {n for n, p in sig.parameters.items()
-            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and n not in shared}
+    return {
+        n
+        for n, p in sig.parameters.items()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and n not in shared
+    }
 
 
 def nearest_anchor(sc: Scenario, issue_id: str, value: float) -> str:
@@ -77,8 +90,11 @@ def round_summary(fc: Forecast, sc: Scenario) -> np.ndarray | None:
     """Per round and issue (R+1, K): the model's own median if it reports one, else the
     capability x salience weighted mean of the actors' positions."""
     med = fc.diagnostics.get("median")
-    if isinstance(med, np.ndarray) and fc.rounds is not None and med.shape == (
-            fc.rounds.shape[0], len(fc.issue_ids)):
+    if (
+        isinstance(med, np.ndarray)
+        and fc.rounds is not None
+        and med.shape == (fc.rounds.shape[0], len(fc.issue_ids))
+    ):
         return med
     if fc.rounds is None:
         return None
@@ -113,8 +129,10 @@ def _print(fc: Forecast, sc: Scenario) -> None:
             rt.add_row(str(t), *(f"{v:.2f}" for v in row))
         console.print(rt)
     if "agreement" in fc.diagnostics and not fc.diagnostics["agreement"]:
-        console.print("[yellow]no agreement:[/] no point makes every actor better off than "
-                      "the disagreement point; issues with a status quo stay there")
+        console.print(
+            "[yellow]no agreement:[/] no point makes every actor better off than "
+            "the disagreement point; issues with a status quo stay there"
+        )
     console.print(f"[dim]{escape(fc.citation)}[/]")
 
 
@@ -135,12 +153,18 @@ def forecast_cmd(
     known = _core_params(spec.core)
     unknown = sorted(set(params) - known)
     if unknown:
-        raise InputError(f"model {model!r} has no parameter(s) {unknown}", source="--param",
-                         fix=f"use one of {sorted(known) or 'none'}")
+        raise InputError(
+            f"model {model!r} has no parameter(s) {unknown}",
+            source="--param",
+            fix=f"use one of {sorted(known) or 'none'}",
+        )
     if rounds is not None:
         if not spec.has_rounds:
-            raise InputError(f"model {model!r} has no rounds", source="--rounds",
-                             fix="drop --rounds, or use a model with rounds (e.g. eum)")
+            raise InputError(
+                f"model {model!r} has no rounds",
+                source="--rounds",
+                fix="drop --rounds, or use a model with rounds (e.g. eum)",
+            )
         params["rounds"] = rounds
     fc = forecast(sc, model=model, seed=seed, **params)
     if json_out:
@@ -156,8 +180,18 @@ def models_cmd(json_out: JsonOpt = False) -> None:
     """List the registered forecasting models with their sources."""
     specs = list(models().values())
     if json_out:
-        emit_json([{"name": s.name, "title": s.title, "citation": s.citation,
-                    "rounds": s.has_rounds, "stochastic": s.stochastic} for s in specs])
+        emit_json(
+            [
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "citation": s.citation,
+                    "rounds": s.has_rounds,
+                    "stochastic": s.stochastic,
+                }
+                for s in specs
+            ]
+        )
         return
     table = Table(title="Forecasting models")
     for col in ("name", "title", "rounds", "citation"):

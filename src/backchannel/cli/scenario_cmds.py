@@ -35,6 +35,4 @@ def scenarios() -> None:
 def validate(scenario: ScenarioArg = None) -> None:
     """Validate a scenario file and report its size."""
     sc = load(scenario)
-    console.print(
-        f"[green]valid[/]: {sc.name} ({len(sc.actors)} actors, {len(sc.issues)} issues)"
-    )
+    console.print(f"[green]valid[/]: {sc.name} ({len(sc.actors)} actors, {len(sc.issues)} issues)")

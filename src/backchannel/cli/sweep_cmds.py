@@ -39,26 +39,39 @@ class Engine(StrEnum):
 @app.command()
 def sweep(
     scenario: ScenarioArg = None,
-    draws: Annotated[int, typer.Option("--draws", "-n", help="Number of Monte Carlo draws.")]
-    = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed (same seed -> same result on any engine).")]
-    = 0,
-    engine: Annotated[Engine, typer.Option(help="Where to run the chunks of draws.")]
-    = Engine.local,
-    address: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://HOST:8786); default: start a local cluster.")]
-    = None,
+    draws: Annotated[
+        int, typer.Option("--draws", "-n", help="Number of Monte Carlo draws.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed (same seed -> same result on any engine).")] = 0,
+    engine: Annotated[
+        Engine, typer.Option(help="Where to run the chunks of draws.")
+    ] = Engine.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://HOST:8786); default: start a local cluster."
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.")] = 2,
-    model: Annotated[list[str] | None, typer.Option(
-        "--model", "-m",
-        help="Forecast model(s) to run on every draw (repeatable; default: compromise and "
-        "eum when registered; see `backchannel models`).")] = None,
-    sobol: Annotated[int, typer.Option(
-        help="Base sample of the Sobol' sensitivity design (a power of 2; 0 skips it).")]
-    = 256,
-    correlation: Annotated[float, typer.Option(
-        help="Correlation between every pair of inputs (Gaussian copula), in [0, 1).")]
-    = 0.0,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Forecast model(s) to run on every draw (repeatable; default: compromise and "
+            "eum when registered; see `backchannel models`).",
+        ),
+    ] = None,
+    sobol: Annotated[
+        int,
+        typer.Option(
+            help="Base sample of the Sobol' sensitivity design (a power of 2; 0 skips it)."
+        ),
+    ] = 256,
+    correlation: Annotated[
+        float,
+        typer.Option(help="Correlation between every pair of inputs (Gaussian copula), in [0, 1)."),
+    ] = 0.0,
     json_out: JsonOpt = False,
     set_: SetOpt = None,
 ) -> None:
@@ -73,11 +86,17 @@ def sweep(
     else:
         chosen = tuple(m for m in DEFAULT_MODELS if m in models())
     if sobol and (sobol < 2 or sobol & (sobol - 1)):
-        raise InputError(f"--sobol must be a power of 2 (or 0), got {sobol}", source="--sobol",
-                         fix="use e.g. --sobol 256")
+        raise InputError(
+            f"--sobol must be a power of 2 (or 0), got {sobol}",
+            source="--sobol",
+            fix="use e.g. --sobol 256",
+        )
     if workers < 1:
-        raise InputError(f"--workers must be at least 1, got {workers}", source="--workers",
-                         fix="use e.g. --workers 2")
+        raise InputError(
+            f"--workers must be at least 1, got {workers}",
+            source="--workers",
+            fix="use e.g. --workers 2",
+        )
     plan = sampling_plan(sc)
     has_veto = bool(plan.base.veto_players)
     n_design = sobol * (len(plan.active()) + 2) if sobol and plan.active() else 0
@@ -87,26 +106,42 @@ def sweep(
         notes.append("no veto players: forecasts only, no probability of a deal")
     executor: LocalExecutor | DaskExecutor
     if engine == Engine.dask and address is None and n_chunks < 2:
-        notes.append(f"ran locally: {n_chunks} chunk of {CHUNK_SIZE} draws does not pay for "
-                     "starting a Dask cluster")
+        notes.append(
+            f"ran locally: {n_chunks} chunk of {CHUNK_SIZE} draws does not pay for "
+            "starting a Dask cluster"
+        )
         executor = LocalExecutor()
     elif engine == Engine.dask:
         executor = DaskExecutor(address=address, workers=workers)
     else:
         executor = LocalExecutor()
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
 
         def hook(phase: str, total: int, n: int) -> Callable[[int], None]:
             task = bar.add_task(f"{phase} ({n:,} evaluations)", total=total)
             return lambda k: bar.advance(task, k)
 
         with executor:
-            result = run_sweep(plan, draws, seed=seed, models=chosen, executor=executor,
-                               correlation=correlation, n_base=sobol or None,
-                               run_feasibility=has_veto, progress=hook)
+            result = run_sweep(
+                plan,
+                draws,
+                seed=seed,
+                models=chosen,
+                executor=executor,
+                correlation=correlation,
+                n_base=sobol or None,
+                run_feasibility=has_veto,
+                progress=hook,
+            )
     if notes:
         result = _with_notes(result, notes)
     if json_out:
@@ -126,29 +161,40 @@ def _fmt(v: float | None, digits: int = 3) -> str:
 
 
 def _print(r: SweepResult) -> None:
-    console.print(f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}, "
-                  f"{len(r.inputs)} uncertain inputs, engine {r.engine.get('engine')}")
+    console.print(
+        f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}, "
+        f"{len(r.inputs)} uncertain inputs, engine {r.engine.get('engine')}"
+    )
     if r.feasibility:
         lo, hi = r.p_deal_interval()
-        console.print(f"P(deal) = [bold]{r.p_deal:.4f}[/] (MC s.e. {r.p_deal_se:.4f}; "
-                      f"95% Wilson interval [{lo:.4f}, {hi:.4f}])")
+        console.print(
+            f"P(deal) = [bold]{r.p_deal:.4f}[/] (MC s.e. {r.p_deal_se:.4f}; "
+            f"95% Wilson interval [{lo:.4f}, {hi:.4f}])"
+        )
         if r.deal_with_inducements is not None:
             k, n = int(r.deal_with_inducements.sum()), r.draws
             ilo, ihi = wilson_interval(k, n)
-            console.print(f"P(deal) with the brokers' inducements = [bold]{k / n:.4f}[/] "
-                          f"(95% Wilson interval [{ilo:.4f}, {ihi:.4f}])")
+            console.print(
+                f"P(deal) with the brokers' inducements = [bold]{k / n:.4f}[/] "
+                f"(95% Wilson interval [{ilo:.4f}, {ihi:.4f}])"
+            )
         sq = r.slack_quantiles() or {}
-        console.print("slack quantiles 5/25/50/75/95%: " + ", ".join(
-            _fmt(sq.get(k)) for k in ("q05", "q25", "q50", "q75", "q95"))
+        console.print(
+            "slack quantiles 5/25/50/75/95%: "
+            + ", ".join(_fmt(sq.get(k)) for k in ("q05", "q25", "q50", "q75", "q95"))
             + f"  (no admissible deal at all in {100 * float(sq.get('p_excluded') or 0):.1f}%"
-            " of draws)")
+            " of draws)"
+        )
     if r.escalation is not None and r.escalation_with_channels is not None:
-        e0, e1 = np.quantile(r.escalation, [0.05, 0.5, 0.95]), np.quantile(
-            r.escalation_with_channels, [0.05, 0.5, 0.95])
+        e0, e1 = (
+            np.quantile(r.escalation, [0.05, 0.5, 0.95]),
+            np.quantile(r.escalation_with_channels, [0.05, 0.5, 0.95]),
+        )
         console.print(
             f"P(escalation within {r.escalation_horizon:g} months), median [5%, 95%]: "
             f"without a channel {e0[1]:.3f} [{e0[0]:.3f}, {e0[2]:.3f}], with the "
-            f"mediators' channels {e1[1]:.3f} [{e1[0]:.3f}, {e1[2]:.3f}]")
+            f"mediators' channels {e1[1]:.3f} [{e1[0]:.3f}, {e1[2]:.3f}]"
+        )
     for m in r.models:
         t = Table(title=f"{m}: outcome per issue (median [5%, 95%])")
         t.add_column("issue")
@@ -164,17 +210,23 @@ def _print(r: SweepResult) -> None:
                 continue
             o = r.sensitivity.outputs[out]
             if o.constant:
-                console.print(f"sensitivity of {o.label}: the same in every draw, so it is "
-                              "fixed by inputs without uncertainty (e.g. agenda constraints "
-                              "or red lines far apart)")
+                console.print(
+                    f"sensitivity of {o.label}: the same in every draw, so it is "
+                    "fixed by inputs without uncertainty (e.g. agenda constraints "
+                    "or red lines far apart)"
+                )
                 continue
             t = Table(title=f"What drives {o.label} (Sobol' indices, top 8)")
             for col in ("input", "S1", "ST", "low 20%", "high 20%"):
                 t.add_column(col, justify="left" if col == "input" else "right")
             for row in o.ranking()[:8]:
-                t.add_row(row["input"], f"{row['S1']:.3f}", f"{row['ST']:.3f}",
-                          _fmt(row["low"]) if math.isfinite(row["low"]) else "-",
-                          _fmt(row["high"]) if math.isfinite(row["high"]) else "-")
+                t.add_row(
+                    row["input"],
+                    f"{row['S1']:.3f}",
+                    f"{row['ST']:.3f}",
+                    _fmt(row["low"]) if math.isfinite(row["low"]) else "-",
+                    _fmt(row["high"]) if math.isfinite(row["high"]) else "-",
+                )
             console.print(t)
     for note in r.notes:
         console.print(f"[dim]note: {note}[/]")

@@ -89,8 +89,9 @@ def model_seed(seq: np.random.SeedSequence) -> int:
     return int(child.generate_state(1)[0])
 
 
-def batch_forecast(arrays: ScenarioArrays, model: str, *, seed: int | None = None,
-                   **params: Any) -> FloatArray:
+def batch_forecast(
+    arrays: ScenarioArrays, model: str, *, seed: int | None = None, **params: Any
+) -> FloatArray:
     """Outcome (B, K) of ``model`` on arrays with a leading draw axis B."""
     spec = get_model(model)
     b, _, k = arrays.position.shape
@@ -111,8 +112,15 @@ def batch_forecast(arrays: ScenarioArrays, model: str, *, seed: int | None = Non
         reference = None if np.all(np.isnan(sq)) else sq.reshape(b * k)
         if spec.stochastic:
             params = {**params, "seed": seed}
-        out = spec.core(flat(pos), flat(sal), flat(cap), lo=np.tile(arrays.lo, b),
-                        hi=np.tile(arrays.hi, b), reference=reference, **params)
+        out = spec.core(
+            flat(pos),
+            flat(sal),
+            flat(cap),
+            lo=np.tile(arrays.lo, b),
+            hi=np.tile(arrays.hi, b),
+            reference=reference,
+            **params,
+        )
         return np.asarray(out.outcome, dtype=float).reshape(b, k)
     res = np.empty((b, k))
     for i in range(b):  # models that couple issues: one call per draw
@@ -120,8 +128,16 @@ def batch_forecast(arrays: ScenarioArrays, model: str, *, seed: int | None = Non
     return res
 
 
-_BATCHED = ("position", "salience", "capability", "limit", "status_quo", "no_deal",
-            "no_deal_adjustment", "no_deal_trend")
+_BATCHED = (
+    "position",
+    "salience",
+    "capability",
+    "limit",
+    "status_quo",
+    "no_deal",
+    "no_deal_adjustment",
+    "no_deal_trend",
+)
 
 
 def draw_slice(arrays: ScenarioArrays, i: int) -> ScenarioArrays:
@@ -140,8 +156,14 @@ def take_draws(arrays: ScenarioArrays, idx: NDArray[np.intp]) -> ScenarioArrays:
 _BOUND_MARGIN = 1e-6
 
 
-def _induced(fn: FeasibilityFn, plan: SamplingPlan, arrays: ScenarioArrays, x: FloatArray,
-             deal: BoolArray, slack: FloatArray) -> BoolArray:
+def _induced(
+    fn: FeasibilityFn,
+    plan: SamplingPlan,
+    arrays: ScenarioArrays,
+    x: FloatArray,
+    deal: BoolArray,
+    slack: FloatArray,
+) -> BoolArray:
     """Feasibility once the brokers' inducements lower their targets' no-deal utilities.
 
     Lowering no-deal utilities by d_v >= 0 raises the max-min slack by at most max_v d_v
@@ -181,5 +203,12 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         induced = None
     mseed = model_seed(task.seed)
     outcomes = {m: batch_forecast(draws.arrays, m, seed=mseed) for m in task.models}
-    return ChunkResult(index=task.index, u=draws.u, x=draws.x, deal=deal, slack=slack,
-                       outcomes=outcomes, deal_induced=induced)
+    return ChunkResult(
+        index=task.index,
+        u=draws.u,
+        x=draws.x,
+        deal=deal,
+        slack=slack,
+        outcomes=outcomes,
+        deal_induced=induced,
+    )

@@ -37,8 +37,9 @@ LOCAL_WORKER_ENV = {
 class Executor(Protocol):
     name: str
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
-            progress: Progress | None = None) -> list[R]: ...
+    def map(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> list[R]: ...
 
 
 class LocalExecutor:
@@ -52,8 +53,9 @@ class LocalExecutor:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
-            progress: Progress | None = None) -> list[R]:
+    def map(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> list[R]:
         out: list[R] = []
         for t in tasks:
             out.append(fn(t))
@@ -75,8 +77,9 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int = 2,
-                 client: Any | None = None) -> None:
+    def __init__(
+        self, address: str | None = None, workers: int = 2, client: Any | None = None
+    ) -> None:
         self.address = address
         self.workers = workers
         self._client = client
@@ -92,7 +95,9 @@ class DaskExecutor:
 
                 with dask.config.set(LOCAL_WORKER_ENV):
                     self._cluster = LocalCluster(
-                        n_workers=self.workers, threads_per_worker=1, processes=True,
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
                         dashboard_address=":0",
                     )
                 self._client = Client(self._cluster)
@@ -110,8 +115,12 @@ class DaskExecutor:
                     ) from None
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._own_client and self._client is not None:
             self._client.close()
             self._client = None
@@ -125,8 +134,9 @@ class DaskExecutor:
             raise RuntimeError("use DaskExecutor as a context manager (`with ...:`)")
         return self._client
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T],
-            progress: Progress | None = None) -> list[R]:
+    def map(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> list[R]:
         from distributed import as_completed
 
         if not tasks:

@@ -43,15 +43,31 @@ from backchannel.scenario.errors import InputError
 from backchannel.scenario.schema import Quantity, Scenario
 
 Field = Literal[
-    "position", "salience", "capability", "limit", "status_quo", "no_deal",
-    "no_deal_adjustment", "no_deal_trend", "channel", "inducement_amount",
-    "inducement_credibility", "escalation_rate", "escalation_p",
+    "position",
+    "salience",
+    "capability",
+    "limit",
+    "status_quo",
+    "no_deal",
+    "no_deal_adjustment",
+    "no_deal_trend",
+    "channel",
+    "inducement_amount",
+    "inducement_credibility",
+    "escalation_rate",
+    "escalation_p",
 ]
 
 #: the fields of :class:`ScenarioArrays` a column can write, with their array rank
 ARRAY_FIELDS: dict[str, int] = {
-    "position": 2, "salience": 2, "capability": 2, "limit": 2, "status_quo": 1,
-    "no_deal": 1, "no_deal_adjustment": 1, "no_deal_trend": 1,
+    "position": 2,
+    "salience": 2,
+    "capability": 2,
+    "limit": 2,
+    "status_quo": 1,
+    "no_deal": 1,
+    "no_deal_adjustment": 1,
+    "no_deal_trend": 1,
 }
 
 _INF = math.inf
@@ -100,8 +116,12 @@ class InputColumn:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "name": self.name, "field": self.field, "actor": self.actor, "issue": self.issue,
-            "dist": self.dist, "value": self.value,
+            "name": self.name,
+            "field": self.field,
+            "actor": self.actor,
+            "issue": self.issue,
+            "dist": self.dist,
+            "value": self.value,
             "low": None if math.isinf(self.low) else self.low,
             "high": None if math.isinf(self.high) else self.high,
             "sd": None if math.isnan(self.sd) else self.sd,
@@ -219,12 +239,17 @@ class SamplingPlan:
             raise ValueError(f"expected a (B, {self.n_inputs}) matrix, got {u.shape}")
         x = np.empty_like(u)
         cols = self.columns
-        for kind, fn in (("uniform", _ppf_uniform), ("triangular", _ppf_triangular),
-                         ("normal", _ppf_normal)):
+        for kind, fn in (
+            ("uniform", _ppf_uniform),
+            ("triangular", _ppf_triangular),
+            ("normal", _ppf_normal),
+        ):
             idx = np.array([i for i, c in enumerate(cols) if c.dist == kind], dtype=np.intp)
             if idx.size:
-                p = {name: np.array([getattr(cols[i], name) for i in idx], dtype=float)
-                     for name in ("value", "low", "high", "sd")}
+                p = {
+                    name: np.array([getattr(cols[i], name) for i in idx], dtype=float)
+                    for name in ("value", "low", "high", "sd")
+                }
                 a = np.array([cols[i].bounds[0] for i in idx], dtype=float)
                 b = np.array([cols[i].bounds[1] for i in idx], dtype=float)
                 x[:, idx] = np.clip(fn(u[:, idx], a=a, b=b, **p), a, b)
@@ -237,10 +262,14 @@ class SamplingPlan:
         if rho == 0.0:
             return rng.random((size, d))
         if not 0.0 <= rho < 1.0:
-            raise InputError(f"correlation {rho} is outside [0, 1)", source="--correlation",
-                             fix="give a correlation between 0 (independent) and 0.99")
+            raise InputError(
+                f"correlation {rho} is outside [0, 1)",
+                source="--correlation",
+                fix="give a correlation between 0 (independent) and 0.99",
+            )
         z = math.sqrt(rho) * rng.standard_normal((size, 1)) + math.sqrt(1.0 - rho) * (
-            rng.standard_normal((size, d)))
+            rng.standard_normal((size, d))
+        )
         return np.asarray(special.ndtr(z))
 
     def apply(self, x: FloatArray) -> ScenarioArrays:
@@ -283,8 +312,15 @@ class SamplingPlan:
 
 
 # -- inverse CDFs (vectorised over columns; parameters have shape (D,)) ---------------------
-def _ppf_uniform(u: FloatArray, *, a: FloatArray, b: FloatArray, low: FloatArray,
-                 high: FloatArray, **_: FloatArray) -> FloatArray:
+def _ppf_uniform(
+    u: FloatArray,
+    *,
+    a: FloatArray,
+    b: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    **_: FloatArray,
+) -> FloatArray:
     lo = np.maximum(low, a)
     hi = np.minimum(high, b)
     return np.asarray(lo + u * (hi - lo))
@@ -300,8 +336,16 @@ def _tri_cdf(x: FloatArray, lo: FloatArray, hi: FloatArray, c: FloatArray) -> Fl
     return np.asarray(np.clip(np.nan_to_num(f, nan=0.5), 0.0, 1.0))
 
 
-def _ppf_triangular(u: FloatArray, *, a: FloatArray, b: FloatArray, low: FloatArray,
-                    high: FloatArray, value: FloatArray, **_: FloatArray) -> FloatArray:
+def _ppf_triangular(
+    u: FloatArray,
+    *,
+    a: FloatArray,
+    b: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    value: FloatArray,
+    **_: FloatArray,
+) -> FloatArray:
     w = high - low
     fa = _tri_cdf(np.maximum(a, low), low, high, value)
     fb = _tri_cdf(np.minimum(b, high), low, high, value)
@@ -314,9 +358,17 @@ def _ppf_triangular(u: FloatArray, *, a: FloatArray, b: FloatArray, low: FloatAr
     return np.asarray(np.where(np.isfinite(x), x, value))
 
 
-def _ppf_normal(u: FloatArray, *, a: FloatArray, b: FloatArray, low: FloatArray,
-                high: FloatArray, value: FloatArray, sd: FloatArray,
-                **_: FloatArray) -> FloatArray:
+def _ppf_normal(
+    u: FloatArray,
+    *,
+    a: FloatArray,
+    b: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    value: FloatArray,
+    sd: FloatArray,
+    **_: FloatArray,
+) -> FloatArray:
     lo = np.maximum(a, low)
     hi = np.minimum(b, high)
     fa = special.ndtr((lo - value) / sd)
@@ -334,9 +386,15 @@ def sampling_plan(scenario: Scenario, arrays: ScenarioArrays | None = None) -> S
     cols: list[InputColumn] = []
     issue_ids = list(arrays.issue_ids)
 
-    def add(qty: Quantity | None, name: str, field: Field, actor: str | None,
-            issue: str | None, bounds: tuple[float, float],
-            cells: tuple[tuple[int, ...], ...] = ()) -> Term | None:
+    def add(
+        qty: Quantity | None,
+        name: str,
+        field: Field,
+        actor: str | None,
+        issue: str | None,
+        bounds: tuple[float, float],
+        cells: tuple[tuple[int, ...], ...] = (),
+    ) -> Term | None:
         if qty is None:
             return None
         if qty.dist is None:
@@ -348,66 +406,147 @@ def sampling_plan(scenario: Scenario, arrays: ScenarioArrays | None = None) -> S
     channels: list[tuple[str, Term]] = []
 
     for k, iss in enumerate(scenario.issues):
-        add(iss.status_quo, f"{iss.id}.status_quo", "status_quo", None, iss.id,
-            (iss.scale.min, iss.scale.max), ((k,),))
+        add(
+            iss.status_quo,
+            f"{iss.id}.status_quo",
+            "status_quo",
+            None,
+            iss.id,
+            (iss.scale.min, iss.scale.max),
+            ((k,),),
+        )
     for a_i, act in enumerate(scenario.actors):
         own = {issue_ids.index(i) for i, st in act.positions.items() if st.capability is not None}
-        add(act.capability, f"{act.id}.capability", "capability", act.id, None,
+        add(
+            act.capability,
+            f"{act.id}.capability",
+            "capability",
+            act.id,
+            None,
             ADMISSIBLE["capability"],
-            tuple((a_i, k) for k in range(len(issue_ids)) if k not in own))
+            tuple((a_i, k) for k in range(len(issue_ids)) if k not in own),
+        )
         for iid, st in act.positions.items():
             k = issue_ids.index(iid)
             sc = scenario.issue(iid).scale
             scale = (sc.min, sc.max)
             for fname, qty, bounds in (
-                ("position", st.position, scale), ("salience", st.salience,
-                                                   ADMISSIBLE["salience"]),
+                ("position", st.position, scale),
+                ("salience", st.salience, ADMISSIBLE["salience"]),
                 ("capability", st.capability, ADMISSIBLE["capability"]),
                 ("limit", st.limit, scale),
             ):
-                add(qty, f"{act.id}.{iid}.{fname}", fname, act.id, iid,  # type: ignore[arg-type]
-                    bounds, ((a_i, k),))
+                add(
+                    qty,
+                    f"{act.id}.{iid}.{fname}",
+                    fname,  # type: ignore[arg-type]
+                    act.id,
+                    iid,
+                    bounds,
+                    ((a_i, k),),
+                )
         if act.no_deal is not None:
             nd = act.no_deal
-            add(nd.utility, f"{act.id}.no_deal.utility", "no_deal", act.id, None,
-                ADMISSIBLE["no_deal"], ((a_i,),))
-            add(nd.adjustment, f"{act.id}.no_deal.adjustment", "no_deal_adjustment", act.id,
-                None, ADMISSIBLE["no_deal_adjustment"], ((a_i,),))
-            add(nd.trend, f"{act.id}.no_deal.trend", "no_deal_trend", act.id, None,
-                ADMISSIBLE["no_deal_trend"], ((a_i,),))
-        chan = add(act.channel, f"{act.id}.channel", "channel", act.id, None,
-                   ADMISSIBLE["channel"])
+            add(
+                nd.utility,
+                f"{act.id}.no_deal.utility",
+                "no_deal",
+                act.id,
+                None,
+                ADMISSIBLE["no_deal"],
+                ((a_i,),),
+            )
+            add(
+                nd.adjustment,
+                f"{act.id}.no_deal.adjustment",
+                "no_deal_adjustment",
+                act.id,
+                None,
+                ADMISSIBLE["no_deal_adjustment"],
+                ((a_i,),),
+            )
+            add(
+                nd.trend,
+                f"{act.id}.no_deal.trend",
+                "no_deal_trend",
+                act.id,
+                None,
+                ADMISSIBLE["no_deal_trend"],
+                ((a_i,),),
+            )
+        chan = add(act.channel, f"{act.id}.channel", "channel", act.id, None, ADMISSIBLE["channel"])
         if chan is not None:
             channels.append((act.id, chan))
         for n_i, ind in enumerate(act.inducements):
             stem = f"{act.id}.inducements[{n_i}]"
-            amount = add(ind.amount, f"{stem}.amount", "inducement_amount", act.id, None,
-                         ADMISSIBLE["inducement_amount"])
-            cred = add(ind.credibility, f"{stem}.credibility", "inducement_credibility",
-                       act.id, None, ADMISSIBLE["inducement_credibility"])
+            amount = add(
+                ind.amount,
+                f"{stem}.amount",
+                "inducement_amount",
+                act.id,
+                None,
+                ADMISSIBLE["inducement_amount"],
+            )
+            cred = add(
+                ind.credibility,
+                f"{stem}.credibility",
+                "inducement_credibility",
+                act.id,
+                None,
+                ADMISSIBLE["inducement_credibility"],
+            )
             ids = [r.id for r in scenario.recipients(ind.target)]
             assert amount is not None and cred is not None
-            inducements.append(InducementTerm(
-                broker=act.id, targets=tuple(arrays.index(t) for t in ids), amount=amount,
-                credibility=cred))
+            inducements.append(
+                InducementTerm(
+                    broker=act.id,
+                    targets=tuple(arrays.index(t) for t in ids),
+                    amount=amount,
+                    credibility=cred,
+                )
+            )
     escalation = None
     if scenario.escalation is not None:
         esc = scenario.escalation
-        rate = add(esc.rate, "escalation.rate", "escalation_rate", None, None,
-                   ADMISSIBLE["escalation_rate"])
-        p_esc = add(esc.p_escalate, "escalation.p_escalate", "escalation_p", None, None,
-                    ADMISSIBLE["escalation_p"])
+        rate = add(
+            esc.rate,
+            "escalation.rate",
+            "escalation_rate",
+            None,
+            None,
+            ADMISSIBLE["escalation_rate"],
+        )
+        p_esc = add(
+            esc.p_escalate,
+            "escalation.p_escalate",
+            "escalation_p",
+            None,
+            None,
+            ADMISSIBLE["escalation_p"],
+        )
         assert rate is not None and p_esc is not None
-        escalation = EscalationTerms(rate=rate, p_escalate=p_esc,
-                                     horizon_months=esc.horizon_months,
-                                     channels=tuple(channels))
-    return SamplingPlan(base=arrays, columns=tuple(cols), loss=scenario.loss,
-                        scenario_name=scenario.name, inducements=tuple(inducements),
-                        escalation=escalation)
+        escalation = EscalationTerms(
+            rate=rate, p_escalate=p_esc, horizon_months=esc.horizon_months, channels=tuple(channels)
+        )
+    return SamplingPlan(
+        base=arrays,
+        columns=tuple(cols),
+        loss=scenario.loss,
+        scenario_name=scenario.name,
+        inducements=tuple(inducements),
+        escalation=escalation,
+    )
 
 
-def _column(qty: Quantity, name: str, field: Field, actor: str | None, issue: str | None,
-            bounds: tuple[float, float], cells: tuple[tuple[int, ...], ...]) -> InputColumn:
+def _column(
+    qty: Quantity,
+    name: str,
+    field: Field,
+    actor: str | None,
+    issue: str | None,
+    bounds: tuple[float, float],
+    cells: tuple[tuple[int, ...], ...],
+) -> InputColumn:
     d = qty.dist
     assert d is not None
     low = -_INF if d.low is None else float(d.low)
@@ -417,15 +556,33 @@ def _column(qty: Quantity, name: str, field: Field, actor: str | None, issue: st
     if max(low, bounds[0]) > min(high, bounds[1]):
         raise InputError(
             f"the {d.dist} range [{low}, {high}] lies outside the admissible range "
-            f"[{bounds[0]}, {bounds[1]}]", source="scenario", where=name, fix=fix_range)
+            f"[{bounds[0]}, {bounds[1]}]",
+            source="scenario",
+            where=name,
+            fix=fix_range,
+        )
     if d.dist == "triangular" and not low <= qty.value <= high:
         raise InputError(
             f"a triangular distribution takes the value ({qty.value}) as its mode, which "
-            f"must lie in [low, high] = [{low}, {high}]", source="scenario", where=name,
-            fix="widen the range or move the value inside it")
-    return InputColumn(name=name, field=field, actor=actor, issue=issue, dist=d.dist,
-                       value=float(qty.value), low=low, high=high, sd=sd,
-                       bounds=(float(bounds[0]), float(bounds[1])), cells=cells, note=qty.note)
+            f"must lie in [low, high] = [{low}, {high}]",
+            source="scenario",
+            where=name,
+            fix="widen the range or move the value inside it",
+        )
+    return InputColumn(
+        name=name,
+        field=field,
+        actor=actor,
+        issue=issue,
+        dist=d.dist,
+        value=float(qty.value),
+        low=low,
+        high=high,
+        sd=sd,
+        bounds=(float(bounds[0]), float(bounds[1])),
+        cells=cells,
+        note=qty.note,
+    )
 
 
 def chunk_seeds(seed: int, n_chunks: int) -> list[np.random.SeedSequence]:
@@ -437,4 +594,3 @@ def chunk_sizes(draws: int, chunk_size: int) -> list[int]:
     """Split ``draws`` into chunks of ``chunk_size`` (the last one smaller)."""
     full, rest = divmod(draws, chunk_size)
     return [chunk_size] * full + ([rest] if rest else [])
-

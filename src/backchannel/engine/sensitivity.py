@@ -72,21 +72,33 @@ class OutputSensitivity:
     def order(self) -> list[int]:
         """Input indices ranked by total index, then first-order, then tornado width."""
         width = np.nan_to_num(np.abs(self.high - self.low))
-        keys = [(-_num(self.st[i]), -_num(self.s1[i]), -width[i], i)
-                for i in range(len(self.inputs))]
+        keys = [
+            (-_num(self.st[i]), -_num(self.s1[i]), -width[i], i) for i in range(len(self.inputs))
+        ]
         return [k[-1] for k in sorted(keys)]
 
     def ranking(self) -> list[dict[str, Any]]:
         return [
-            {"input": self.inputs[i], "S1": _num(self.s1[i]), "S1_conf": _num(self.s1_conf[i]),
-             "ST": _num(self.st[i]), "ST_conf": _num(self.st_conf[i]),
-             "low": _num(self.low[i]), "high": _num(self.high[i])}
+            {
+                "input": self.inputs[i],
+                "S1": _num(self.s1[i]),
+                "S1_conf": _num(self.s1_conf[i]),
+                "ST": _num(self.st[i]),
+                "ST_conf": _num(self.st_conf[i]),
+                "low": _num(self.low[i]),
+                "high": _num(self.high[i]),
+            }
             for i in self.order()
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "base": _num(self.base), "variance": _num(self.variance),
-                "constant": self.constant, "ranking": self.ranking()}
+        return {
+            "label": self.label,
+            "base": _num(self.base),
+            "variance": _num(self.variance),
+            "constant": self.constant,
+            "ranking": self.ranking(),
+        }
 
 
 @dataclass(frozen=True)
@@ -105,9 +117,15 @@ class SensitivityResult:
         return self.outputs[output].ranking()[:n]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "n_base": self.n_base, "evaluations": self.evaluations,
-                "seed": self.seed, "tail": self.tail, "inputs": list(self.inputs),
-                "outputs": {k: v.to_dict() for k, v in self.outputs.items()}}
+        return {
+            "method": self.method,
+            "n_base": self.n_base,
+            "evaluations": self.evaluations,
+            "seed": self.seed,
+            "tail": self.tail,
+            "inputs": list(self.inputs),
+            "outputs": {k: v.to_dict() for k, v in self.outputs.items()},
+        }
 
 
 def _num(x: float | np.floating[Any]) -> float:
@@ -129,14 +147,15 @@ def sobol_design(names: Sequence[str], n_base: int, seed: int) -> FloatArray:
         raise ValueError(f"n_base must be a power of 2 (>= 2), got {n_base}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        u = sobol_sample.sample(problem(names), n_base, calc_second_order=False,
-                                scramble=True, seed=seed)
+        u = sobol_sample.sample(
+            problem(names), n_base, calc_second_order=False, scramble=True, seed=seed
+        )
     return np.asarray(u, dtype=float)
 
 
-def sobol_indices(names: Sequence[str], y: FloatArray, seed: int,
-                  num_resamples: int = 100) -> tuple[FloatArray, FloatArray, FloatArray,
-                                                     FloatArray]:
+def sobol_indices(
+    names: Sequence[str], y: FloatArray, seed: int, num_resamples: int = 100
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """(S1, S1_conf, ST, ST_conf) of ``y`` evaluated on :func:`sobol_design`; all zeros
     for a constant output."""
     from SALib.analyze import sobol as sobol_analyze
@@ -150,11 +169,20 @@ def sobol_indices(names: Sequence[str], y: FloatArray, seed: int,
     boot_seed = 1 + int(np.random.SeedSequence(seed).generate_state(1)[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sobol_analyze.analyze(problem(names), y, calc_second_order=False,
-                                    num_resamples=num_resamples, seed=boot_seed,
-                                    print_to_console=False)
-    return (np.asarray(res["S1"], dtype=float), np.asarray(res["S1_conf"], dtype=float),
-            np.asarray(res["ST"], dtype=float), np.asarray(res["ST_conf"], dtype=float))
+        res = sobol_analyze.analyze(
+            problem(names),
+            y,
+            calc_second_order=False,
+            num_resamples=num_resamples,
+            seed=boot_seed,
+            print_to_console=False,
+        )
+    return (
+        np.asarray(res["S1"], dtype=float),
+        np.asarray(res["S1_conf"], dtype=float),
+        np.asarray(res["ST"], dtype=float),
+        np.asarray(res["ST_conf"], dtype=float),
+    )
 
 
 def tail_means(u: FloatArray, y: FloatArray, tail: float = 0.2) -> tuple[FloatArray, FloatArray]:
@@ -193,17 +221,32 @@ def analyse(
         finite = np.isfinite(ymc)
         low, high = tail_means(mc_u[finite], ymc[finite], tail)
         outs[key] = OutputSensitivity(
-            output=key, label=labels.get(key, key), inputs=tuple(names), s1=s1, s1_conf=s1c,
-            st=st, st_conf=stc, low=low, high=high,
+            output=key,
+            label=labels.get(key, key),
+            inputs=tuple(names),
+            s1=s1,
+            s1_conf=s1c,
+            st=st,
+            st_conf=stc,
+            low=low,
+            high=high,
             base=float(ymc[finite].mean()) if finite.any() else math.nan,
             variance=float(np.var(y)) if np.all(np.isfinite(y)) else 0.0,
         )
-    return SensitivityResult(method=METHOD, n_base=n_base, evaluations=evaluations, seed=seed,
-                             tail=tail, inputs=tuple(names), outputs=outs)
+    return SensitivityResult(
+        method=METHOD,
+        n_base=n_base,
+        evaluations=evaluations,
+        seed=seed,
+        tail=tail,
+        inputs=tuple(names),
+        outputs=outs,
+    )
 
 
-def tornado_figure(result: SensitivityResult | Mapping[str, Any], output: str = "deal",
-                   top: int = 10) -> Any:
+def tornado_figure(
+    result: SensitivityResult | Mapping[str, Any], output: str = "deal", top: int = 10
+) -> Any:
     """A plotly tornado chart of ``output``: per input (ranked by ST) a bar from ``low`` to
     ``high`` around ``base``, annotated with S1/ST. Accepts a result or its ``to_dict()``."""
     import plotly.graph_objects as go
@@ -214,19 +257,34 @@ def tornado_figure(result: SensitivityResult | Mapping[str, Any], output: str = 
     base = out["base"]
     names = [r["input"] for r in rows]
     fig = go.Figure()
-    fig.add_bar(y=names, x=[r["low"] - base for r in rows], base=base, orientation="h",
-                name=f"input in its lowest {int(100 * data['tail'])}%",
-                marker_color="#4c78a8",
-                customdata=[[r["S1"], r["ST"]] for r in rows],
-                hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
-                " ST %{customdata[1]:.2f}<extra></extra>")
-    fig.add_bar(y=names, x=[r["high"] - base for r in rows], base=base, orientation="h",
-                name=f"input in its highest {int(100 * data['tail'])}%",
-                marker_color="#f58518",
-                customdata=[[r["S1"], r["ST"]] for r in rows],
-                hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
-                " ST %{customdata[1]:.2f}<extra></extra>")
+    fig.add_bar(
+        y=names,
+        x=[r["low"] - base for r in rows],
+        base=base,
+        orientation="h",
+        name=f"input in its lowest {int(100 * data['tail'])}%",
+        marker_color="#4c78a8",
+        customdata=[[r["S1"], r["ST"]] for r in rows],
+        hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
+        " ST %{customdata[1]:.2f}<extra></extra>",
+    )
+    fig.add_bar(
+        y=names,
+        x=[r["high"] - base for r in rows],
+        base=base,
+        orientation="h",
+        name=f"input in its highest {int(100 * data['tail'])}%",
+        marker_color="#f58518",
+        customdata=[[r["S1"], r["ST"]] for r in rows],
+        hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
+        " ST %{customdata[1]:.2f}<extra></extra>",
+    )
     fig.add_vline(x=base, line_dash="dot")
-    fig.update_layout(barmode="overlay", title=f"Sensitivity of {out['label']}",
-                      xaxis_title=out["label"], yaxis_title=None, template="plotly_white")
+    fig.update_layout(
+        barmode="overlay",
+        title=f"Sensitivity of {out['label']}",
+        xaxis_title=out["label"],
+        yaxis_title=None,
+        template="plotly_white",
+    )
     return fig

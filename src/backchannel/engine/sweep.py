@@ -81,16 +81,24 @@ class Stacked:
 
 def _stack(results: Sequence[ChunkResult], models: Sequence[str], d: int, k: int) -> Stacked:
     if not results:
-        return Stacked(np.empty((0, d)), np.empty((0, d)), np.empty(0, dtype=bool),
-                       np.empty(0), {m: np.empty((0, k)) for m in models}, None)
+        return Stacked(
+            np.empty((0, d)),
+            np.empty((0, d)),
+            np.empty(0, dtype=bool),
+            np.empty(0),
+            {m: np.empty((0, k)) for m in models},
+            None,
+        )
     induced = [r.deal_induced for r in results]
     return Stacked(
-        u=np.concatenate([r.u for r in results]), x=np.concatenate([r.x for r in results]),
+        u=np.concatenate([r.u for r in results]),
+        x=np.concatenate([r.x for r in results]),
         deal=np.concatenate([r.deal for r in results]),
         slack=np.concatenate([r.slack for r in results]),
         outcomes={m: np.concatenate([r.outcomes[m] for r in results]) for m in models},
-        deal_induced=None if any(i is None for i in induced) else np.concatenate(
-            [i for i in induced if i is not None]),
+        deal_induced=None
+        if any(i is None for i in induced)
+        else np.concatenate([i for i in induced if i is not None]),
     )
 
 
@@ -98,14 +106,20 @@ def _proportion(deal: BoolArray) -> dict[str, Any]:
     n, k = len(deal), int(deal.sum())
     p = k / n if n else math.nan
     lo, hi = wilson_interval(k, n)
-    return {"estimate": p, "se": math.sqrt(p * (1 - p) / n) if n else math.nan,
-            "wilson95": [lo, hi], "deals": k}
+    return {
+        "estimate": p,
+        "se": math.sqrt(p * (1 - p) / n) if n else math.nan,
+        "wilson95": [lo, hi],
+        "deals": k,
+    }
 
 
 def _summary(y: FloatArray) -> dict[str, float]:
     qs = np.quantile(y, QUANTILES)
-    return {**{f"q{round(100 * p):02d}": float(v) for p, v in zip(QUANTILES, qs, strict=True)},
-            "mean": float(np.mean(y))}
+    return {
+        **{f"q{round(100 * p):02d}": float(v) for p, v in zip(QUANTILES, qs, strict=True)},
+        "mean": float(np.mean(y)),
+    }
 
 
 @dataclass(frozen=True)
@@ -166,16 +180,19 @@ class SweepResult:
         qs = np.quantile(s, QUANTILES, method="inverted_cdf")
         out: dict[str, float | None] = {
             f"q{round(100 * p):02d}": (float(v) if np.isfinite(v) else None)
-            for p, v in zip(QUANTILES, qs, strict=True)}
+            for p, v in zip(QUANTILES, qs, strict=True)
+        }
         out["p_excluded"] = float(np.mean(~np.isfinite(self.slack)))
         return out
 
     def to_dict(self) -> dict[str, Any]:
         esc = None
         if self.escalation is not None and self.escalation_with_channels is not None:
-            esc = {"horizon_months": self.escalation_horizon,
-                   "without_channel": _summary(self.escalation),
-                   "with_channels": _summary(self.escalation_with_channels)}
+            esc = {
+                "horizon_months": self.escalation_horizon,
+                "without_channel": _summary(self.escalation),
+                "with_channels": _summary(self.escalation_with_channels),
+            }
         return {
             "scenario": self.scenario,
             "draws": self.draws,
@@ -183,8 +200,11 @@ class SweepResult:
             "chunk_size": self.chunk_size,
             "correlation": self.correlation,
             "p_deal": _proportion(self.deal) if self.feasibility else None,
-            "p_deal_with_inducements": (None if self.deal_with_inducements is None
-                                        else _proportion(self.deal_with_inducements)),
+            "p_deal_with_inducements": (
+                None
+                if self.deal_with_inducements is None
+                else _proportion(self.deal_with_inducements)
+            ),
             "slack": self.slack_quantiles(),
             "outcomes": {m: self.quantiles(m) for m in self.models},
             "escalation": esc,
@@ -217,22 +237,40 @@ def run_sweep(
     ``backchannel.analysis.feasibility.feasibility_batch`` (default: that function).
     """
     if draws < 1:
-        raise InputError(f"--draws must be at least 1, got {draws}", source="--draws",
-                         fix="ask for e.g. --draws 10000")
+        raise InputError(
+            f"--draws must be at least 1, got {draws}",
+            source="--draws",
+            fix="ask for e.g. --draws 10000",
+        )
     if seed < 0:
-        raise InputError(f"--seed must be a non-negative integer, got {seed}",
-                         source="--seed", fix="give e.g. --seed 0")
+        raise InputError(
+            f"--seed must be a non-negative integer, got {seed}",
+            source="--seed",
+            fix="give e.g. --seed 0",
+        )
     if not 0.0 <= correlation < 1.0:
-        raise InputError(f"correlation {correlation} is outside [0, 1)",
-                         source="--correlation",
-                         fix="give a correlation between 0 (independent) and 0.99")
+        raise InputError(
+            f"correlation {correlation} is outside [0, 1)",
+            source="--correlation",
+            fix="give a correlation between 0 (independent) and 0.99",
+        )
     executor = executor or LocalExecutor()
     models = tuple(dict.fromkeys(models))
     sizes = chunk_sizes(draws, chunk_size)
     seeds = chunk_seeds(seed, len(sizes))
-    tasks = [ChunkTask(index=i, plan=plan, models=models, seed=s, size=n, rho=correlation,
-                       feasibility=feasibility, run_feasibility=run_feasibility)
-             for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))]
+    tasks = [
+        ChunkTask(
+            index=i,
+            plan=plan,
+            models=models,
+            seed=s,
+            size=n,
+            rho=correlation,
+            feasibility=feasibility,
+            run_feasibility=run_feasibility,
+        )
+        for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))
+    ]
     advance = progress("draws", len(tasks), draws) if progress else None
     results = executor.map(evaluate_chunk, tasks, advance)
     mc = _stack(results, models, plan.n_inputs, plan.base.n_issues)
@@ -243,16 +281,38 @@ def run_sweep(
     sens = None
     active = plan.active()
     if n_base and active:
-        sens = _sensitivity(plan, active, n_base, seed, models, executor, feasibility,
-                            run_feasibility, chunk_size, progress, mc)
+        sens = _sensitivity(
+            plan,
+            active,
+            n_base,
+            seed,
+            models,
+            executor,
+            feasibility,
+            run_feasibility,
+            chunk_size,
+            progress,
+            mc,
+        )
     elif n_base:
         notes.append("no uncertain input changes any output: no sensitivity analysis")
     esc = plan.escalation_risk(mc.x)
     return SweepResult(
-        scenario=plan.scenario_name, draws=draws, seed=seed, chunk_size=chunk_size,
-        correlation=correlation, models=models, issue_ids=plan.base.issue_ids,
-        inputs=plan.columns, u=mc.u, x=mc.x, deal=mc.deal, slack=mc.slack,
-        outcomes=mc.outcomes, feasibility=run_feasibility, sensitivity=sens,
+        scenario=plan.scenario_name,
+        draws=draws,
+        seed=seed,
+        chunk_size=chunk_size,
+        correlation=correlation,
+        models=models,
+        issue_ids=plan.base.issue_ids,
+        inputs=plan.columns,
+        u=mc.u,
+        x=mc.x,
+        deal=mc.deal,
+        slack=mc.slack,
+        outcomes=mc.outcomes,
+        feasibility=run_feasibility,
+        sensitivity=sens,
         deal_with_inducements=mc.deal_induced,
         escalation=None if esc is None else esc[0],
         escalation_with_channels=None if esc is None else esc[1],
@@ -262,8 +322,9 @@ def run_sweep(
     )
 
 
-def _outputs(plan: SamplingPlan, models: Sequence[str], st: Stacked,
-             feasible: bool) -> tuple[dict[str, FloatArray], dict[str, str]]:
+def _outputs(
+    plan: SamplingPlan, models: Sequence[str], st: Stacked, feasible: bool
+) -> tuple[dict[str, FloatArray], dict[str, str]]:
     """The scalar outputs the sensitivity analysis explains, per draw."""
     ys: dict[str, FloatArray] = {}
     labels: dict[str, str] = {}
@@ -287,10 +348,19 @@ def _outputs(plan: SamplingPlan, models: Sequence[str], st: Stacked,
     return ys, labels
 
 
-def _sensitivity(plan: SamplingPlan, active: tuple[int, ...], n_base: int, seed: int,
-                 models: tuple[str, ...], executor: Executor, feasibility: FeasibilityFn | None,
-                 run_feasibility: bool, chunk_size: int, progress: ProgressHook | None,
-                 mc: Stacked) -> SensitivityResult:
+def _sensitivity(
+    plan: SamplingPlan,
+    active: tuple[int, ...],
+    n_base: int,
+    seed: int,
+    models: tuple[str, ...],
+    executor: Executor,
+    feasibility: FeasibilityFn | None,
+    run_feasibility: bool,
+    chunk_size: int,
+    progress: ProgressHook | None,
+    mc: Stacked,
+) -> SensitivityResult:
     names = [plan.columns[i].name for i in active]
     design = sobol_design(names, n_base, seed)
     full = np.full((design.shape[0], plan.n_inputs), 0.5)
@@ -298,14 +368,22 @@ def _sensitivity(plan: SamplingPlan, active: tuple[int, ...], n_base: int, seed:
     sizes = chunk_sizes(full.shape[0], chunk_size)
     seeds = np.random.SeedSequence(seed, spawn_key=(1,)).spawn(len(sizes))
     starts = np.cumsum([0, *sizes])
-    tasks = [ChunkTask(index=i, plan=plan, models=models, seed=s, size=n,
-                       u=full[starts[i]:starts[i] + n], feasibility=feasibility,
-                       run_feasibility=run_feasibility)
-             for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))]
+    tasks = [
+        ChunkTask(
+            index=i,
+            plan=plan,
+            models=models,
+            seed=s,
+            size=n,
+            u=full[starts[i] : starts[i] + n],
+            feasibility=feasibility,
+            run_feasibility=run_feasibility,
+        )
+        for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))
+    ]
     advance = progress("sensitivity", len(tasks), full.shape[0]) if progress else None
     res = executor.map(evaluate_chunk, tasks, advance)
     design_st = _stack(res, models, plan.n_inputs, plan.base.n_issues)
     design_y, labels = _outputs(plan, models, design_st, run_feasibility)
     mc_y, _ = _outputs(plan, models, mc, run_feasibility)
-    return analyse(names, design_y, mc.u[:, list(active)], mc_y, labels, n_base=n_base,
-                   seed=seed)
+    return analyse(names, design_y, mc.u[:, list(active)], mc_y, labels, n_base=n_base, seed=seed)

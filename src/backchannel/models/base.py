@@ -14,7 +14,7 @@ midpoint as position and salience 0, so they carry no weight.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -81,8 +81,10 @@ class Forecast:
         rounds = None
         if self.rounds is not None:
             rounds = [
-                {a: {i: float(r[ai, ii]) for ii, i in enumerate(self.issue_ids)}
-                 for ai, a in enumerate(self.actor_ids)}
+                {
+                    a: {i: float(r[ai, ii]) for ii, i in enumerate(self.issue_ids)}
+                    for ai, a in enumerate(self.actor_ids)
+                }
                 for r in self.rounds
             ]
         return {
@@ -124,7 +126,8 @@ def models() -> Mapping[str, ModelSpec]:
 def get_model(name: str) -> ModelSpec:
     if name not in _REGISTRY:
         raise InputError(
-            f"unknown model {name!r}", source="--model",
+            f"unknown model {name!r}",
+            source="--model",
             fix=f"use one of {sorted(_REGISTRY)} (see `backchannel models`)",
         )
     return _REGISTRY[name]
@@ -156,8 +159,11 @@ def forecast(
     arrays = scenario if isinstance(scenario, ScenarioArrays) else to_arrays(scenario)
     keep = arrays.with_positions()
     if not keep.any():
-        raise InputError("no actor takes a position on any issue", source="scenario",
-                         fix="give actors positions before forecasting")
+        raise InputError(
+            "no actor takes a position on any issue",
+            source="scenario",
+            fix="give actors positions before forecasting",
+        )
     _, pos, sal, cap = prepare(arrays)
     reference = None if np.all(np.isnan(arrays.status_quo)) else arrays.status_quo
     if spec.stochastic:
@@ -175,6 +181,3 @@ def forecast(
         seed=seed,
         diagnostics=MappingProxyType(dict(out.diagnostics)),
     )
-
-
-Core = Callable[..., ModelOutput]

@@ -30,8 +30,14 @@ def _weights(salience: FloatArray, capability: FloatArray) -> FloatArray:
 
 
 def compromise(
-    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
-    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None, **_: Any,
+    position: FloatArray,
+    salience: FloatArray,
+    capability: FloatArray,
+    *,
+    lo: FloatArray,
+    hi: FloatArray,
+    reference: FloatArray | None = None,
+    **_: Any,
 ) -> ModelOutput:
     """Capability x salience weighted mean per issue (Achen 2006, eq. 10.1)."""
     w = _weights(salience, capability)
@@ -56,23 +62,33 @@ def weighted_median_1d(values: FloatArray, weights: FloatArray) -> FloatArray:
 
 
 def weighted_median(
-    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
-    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None, **_: Any,
+    position: FloatArray,
+    salience: FloatArray,
+    capability: FloatArray,
+    *,
+    lo: FloatArray,
+    hi: FloatArray,
+    reference: FloatArray | None = None,
+    **_: Any,
 ) -> ModelOutput:
     """Capability x salience weighted median per issue (Black 1958; Achen 2006)."""
     w = _weights(salience, capability)
     return ModelOutput(outcome=weighted_median_1d(position, w))
 
 
-register(ModelSpec(
-    name="compromise",
-    title="Compromise model (capability x salience weighted mean)",
-    citation="Achen 2006, The European Union Decides, ch. 10, eq. 10.1; Thomson et al. 2006",
-    core=compromise,
-))
-register(ModelSpec(
-    name="median",
-    title="Weighted median (power-weighted median voter)",
-    citation="Black 1958, The Theory of Committees and Elections; Achen 2006, eq. 10.3",
-    core=weighted_median,
-))
+register(
+    ModelSpec(
+        name="compromise",
+        title="Compromise model (capability x salience weighted mean)",
+        citation="Achen 2006, The European Union Decides, ch. 10, eq. 10.1; Thomson et al. 2006",
+        core=compromise,
+    )
+)
+register(
+    ModelSpec(
+        name="median",
+        title="Weighted median (power-weighted median voter)",
+        citation="Black 1958, The Theory of Committees and Elections; Achen 2006, eq. 10.3",
+        core=weighted_median,
+    )
+)

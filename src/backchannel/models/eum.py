@@ -74,8 +74,15 @@ class _Round:
 
 
 def _eu(
-    d: FloatArray, ls: FloatArray, lf: FloatArray, p: FloatArray, r: FloatArray | None,
-    s_recv: FloatArray, dm_send: FloatArray, q: float, t: float,
+    d: FloatArray,
+    ls: FloatArray,
+    lf: FloatArray,
+    p: FloatArray,
+    r: FloatArray | None,
+    s_recv: FloatArray,
+    dm_send: FloatArray,
+    q: float,
+    t: float,
 ) -> FloatArray:
     """E^i(U_ij) (eq. 1-4 with the utilities of eq. 8-12) on a block of pairs.
 
@@ -122,7 +129,11 @@ def risk_exponents(security: FloatArray, active: BoolArray) -> tuple[FloatArray,
 
 
 def _offers(
-    ui: FloatArray, uj: FloatArray, d: FloatArray, e_in: FloatArray, e_back: FloatArray,
+    ui: FloatArray,
+    uj: FloatArray,
+    d: FloatArray,
+    e_in: FloatArray,
+    e_back: FloatArray,
     accept: str,
 ) -> tuple[FloatArray, FloatArray]:
     """New positions of a block of receivers (K, |J|) and offer counts (5, K).
@@ -166,14 +177,22 @@ def _offers(
     n_valid = valid.sum(axis=(1, 2))
     n_conflict = (valid & fights).sum(axis=(1, 2))
     n_capit = (valid & ~fights & (mag >= e_in)).sum(axis=(1, 2))
-    counts = np.stack([n_valid, n_conflict, n_valid - n_conflict - n_capit, n_capit,
-                       (out != old).sum(axis=1)]).astype(float)
+    counts = np.stack(
+        [n_valid, n_conflict, n_valid - n_conflict - n_capit, n_capit, (out != old).sum(axis=1)]
+    ).astype(float)
     return out, counts
 
 
 def _round(
-    u0: FloatArray, w0: FloatArray, s0: FloatArray, active0: BoolArray, mu: FloatArray,
-    q: float, t: float, accept: str, probability: str,
+    u0: FloatArray,
+    w0: FloatArray,
+    s0: FloatArray,
+    active0: BoolArray,
+    mu: FloatArray,
+    q: float,
+    t: float,
+    accept: str,
+    probability: str,
 ) -> _Round:
     """One round of the model on issues (K, N) with unit-scale positions ``u0``.
 
@@ -244,31 +263,53 @@ def _round(
     return _Round(u=out, r=r_out, R=R_out, counts=counts)
 
 
-def _check(rounds: int, q: float, t: float, accept: str, probability: str,
-           forecast: str = "median") -> None:
+def _check(
+    rounds: int, q: float, t: float, accept: str, probability: str, forecast: str = "median"
+) -> None:
     if not (isinstance(rounds, int | np.integer) and rounds >= 0):
-        raise InputError(f"rounds must be a whole number >= 0, not {rounds!r}",
-                         source="eum", fix="pass e.g. --rounds 10")
+        raise InputError(
+            f"rounds must be a whole number >= 0, not {rounds!r}",
+            source="eum",
+            fix="pass e.g. --rounds 10",
+        )
     for name, v in (("Q", q), ("T", t)):
         if not 0.0 <= v <= 1.0:
-            raise InputError(f"{name} must be a probability in [0, 1], not {v}",
-                             source="eum", fix=f"pass {name} between 0 and 1 (default 1)")
+            raise InputError(
+                f"{name} must be a probability in [0, 1], not {v}",
+                source="eum",
+                fix=f"pass {name} between 0 and 1 (default 1)",
+            )
     if accept not in ACCEPT_RULES:
-        raise InputError(f"unknown offer rule {accept!r}", source="eum",
-                         fix=f"use one of {ACCEPT_RULES}")
+        raise InputError(
+            f"unknown offer rule {accept!r}", source="eum", fix=f"use one of {ACCEPT_RULES}"
+        )
     if probability not in PROBABILITY_RULES:
-        raise InputError(f"unknown probability rule {probability!r}", source="eum",
-                         fix=f"use one of {PROBABILITY_RULES}")
+        raise InputError(
+            f"unknown probability rule {probability!r}",
+            source="eum",
+            fix=f"use one of {PROBABILITY_RULES}",
+        )
     if forecast not in FORECASTS:
-        raise InputError(f"unknown forecast quantity {forecast!r}", source="eum",
-                         fix=f"use one of {FORECASTS}")
+        raise InputError(
+            f"unknown forecast quantity {forecast!r}", source="eum", fix=f"use one of {FORECASTS}"
+        )
 
 
 def expected_utility(
-    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
-    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
-    rounds: int = 10, Q: float = 1.0, T: float = 1.0, accept: str = "nearest",
-    probability: str = "net", forecast: str = "median", stop_when_stable: bool = True,
+    position: FloatArray,
+    salience: FloatArray,
+    capability: FloatArray,
+    *,
+    lo: FloatArray,
+    hi: FloatArray,
+    reference: FloatArray | None = None,
+    rounds: int = 10,
+    Q: float = 1.0,
+    T: float = 1.0,
+    accept: str = "nearest",
+    probability: str = "net",
+    forecast: str = "median",
+    stop_when_stable: bool = True,
     **_: Any,
 ) -> ModelOutput:
     """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011, eq. 1-14).
@@ -318,8 +359,9 @@ def expected_utility(
             if t_ > 0 and converged[sl].all():  # same inputs as last round: same result
                 r_t[sl], R_t[sl], c_t[:, sl] = risks[-1][sl], indices[-1][sl], counts[-1][:, sl]
                 continue
-            res = _round(u[sl], w[sl], s[sl], active[sl], medians[-1][sl], Q, T, accept,
-                         probability)
+            res = _round(
+                u[sl], w[sl], s[sl], active[sl], medians[-1][sl], Q, T, accept, probability
+            )
             new[sl], r_t[sl], R_t[sl], c_t[:, sl] = res.u, res.r, res.R, res.counts
         converged = np.all(new == u, axis=1)
         u = new
@@ -346,13 +388,17 @@ def expected_utility(
         "risk": np.stack(risks).transpose(0, 2, 1) if n_r else np.zeros((0, n, k)),
         "risk_index": np.stack(indices).transpose(0, 2, 1) if n_r else np.zeros((0, n, k)),
         "offers": {
-            name: (np.stack([c[i] for c in counts]).astype(int) if n_r
-                   else np.zeros((0, k), dtype=int))
+            name: (
+                np.stack([c[i] for c in counts]).astype(int) if n_r else np.zeros((0, k), dtype=int)
+            )
             for i, name in enumerate(_OFFER_KINDS)
         },
         "rounds_run": n_r,
         "converged": converged if n_r else np.zeros(k, dtype=bool),
-        "Q": Q, "T": T, "accept": accept, "probability": probability,
+        "Q": Q,
+        "T": T,
+        "accept": accept,
+        "probability": probability,
         "forecast": forecast,
     }
     per_round = med if forecast == "median" else means
@@ -360,11 +406,15 @@ def expected_utility(
     return ModelOutput(outcome=per_round[-1], rounds=positions, diagnostics=diag)
 
 
-register(ModelSpec(
-    name="eum",
-    title="Bueno de Mesquita's expected-utility model (challenges, offers, rounds)",
-    citation=("Bueno de Mesquita 1994, in European Community Decision Making, pp. 71-104; "
-              "Scholz, Calbert & Smith 2011, J. Theoretical Politics 23(4):510-531, eq. 1-14"),
-    core=expected_utility,
-    has_rounds=True,
-))
+register(
+    ModelSpec(
+        name="eum",
+        title="Bueno de Mesquita's expected-utility model (challenges, offers, rounds)",
+        citation=(
+            "Bueno de Mesquita 1994, in European Community Decision Making, pp. 71-104; "
+            "Scholz, Calbert & Smith 2011, J. Theoretical Politics 23(4):510-531, eq. 1-14"
+        ),
+        core=expected_utility,
+        has_rounds=True,
+    )
+)

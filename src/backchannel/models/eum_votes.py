@@ -81,7 +81,10 @@ def vote_table(u: FloatArray, w: FloatArray) -> VoteTable:
 
 
 def pair_terms(
-    table: VoteTable, u: FloatArray, senders: IntArray | slice, receivers: IntArray | slice,
+    table: VoteTable,
+    u: FloatArray,
+    senders: IntArray | slice,
+    receivers: IntArray | slice,
 ) -> tuple[FloatArray, FloatArray]:
     """(P^i_ij, |u_i - u_j|) for i in ``senders``, j in ``receivers``: (K, |I|, |J|) each.
 
@@ -127,7 +130,10 @@ def pair_terms(
 
 
 def win_probability(
-    table: VoteTable, u: FloatArray, senders: IntArray | slice, receivers: IntArray | slice,
+    table: VoteTable,
+    u: FloatArray,
+    senders: IntArray | slice,
+    receivers: IntArray | slice,
 ) -> FloatArray:
     """P^i_ij (Scholz et al. 2011, eq. 7) for i in ``senders``, j in ``receivers``."""
     return pair_terms(table, u, senders, receivers)[0]

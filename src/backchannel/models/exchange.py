@@ -49,8 +49,8 @@ IntArray = NDArray[np.int64]
 Carryover = Literal["voting", "decide"]
 
 _SCALE = 100.0
-_SIDE_TOL = 1e-9     # on 0-100: an actor this close to the expected outcome counts as left
-_GAIN_DIGITS = 9     # gains equal to 9 significant digits (of the largest) are ties
+_SIDE_TOL = 1e-9  # on 0-100: an actor this close to the expected outcome counts as left
+_GAIN_DIGITS = 9  # gains equal to 9 significant digits (of the largest) are ties
 _MAX_CELLS = 4_000_000  # candidate tensor entries evaluated at once (memory bound)
 
 
@@ -80,7 +80,11 @@ def expected_outcome(x: FloatArray, w: FloatArray) -> FloatArray:
 
 
 def candidate_exchanges(
-    x: FloatArray, s: FloatArray, c: FloatArray, *, tol: float = 1e-10,
+    x: FloatArray,
+    s: FloatArray,
+    c: FloatArray,
+    *,
+    tol: float = 1e-10,
 ) -> Candidates:
     """All feasible equal-gain exchanges at positions ``x`` (N, K) on a 0-100 scale.
 
@@ -90,29 +94,40 @@ def candidate_exchanges(
     w = c * s
     wsum = w.sum(axis=0)
     out = expected_outcome(x, w)
-    left = x <= out + _SIDE_TOL          # rounding noise must not flip sides at x == O
+    left = x <= out + _SIDE_TOL  # rounding noise must not flip sides at x == O
     pp, qq = np.triu_indices(k, 1)
     chunk = max(1, _MAX_CELLS // max(n * n, 1))
     parts: list[tuple[NDArray[Any], ...]] = []
     for start in range(0, len(pp), chunk):
-        parts.append(_candidates_chunk(
-            x, s, w, wsum, out, left, pp[start:start + chunk], qq[start:start + chunk], tol))
+        parts.append(
+            _candidates_chunk(
+                x, s, w, wsum, out, left, pp[start : start + chunk], qq[start : start + chunk], tol
+            )
+        )
     if not parts:
         e = np.zeros(0, dtype=np.int64)
         f = np.zeros(0)
         return Candidates(e, e, e, e, f, f, f)
     cols = [np.concatenate([part[m] for part in parts]) for m in range(7)]
     i, j, p, q = (a.astype(np.int64) for a in cols[:4])
-    return Candidates(i, j, p, q, cols[4].astype(float), cols[5].astype(float),
-                      cols[6].astype(float))
+    return Candidates(
+        i, j, p, q, cols[4].astype(float), cols[5].astype(float), cols[6].astype(float)
+    )
 
 
 def _candidates_chunk(
-    x: FloatArray, s: FloatArray, w: FloatArray, wsum: FloatArray, out: FloatArray,
-    left: NDArray[np.bool_], pp: IntArray, qq: IntArray, tol: float,
+    x: FloatArray,
+    s: FloatArray,
+    w: FloatArray,
+    wsum: FloatArray,
+    out: FloatArray,
+    left: NDArray[np.bool_],
+    pp: IntArray,
+    qq: IntArray,
+    tol: float,
 ) -> tuple[NDArray[Any], ...]:
     # axes: (issue pair l, supplier-on-p i, supplier-on-q j)
-    xp, xq = x[:, pp].T, x[:, qq].T                    # (L, N)
+    xp, xq = x[:, pp].T, x[:, qq].T  # (L, N)
     sp, sq = s[:, pp].T, s[:, qq].T
     wp, wq = w[:, pp].T, w[:, qq].T
     lp, lq = left[:, pp].T, left[:, qq].T
@@ -131,7 +146,7 @@ def _candidates_chunk(
     # largest outcome shifts: full move to the partner, not past the partner's position
     dp_max = np.minimum(np.abs(xjp - xip) * wip / wsum[p], np.abs(out[p] - xjp))
     dq_max = np.minimum(np.abs(xiq - xjq) * wjq / wsum[q], np.abs(out[q] - xiq))
-    a, b = sip + sjp, siq + sjq                        # equal gain: dq * b = dp * a
+    a, b = sip + sjp, siq + sjq  # equal gain: dq * b = dp * a
     with np.errstate(divide="ignore", invalid="ignore"):
         dq = np.minimum(dq_max, np.where(b > 0, dp_max * a / b, 0.0))
         dp = np.where(a > 0, dq * b / a, 0.0)
@@ -153,15 +168,15 @@ def greedy_by_gain(cand: Candidates, n: int, k: int) -> NDArray[np.bool_]:
     share a cell with a realised one are dropped (ties in gain: lower index first)."""
     m = len(cand.gain)
     top = float(np.max(cand.gain)) if m else 1.0
-    key = np.round(cand.gain / top, _GAIN_DIGITS)     # rounding noise must not break ties
-    order = np.argsort(-key, kind="stable")           # ties: lower index first
+    key = np.round(cand.gain / top, _GAIN_DIGITS)  # rounding noise must not break ties
+    order = np.argsort(-key, kind="stable")  # ties: lower index first
     rank = np.empty(m, dtype=np.int64)
     rank[order] = np.arange(m)
     cell_i = cand.i * k + cand.p
     cell_j = cand.j * k + cand.q
     chosen = np.zeros(m, dtype=bool)
     big = np.iinfo(np.int64).max
-    alive = np.arange(m)                               # compacted after every pass
+    alive = np.arange(m)  # compacted after every pass
     while len(alive):
         ci, cj, r = cell_i[alive], cell_j[alive], rank[alive]
         best = np.full(n * k, big, dtype=np.int64)
@@ -177,10 +192,19 @@ def greedy_by_gain(cand: Candidates, n: int, k: int) -> NDArray[np.bool_]:
 
 
 def exchange_model(
-    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
-    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
-    max_rounds: int = 10, carryover: Carryover = "voting", salience_max: float = 100.0,
-    fixed_weight: float = 0.1, salience_weight: float = 0.4, tol: float = 1e-10,
+    position: FloatArray,
+    salience: FloatArray,
+    capability: FloatArray,
+    *,
+    lo: FloatArray,
+    hi: FloatArray,
+    reference: FloatArray | None = None,
+    max_rounds: int = 10,
+    carryover: Carryover = "voting",
+    salience_max: float = 100.0,
+    fixed_weight: float = 0.1,
+    salience_weight: float = 0.4,
+    tol: float = 1e-10,
     **_: Any,
 ) -> ModelOutput:
     """Stokman's exchange model with equal-gain exchanges (Stokman & Van Oosten 1994;
@@ -218,9 +242,15 @@ def exchange_model(
             idx = np.flatnonzero(chosen)
             idx = idx[np.argsort(-cand.gain[idx], kind="stable")]
             first = [
-                {"i": int(cand.i[e]), "p": int(cand.p[e]), "y_i": float(cand.y_i[e]),
-                 "j": int(cand.j[e]), "q": int(cand.q[e]), "y_j": float(cand.y_j[e]),
-                 "gain": float(cand.gain[e])}
+                {
+                    "i": int(cand.i[e]),
+                    "p": int(cand.p[e]),
+                    "y_i": float(cand.y_i[e]),
+                    "j": int(cand.j[e]),
+                    "q": int(cand.q[e]),
+                    "y_j": float(cand.y_j[e]),
+                    "gain": float(cand.gain[e]),
+                }
                 for e in idx
             ]
         history.append(y.copy())
@@ -246,11 +276,15 @@ def exchange_model(
     )
 
 
-register(ModelSpec(
-    name="exchange",
-    title="Stokman's exchange model (equal-gain exchanges of voting positions)",
-    citation=("Stokman & Van Oosten 1994, in Bueno de Mesquita & Stokman (eds), European "
-              "Community Decision Making; Stokman & Thomson 2004, EUP 5(1)"),
-    core=exchange_model,
-    has_rounds=True,
-))
+register(
+    ModelSpec(
+        name="exchange",
+        title="Stokman's exchange model (equal-gain exchanges of voting positions)",
+        citation=(
+            "Stokman & Van Oosten 1994, in Bueno de Mesquita & Stokman (eds), European "
+            "Community Decision Making; Stokman & Thomson 2004, EUP 5(1)"
+        ),
+        core=exchange_model,
+        has_rounds=True,
+    )
+)

@@ -54,7 +54,11 @@ def _phi(t: FloatArray, loss: str) -> FloatArray:
 
 
 def _disagreement(
-    k: int, lo: FloatArray, hi: FloatArray, reference: FloatArray | None, disagreement: Any,
+    k: int,
+    lo: FloatArray,
+    hi: FloatArray,
+    reference: FloatArray | None,
+    disagreement: Any,
 ) -> FloatArray:
     """Disagreement point per issue on the unit scale (NaN: none, use the fallback)."""
     d = reference if disagreement is None else disagreement
@@ -66,13 +70,21 @@ def _disagreement(
     if bad.any():
         raise InputError(
             f"disagreement point outside the issue scale on issue(s) {np.flatnonzero(bad)}",
-            source="nash", fix="give a disagreement point within each issue's [min, max]",
+            source="nash",
+            fix="give a disagreement point within each issue's [min, max]",
         )
     return np.clip(out, 0.0, 1.0)
 
 
-def _bisect_1d(z: FloatArray, s: FloatArray, delta: FloatArray, c: FloatArray, loss: str,
-               left: float, right: float) -> float:
+def _bisect_1d(
+    z: FloatArray,
+    s: FloatArray,
+    delta: FloatArray,
+    c: FloatArray,
+    loss: str,
+    left: float,
+    right: float,
+) -> float:
     """Maximiser of sum_i c_i log(s_i (phi(delta_i) - phi(|x - z_i|))) on (left, right),
     where every term is finite, by bisection on the sign of the derivative."""
     del s  # a constant factor per actor: it shifts the objective, not the maximiser
@@ -117,8 +129,9 @@ def _solve(prob: Any) -> None:
         prob.solve(solver=cp.CLARABEL)
 
 
-def _solve_cvx(z: FloatArray, s: FloatArray, phid: FloatArray, c: FloatArray, loss: str,
-               maxmin: bool) -> tuple[FloatArray, float]:
+def _solve_cvx(
+    z: FloatArray, s: FloatArray, phid: FloatArray, c: FloatArray, loss: str, maxmin: bool
+) -> tuple[FloatArray, float]:
     """Solve over x in [0, 1]^F with cvxpy. ``maxmin``: maximise t with gain_i >= t G_i
     (is the joint gain region non-empty?); else the weighted Nash product."""
     import cvxpy as cp
@@ -145,8 +158,9 @@ def _solve_cvx(z: FloatArray, s: FloatArray, phid: FloatArray, c: FloatArray, lo
     return np.clip(np.asarray(x.value, dtype=float), 0.0, 1.0), float(prob.value)
 
 
-def _nbs(z: FloatArray, s: FloatArray, delta: FloatArray, c: FloatArray, loss: str,
-         solver: str) -> tuple[FloatArray | None, str]:
+def _nbs(
+    z: FloatArray, s: FloatArray, delta: FloatArray, c: FloatArray, loss: str, solver: str
+) -> tuple[FloatArray | None, str]:
     """The NBS on the free issues (columns), or None if no point gives every actor with a
     stake in them a gain."""
     stake = s.sum(axis=1) > 0
@@ -177,8 +191,9 @@ def _nbs(z: FloatArray, s: FloatArray, delta: FloatArray, c: FloatArray, loss: s
     return x, "clarabel"
 
 
-def _newton(z: FloatArray, s: FloatArray, phid: FloatArray, c: FloatArray,
-            x: FloatArray) -> FloatArray:
+def _newton(
+    z: FloatArray, s: FloatArray, phid: FloatArray, c: FloatArray, x: FloatArray
+) -> FloatArray:
     """Damped Newton ascent of sum_i c_i log g_i(x), g_i = sum_k s_ik (phid_ik - (x_k -
     z_ik)^2), from a point where every g_i > 0 (the objective is its own barrier)."""
     const = (s * phid).sum(axis=1)
@@ -213,9 +228,17 @@ def _newton(z: FloatArray, s: FloatArray, phid: FloatArray, c: FloatArray,
 
 
 def nash_bargaining(
-    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
-    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
-    loss: str = "quadratic", disagreement: Any = None, solver: str = "auto", **_: Any,
+    position: FloatArray,
+    salience: FloatArray,
+    capability: FloatArray,
+    *,
+    lo: FloatArray,
+    hi: FloatArray,
+    reference: FloatArray | None = None,
+    loss: str = "quadratic",
+    disagreement: Any = None,
+    solver: str = "auto",
+    **_: Any,
 ) -> ModelOutput:
     """Capability-weighted Nash bargaining solution (Nash 1950; Harsanyi & Selten 1972;
     Schneider et al. 2010, eq. 1) over all issues jointly.
@@ -232,8 +255,9 @@ def nash_bargaining(
     if loss not in LOSSES:
         raise InputError(f"unknown loss {loss!r}", source="nash", fix=f"use one of {LOSSES}")
     if solver not in ("auto", "bisection", "cvxpy"):
-        raise InputError(f"unknown solver {solver!r}", source="nash",
-                         fix="use 'auto', 'bisection' or 'cvxpy'")
+        raise InputError(
+            f"unknown solver {solver!r}", source="nash", fix="use 'auto', 'bisection' or 'cvxpy'"
+        )
     pos = np.asarray(position, dtype=float)
     k = pos.shape[1]
     lo_, hi_ = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
@@ -268,18 +292,26 @@ def nash_bargaining(
     rest = np.isnan(x)  # nobody cares and no d: the capability-weighted mean position
     if rest.any():
         x[rest] = (cap[:, rest] * z[:, rest]).sum(axis=0) / np.maximum(
-            cap[:, rest].sum(axis=0), 1e-300)
+            cap[:, rest].sum(axis=0), 1e-300
+        )
     gains = (s * (_phi(delta, loss) - _phi(np.abs(x - z), loss))).sum(axis=1)
-    blocking = np.flatnonzero(inside & ((s * _phi(delta, loss)).sum(axis=1) <= GAIN_TOL * max(
-        float((s * _phi(delta, loss)).sum(axis=1).max(initial=0.0)), 1e-300)))
+    blocking = np.flatnonzero(
+        inside
+        & (
+            (s * _phi(delta, loss)).sum(axis=1)
+            <= GAIN_TOL * max(float((s * _phi(delta, loss)).sum(axis=1).max(initial=0.0)), 1e-300)
+        )
+    )
     return ModelOutput(
         outcome=lo_ + span * x,
         diagnostics={
             "agreement": agreement,
-            "disagreement": [float(v) if ok else None
-                             for v, ok in zip(lo_ + span * np.where(known, d, 0.0), known,
-                                              strict=True)],
-            "pinned": np.flatnonzero(~free & known & cared) if not agreement
+            "disagreement": [
+                float(v) if ok else None
+                for v, ok in zip(lo_ + span * np.where(known, d, 0.0), known, strict=True)
+            ],
+            "pinned": np.flatnonzero(~free & known & cared)
+            if not agreement
             else np.zeros(0, dtype=int),
             "blocking": blocking,
             "weights": c,
@@ -290,11 +322,16 @@ def nash_bargaining(
     )
 
 
-register(ModelSpec(
-    name="nash",
-    title="Asymmetric Nash bargaining solution (capability-weighted, disagreement = status quo)",
-    citation=("Nash 1950, Econometrica 18(2):155-162; Harsanyi & Selten 1972, Management "
-              "Science 18(5):P80-P106; Schneider, Finke & Bailer 2010, Political Studies "
-              "58(1):85-103, eq. 1; Achen 2006, The European Union Decides, ch. 10"),
-    core=nash_bargaining,
-))
+register(
+    ModelSpec(
+        name="nash",
+        title="Asymmetric Nash bargaining solution (capability-weighted, disagreement = status"
+        " quo)",
+        citation=(
+            "Nash 1950, Econometrica 18(2):155-162; Harsanyi & Selten 1972, Management "
+            "Science 18(5):P80-P106; Schneider, Finke & Bailer 2010, Political Studies "
+            "58(1):85-103, eq. 1; Achen 2006, The European Union Decides, ch. 10"
+        ),
+        core=nash_bargaining,
+    )
+)

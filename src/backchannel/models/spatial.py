@@ -78,16 +78,16 @@ from backchannel.models.spatial_core import (
 from backchannel.scenario.arrays import FloatArray
 
 IntArray = NDArray[np.int64]
-MIN_GAIN = 1e-5            # smallest expected gain that makes a challenge worth making
-POS_TOL = 1e-3             # positions closer than this (0-1 scale) are the same position
+MIN_GAIN = 1e-5  # smallest expected gain that makes a challenge worth making
+POS_TOL = 1e-3  # positions closer than this (0-1 scale) are the same position
 # Default (order- and unit-free) rules; ``ktab_exact=True`` uses KTAB's, i.e. all zero:
-GAIN_TIE = 1e-10           # expected gains this close to the best are tied (first wins)
-PROB_TIE = 1e-10           # option probabilities this close to the best are tied
-ROUND_BIAS = 1e-6          # added (in units of 1e-4) before rounding bargains half up
-POS_MARGIN = 1e-9          # distances within this of POS_TOL count as distinct positions
-RISK_TOL = 1e-12           # probabilities spanning no more than this: all risk neutral
-UTIL_TIE = 1e-12           # utility differences no larger than this cast no vote
-_MAX_CELLS = 160_000       # (challenger, target, third party) cells per chunk: cache-sized
+GAIN_TIE = 1e-10  # expected gains this close to the best are tied (first wins)
+PROB_TIE = 1e-10  # option probabilities this close to the best are tied
+ROUND_BIAS = 1e-6  # added (in units of 1e-4) before rounding bargains half up
+POS_MARGIN = 1e-9  # distances within this of POS_TOL count as distinct positions
+RISK_TOL = 1e-12  # probabilities spanning no more than this: all risk neutral
+UTIL_TIE = 1e-12  # utility differences no larger than this cast no vote
+_MAX_CELLS = 160_000  # (challenger, target, third party) cells per chunk: cache-sized
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,10 @@ class Assessment:
 
 
 def assess(
-    pos: FloatArray, sal: FloatArray, cap: FloatArray, pce: PCEModel = "conditional",
+    pos: FloatArray,
+    sal: FloatArray,
+    cap: FloatArray,
+    pce: PCEModel = "conditional",
     ktab_exact: bool = False,
 ) -> Assessment:
     """Risk attitudes from each position's probability of prevailing with risk-neutral
@@ -117,8 +120,9 @@ def assess(
     ``UTIL_TIE``, ``RISK_TOL`` and ``POS_MARGIN``."""
     tie = 0.0 if ktab_exact else UTIL_TIE
     dist = salience_distance(pos, pos, sal)
-    r = big_r_from_prob(scalar_pce(cap, 1.0 - dist, pce, tie), "mid",
-                        0.0 if ktab_exact else RISK_TOL)
+    r = big_r_from_prob(
+        scalar_pce(cap, 1.0 - dist, pce, tie), "mid", 0.0 if ktab_exact else RISK_TOL
+    )
     util = risk_utility(dist, r[:, None])
     leaders, eq = unique_positions(pos, POS_TOL if ktab_exact else POS_TOL - POS_MARGIN)
     p = scalar_pce(cap, util[:, leaders], pce, tie)
@@ -126,7 +130,10 @@ def assess(
 
 
 def challenge_values(
-    dist: FloatArray, r: FloatArray, s: FloatArray, cap: FloatArray,
+    dist: FloatArray,
+    r: FloatArray,
+    s: FloatArray,
+    cap: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Each actor i's own estimate of the expected gain from challenging each j and of
     ``P[i > j]``: (N, N) arrays, gain -inf on the diagonal. ``dist`` (N, N) salience-weighted
@@ -140,7 +147,7 @@ def challenge_values(
     else:
         bi, bj = 1, max(1, _MAX_CELLS // n)
     # u^h[n, j] splits into a part common to all estimators h and one scaled by r_h
-    d = np.minimum(dist, 1.0).T                        # [j, n] = dist[n, j]
+    d = np.minimum(dist, 1.0).T  # [j, n] = dist[n, j]
     split = ((1.0 - d) * (1.0 + d * (r[None, :] / 3.0)), (1.0 - d) * d)
     for i0 in range(0, n, bi):
         ii = np.arange(i0, min(n, i0 + bi))
@@ -153,17 +160,22 @@ def challenge_values(
 
 
 def _challenge_block(
-    dist: FloatArray, r: FloatArray, s: FloatArray, cap: FloatArray,
-    ii: IntArray, jj: IntArray, split: tuple[FloatArray, FloatArray],
+    dist: FloatArray,
+    r: FloatArray,
+    s: FloatArray,
+    cap: FloatArray,
+    ii: IntArray,
+    jj: IntArray,
+    split: tuple[FloatArray, FloatArray],
 ) -> tuple[FloatArray, FloatArray]:
     wt = s * cap
     rows, cols = np.arange(len(ii)), np.arange(len(jj))
-    r_hi = (2.0 * r[ii, None] + r[None, :]) / 3.0      # (b, N): h = i's estimate of each r
+    r_hi = (2.0 * r[ii, None] + r[None, :]) / 3.0  # (b, N): h = i's estimate of each r
     # h's estimates u^h[a, pos] = risk_utility(dist[a, pos], r_hi[a]), as needed:
-    uii = risk_utility(dist[ii, ii], r_hi[rows, ii])[:, None]        # (b, 1)
+    uii = risk_utility(dist[ii, ii], r_hi[rows, ii])[:, None]  # (b, 1)
     uij = risk_utility(dist[np.ix_(ii, jj)], r_hi[rows, ii][:, None])  # (b, J)
-    uni = risk_utility(dist[:, ii].T, r_hi)                          # (b, N): u^h[n, i]
-    unn = risk_utility(np.diagonal(dist)[None, :], r_hi)             # (b, N): u^h[n, n]
+    uni = risk_utility(dist[:, ii].T, r_hi)  # (b, N): u^h[n, i]
+    unn = risk_utility(np.diagonal(dist)[None, :], r_hi)  # (b, N): u^h[n, n]
     uji, ujj = uni[:, jj], unn[:, jj]
     ci = wt[ii, None] * (uii - uij)
     cj = wt[None, jj] * (uji - ujj)
@@ -210,8 +222,12 @@ def first_best(values: FloatArray, tie: float) -> NDArray[np.intp]:
 
 
 def bargain_turn(
-    pos: FloatArray, sal: FloatArray, cap: FloatArray, state: Assessment | None = None,
-    pce: PCEModel = "conditional", ktab_exact: bool = False,
+    pos: FloatArray,
+    sal: FloatArray,
+    cap: FloatArray,
+    state: Assessment | None = None,
+    pce: PCEModel = "conditional",
+    ktab_exact: bool = False,
 ) -> tuple[FloatArray, dict[str, Any]]:
     """One BCN turn (challenge, bargain, vote over bargains) from positions ``pos`` (N, K) on
     0-1; returns the new positions and the turn's risk attitudes, probabilities of each
@@ -223,7 +239,7 @@ def bargain_turn(
     n = len(pos)
     s = sal.sum(axis=1)
     state = state if state is not None else assess(pos, sal, cap, pce, ktab_exact)
-    dist, r, own = state.dist, state.risk, state.util    # own[a, n]: u_a(position n)
+    dist, r, own = state.dist, state.risk, state.util  # own[a, n]: u_a(position n)
     gain, prob = challenge_values(dist, r, s, cap)
     ok = gain > MIN_GAIN
     best = first_best(np.where(ok, gain, -np.inf), 0.0 if ktab_exact else GAIN_TIE)
@@ -231,10 +247,11 @@ def bargain_turn(
     init = np.flatnonzero(target >= 0)
     rcvr = target[init]
     p_i = prob[init, rcvr]
-    b_i, b_j = interpolate_bargain(pos[init], sal[init], p_i, pos[rcvr], sal[rcvr], 1 - p_i,
-                                   0.0 if ktab_exact else ROUND_BIAS)
-    total = own.sum(axis=1)                            # (N,)
-    pu_i = risk_utility(salience_distance(pos, b_i, sal), r[:, None])   # (N, B)
+    b_i, b_j = interpolate_bargain(
+        pos[init], sal[init], p_i, pos[rcvr], sal[rcvr], 1 - p_i, 0.0 if ktab_exact else ROUND_BIAS
+    )
+    total = own.sum(axis=1)  # (N,)
+    pu_i = risk_utility(salience_distance(pos, b_i, sal), r[:, None])  # (N, B)
     pu_j = risk_utility(salience_distance(pos, b_j, sal), r[:, None])
     u_brg = (total[:, None] - own[:, init] - own[:, rcvr] + pu_i + pu_j) / n
     u_sq = total / n
@@ -253,8 +270,12 @@ def bargain_turn(
 
 
 def ktab_inputs(
-    position: FloatArray, salience: FloatArray, capability: FloatArray,
-    lo: FloatArray, hi: FloatArray, ktab_exact: bool = False,
+    position: FloatArray,
+    salience: FloatArray,
+    capability: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    ktab_exact: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Positions on 0-1, saliences as fractions (rows summing to at most 1, never all zero)
     and one capability per actor, as the KTAB SMP takes them. Capabilities are floored at
@@ -270,8 +291,11 @@ def ktab_inputs(
     wsum = sal.sum(axis=1)
     # salience-weighted mean, written so that a capability equal on all issues is kept exactly
     c0 = capm[:, 0]
-    cap = c0 + np.where(wsum > 0, (sal * (capm - c0[:, None])).sum(axis=1)
-                        / np.where(wsum > 0, wsum, 1.0), (capm - c0[:, None]).mean(axis=1))
+    cap = c0 + np.where(
+        wsum > 0,
+        (sal * (capm - c0[:, None])).sum(axis=1) / np.where(wsum > 0, wsum, 1.0),
+        (capm - c0[:, None]).mean(axis=1),
+    )
     if ktab_exact:
         return pos, sal, np.maximum(cap, 1e-12)
     top = cap.max(initial=0.0)
@@ -283,13 +307,19 @@ def canonical_order(pos: FloatArray, sal: FloatArray, cap: FloatArray) -> NDArra
     order: by position (dimension 1 first, rounded to 1e-9 so that float noise of a unit
     change cannot swap equal positions), then salience, then capability. Actors equal in all
     of these are interchangeable."""
-    keys = [cap, *sal.T[::-1], *np.round(pos, 9).T[::-1]]     # np.lexsort: last key first
+    keys = [cap, *sal.T[::-1], *np.round(pos, 9).T[::-1]]  # np.lexsort: last key first
     return np.lexsort(keys).astype(np.intp)
 
 
 def smp_run(
-    pos: FloatArray, sal: FloatArray, cap: FloatArray, *, max_turns: int = 100,
-    min_turns: int = 2, min_delta_ratio: float = 0.02, pce: PCEModel = "conditional",
+    pos: FloatArray,
+    sal: FloatArray,
+    cap: FloatArray,
+    *,
+    max_turns: int = 100,
+    min_turns: int = 2,
+    min_delta_ratio: float = 0.02,
+    pce: PCEModel = "conditional",
     ktab_exact: bool = False,
 ) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
     """Turns from positions on 0-1 until the stopping rule; returns positions per turn
@@ -337,19 +367,32 @@ def smp_run(
     inv = np.argsort(order)
     tgt = np.stack(targets) if targets else np.zeros((0, n), dtype=np.intp)
     tgt = np.where(tgt >= 0, order[np.maximum(tgt, 0)], -1)
-    return np.stack(history)[:, inv], np.stack(probs)[:, inv], {
-        "risk_by_turn": (np.stack(risks) if risks else np.zeros((0, n)))[:, inv],
-        "target_by_turn": tgt[:, inv],
-        "stopped": stopped,
-        "outcome": outcome,
-    }
+    return (
+        np.stack(history)[:, inv],
+        np.stack(probs)[:, inv],
+        {
+            "risk_by_turn": (np.stack(risks) if risks else np.zeros((0, n)))[:, inv],
+            "target_by_turn": tgt[:, inv],
+            "stopped": stopped,
+            "outcome": outcome,
+        },
+    )
 
 
 def spatial_model(
-    position: FloatArray, salience: FloatArray, capability: FloatArray, *,
-    lo: FloatArray, hi: FloatArray, reference: FloatArray | None = None,
-    max_turns: int = 100, min_turns: int = 2, min_delta_ratio: float = 0.02,
-    pce: PCEModel = "conditional", ktab_exact: bool = False, **_: Any,
+    position: FloatArray,
+    salience: FloatArray,
+    capability: FloatArray,
+    *,
+    lo: FloatArray,
+    hi: FloatArray,
+    reference: FloatArray | None = None,
+    max_turns: int = 100,
+    min_turns: int = 2,
+    min_delta_ratio: float = 0.02,
+    pce: PCEModel = "conditional",
+    ktab_exact: bool = False,
+    **_: Any,
 ) -> ModelOutput:
     """KTAB-style SMP (Wise, Lester & Efird 2015; Efird, Lester & Wise 2016). Outcome: the
     expected position at the last turn; ``rounds`` (T+1, N, K) positions per turn.
@@ -364,9 +407,16 @@ def spatial_model(
     if pce not in ("conditional", "markov"):
         raise ValueError(f"pce must be 'conditional' or 'markov', got {pce!r}")
     pos, sal, cap = ktab_inputs(position, salience, capability, lo, hi, ktab_exact)
-    rounds01, probs, info = smp_run(pos, sal, cap, max_turns=max_turns, min_turns=min_turns,
-                                    min_delta_ratio=min_delta_ratio, pce=pce,
-                                    ktab_exact=ktab_exact)
+    rounds01, probs, info = smp_run(
+        pos,
+        sal,
+        cap,
+        max_turns=max_turns,
+        min_turns=min_turns,
+        min_delta_ratio=min_delta_ratio,
+        pce=pce,
+        ktab_exact=ktab_exact,
+    )
     outcome01 = info.pop("outcome")
     span = np.where(hi > lo, hi - lo, 1.0)
     return ModelOutput(
@@ -376,11 +426,15 @@ def spatial_model(
     )
 
 
-register(ModelSpec(
-    name="spatial",
-    title="KTAB-style spatial model of politics (challenge, bargain, vote)",
-    citation=("Wise, Lester & Efird 2015, KAPSARC KS-1516-DP09A; Efird, Lester & Wise 2016, "
-              "J. East Asian Studies 16: 117-145"),
-    core=spatial_model,
-    has_rounds=True,
-))
+register(
+    ModelSpec(
+        name="spatial",
+        title="KTAB-style spatial model of politics (challenge, bargain, vote)",
+        citation=(
+            "Wise, Lester & Efird 2015, KAPSARC KS-1516-DP09A; Efird, Lester & Wise 2016, "
+            "J. East Asian Studies 16: 117-145"
+        ),
+        core=spatial_model,
+        has_rounds=True,
+    )
+)

@@ -20,9 +20,9 @@ from numpy.typing import NDArray
 
 from backchannel.scenario.arrays import FloatArray
 
-MIN_COALITION = 1e-8        # floor of a coalition's strength in a pairwise contest
-MIN_CHALLENGE = 1e-10       # floor of the principals' coalitions in a challenge
-_MAX_CELLS = 500_000       # entries of a voter x option x option block evaluated at once
+MIN_COALITION = 1e-8  # floor of a coalition's strength in a pairwise contest
+MIN_CHALLENGE = 1e-10  # floor of the principals' coalitions in a challenge
+_MAX_CELLS = 500_000  # entries of a voter x option x option block evaluated at once
 BigRRange = Literal["min", "mid", "max"]
 PCEModel = Literal["conditional", "markov"]
 
@@ -54,10 +54,10 @@ def coalitions(w: FloatArray, u: FloatArray, tie: float = 0.0) -> FloatArray:
     a_n, m = u.shape
     c = np.full((m, m), MIN_COALITION)
     step = max(1, _MAX_CELLS // max(m * m, 1))
-    for start in range(0, a_n, step):                  # voter chunks bound the memory
-        uu = u[start:start + step]
-        du = uu[:, :, None] - uu[:, None, :]            # (a, M, M)
-        c += np.einsum("a,aij->ij", w[start:start + step], np.where(du > tie, du, 0.0))
+    for start in range(0, a_n, step):  # voter chunks bound the memory
+        uu = u[start : start + step]
+        du = uu[:, :, None] - uu[:, None, :]  # (a, M, M)
+        c += np.einsum("a,aij->ij", w[start : start + step], np.where(du > tie, du, 0.0))
     np.fill_diagonal(c, MIN_COALITION)
     return c
 
@@ -90,7 +90,10 @@ def markov_pce(c: FloatArray, tol: float = 1e-6, max_iter: int = 10_000) -> Floa
 
 
 def scalar_pce(
-    w: FloatArray, u: FloatArray, pce: PCEModel = "conditional", tie: float = 0.0,
+    w: FloatArray,
+    u: FloatArray,
+    pce: PCEModel = "conditional",
+    tie: float = 0.0,
 ) -> FloatArray:
     """Probability of each of M options prevailing given voters' weights (A,) and
     utilities (A, M): ``conditional`` (KTAB ``condPCE``) or ``markov``
@@ -116,8 +119,13 @@ def big_r_from_prob(p: FloatArray, rng: BigRRange = "mid", tol: float = 0.0) -> 
 
 
 def interpolate_bargain(
-    ti: FloatArray, si: FloatArray, pi: FloatArray,
-    tj: FloatArray, sj: FloatArray, pj: FloatArray, round_bias: float = 0.0,
+    ti: FloatArray,
+    si: FloatArray,
+    pi: FloatArray,
+    tj: FloatArray,
+    sj: FloatArray,
+    pj: FloatArray,
+    round_bias: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Bargain between initiator positions ``ti`` and targets ``tj`` (B, K) on each dimension,
     weighting each side by salience^2 x probability^2 (KTAB's "S2P2", ``interpBrgnSnPm``),
@@ -140,7 +148,8 @@ def round4(x: FloatArray, bias: float = 0.0) -> FloatArray:
 
 
 def unique_positions(
-    pos: FloatArray, tol: float = 1e-3,
+    pos: FloatArray,
+    tol: float = 1e-3,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Distinct positions by KTAB's leader rule (``KBase::ueIndices`` with ``equivNdx``): in
     index order, an actor joins the first earlier distinct position (leader) closer than
@@ -150,7 +159,7 @@ def unique_positions(
     actor's leader is not necessarily the first actor close to it.)"""
     n = len(pos)
     close = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2)) < tol
-    rank = np.full(n, n, dtype=np.intp)                # leader rank; n = not a leader
+    rank = np.full(n, n, dtype=np.intp)  # leader rank; n = not a leader
     eq = np.empty(n, dtype=np.intp)
     leaders: list[int] = []
     for a in range(n):

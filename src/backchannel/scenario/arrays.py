@@ -104,8 +104,7 @@ def to_arrays(scenario: Scenario) -> ScenarioArrays:
             nd_trend[a_i] = a.no_deal.trend.value
     ids = [a.id for a in actors]
     vetoes = tuple(ids.index(a.id) for a in scenario.parties_and_ratifiers())
-    sq = np.array([np.nan if i.status_quo is None else i.status_quo.value
-                   for i in scenario.issues])
+    sq = np.array([np.nan if i.status_quo is None else i.status_quo.value for i in scenario.issues])
     return ScenarioArrays(
         actor_ids=tuple(ids),
         issue_ids=tuple(issues),

@@ -11,7 +11,11 @@ class InputError(Exception):
     """
 
     def __init__(
-        self, problem: str, *, source: str | None = None, where: str | None = None,
+        self,
+        problem: str,
+        *,
+        source: str | None = None,
+        where: str | None = None,
         fix: str | None = None,
     ) -> None:
         self.problem = problem
@@ -41,7 +45,10 @@ class ManyErrors(InputError):
         self.errors = errors
         first = errors[0]
         super().__init__(
-            first.problem, source=first.source, where=first.where, fix=first.fix,
+            first.problem,
+            source=first.source,
+            where=first.where,
+            fix=first.fix,
         )
 
     def render(self) -> str:

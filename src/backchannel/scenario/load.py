@@ -45,8 +45,9 @@ def _yaml(parse: Callable[[], Any], source: str) -> Any:
     except yaml.YAMLError as exc:
         raise ScenarioError(f"not valid YAML: {exc}", source=source) from None
     except RecursionError:
-        raise ScenarioError("the YAML is nested too deeply", source=source,
-                            fix="flatten the structure") from None
+        raise ScenarioError(
+            "the YAML is nested too deeply", source=source, fix="flatten the structure"
+        ) from None
 
 
 def _compose(text: str, source: str) -> yaml.Node | None:
@@ -69,11 +70,17 @@ def _check_duplicates(node: yaml.Node | None, source: str) -> None:
         if budget[0] < 0:
             raise ScenarioError(
                 f"the YAML has more than {MAX_NODES:,} nodes (counting what aliases expand to)",
-                source=source, where=where, fix="split the file, or do not nest aliases",
+                source=source,
+                where=where,
+                fix="split the file, or do not nest aliases",
             )
         if id(node) in path:
-            raise ScenarioError("an alias refers to a node that contains it (a cycle)",
-                                source=source, where=where, fix="remove the recursive alias")
+            raise ScenarioError(
+                "an alias refers to a node that contains it (a cycle)",
+                source=source,
+                where=where,
+                fix="remove the recursive alias",
+            )
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             inner = path | {id(node)}
@@ -157,23 +164,46 @@ _FIXES = {
 # at the top level; these patterns point them back at the field concerned, with a fix.
 _Q = r"'(?P<{}>[^']*)'"
 _REFERENCE_ERRORS: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(f"actor {_Q.format('a')} has a position on unknown issue {_Q.format('i')}"),
-     "positions.{i}", "use one of the known issue ids, or add the issue under `issues:`"),
-    (re.compile(f"actor {_Q.format('a')}, issue {_Q.format('i')}: (?P<f>position|limit) "),
-     "positions.{i}.{f}", "move it inside the issue's scale, or widen the scale"),
-    (re.compile(f"actor {_Q.format('a')}: agenda names unknown issue"),
-     "agenda", "use one of the known issue ids"),
-    (re.compile(f"actor {_Q.format('a')}: parent {_Q.format('p')} is not an actor"),
-     "parent", "name the id of a state listed under `actors:`"),
-    (re.compile(f"actor {_Q.format('a')}: parent {_Q.format('p')} must be a state"),
-     "parent", "name the id of a state (kind: state) as the parent"),
-    (re.compile(f"actor {_Q.format('a')}: inducement targets unknown actor {_Q.format('t')}"),
-     "inducements.{t}.target", "target the id of an actor listed under `actors:`"),
-    (re.compile(f"actor {_Q.format('a')} must agree to any deal"),
-     "positions", "add a position on each missing issue, or set `veto: false` if this "
-     "actor need not agree"),
-    (re.compile(r"duplicate (?P<kind>actor|issue) id\(s\) \['(?P<d>[^']*)'"),
-     "", "rename one of them: ids must be unique"),
+    (
+        re.compile(f"actor {_Q.format('a')} has a position on unknown issue {_Q.format('i')}"),
+        "positions.{i}",
+        "use one of the known issue ids, or add the issue under `issues:`",
+    ),
+    (
+        re.compile(f"actor {_Q.format('a')}, issue {_Q.format('i')}: (?P<f>position|limit) "),
+        "positions.{i}.{f}",
+        "move it inside the issue's scale, or widen the scale",
+    ),
+    (
+        re.compile(f"actor {_Q.format('a')}: agenda names unknown issue"),
+        "agenda",
+        "use one of the known issue ids",
+    ),
+    (
+        re.compile(f"actor {_Q.format('a')}: parent {_Q.format('p')} is not an actor"),
+        "parent",
+        "name the id of a state listed under `actors:`",
+    ),
+    (
+        re.compile(f"actor {_Q.format('a')}: parent {_Q.format('p')} must be a state"),
+        "parent",
+        "name the id of a state (kind: state) as the parent",
+    ),
+    (
+        re.compile(f"actor {_Q.format('a')}: inducement targets unknown actor {_Q.format('t')}"),
+        "inducements.{t}.target",
+        "target the id of an actor listed under `actors:`",
+    ),
+    (
+        re.compile(f"actor {_Q.format('a')} must agree to any deal"),
+        "positions",
+        "add a position on each missing issue, or set `veto: false` if this actor need not agree",
+    ),
+    (
+        re.compile(r"duplicate (?P<kind>actor|issue) id\(s\) \['(?P<d>[^']*)'"),
+        "",
+        "rename one of them: ids must be unique",
+    ),
 ]
 _VALUE_FIXES: list[tuple[str, str]] = [
     ("salience must lie in 0-100", "write a salience between 0 and 100"),
@@ -196,12 +226,17 @@ def _reference_loc(msg: str, data: Any) -> tuple[list[int | str], str] | None:
         if "kind" in groups:  # duplicate ids: point at the second occurrence
             key = "actors" if groups["kind"] == "actor" else "issues"
             items = data.get(key)
-            hits = [i for i, x in enumerate(items or [])
-                    if isinstance(x, dict) and x.get("id") == groups["d"]]
+            hits = [
+                i
+                for i, x in enumerate(items or [])
+                if isinstance(x, dict) and x.get("id") == groups["d"]
+            ]
             return ([key, hits[1], "id"] if len(hits) > 1 else [key]), fix
         actors = data.get("actors") or []
-        idx = next((i for i, x in enumerate(actors)
-                    if isinstance(x, dict) and x.get("id") == groups["a"]), None)
+        idx = next(
+            (i for i, x in enumerate(actors) if isinstance(x, dict) and x.get("id") == groups["a"]),
+            None,
+        )
         if idx is None:
             return None
         loc: list[int | str] = ["actors", idx]
@@ -209,8 +244,14 @@ def _reference_loc(msg: str, data: Any) -> tuple[list[int | str], str] | None:
         for part in tail.split(".") if tail else []:
             if part == "{t}":  # the inducement whose target is unknown
                 inds = actor.get("inducements") or []
-                j = next((j for j, x in enumerate(inds)
-                          if isinstance(x, dict) and x.get("target") == groups["t"]), None)
+                j = next(
+                    (
+                        j
+                        for j, x in enumerate(inds)
+                        if isinstance(x, dict) and x.get("target") == groups["t"]
+                    ),
+                    None,
+                )
                 if j is not None:
                     loc.append(j)
                 continue
@@ -274,7 +315,8 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     source = str(path)
     if not path.exists():
         raise InputError(
-            "file not found", source=source,
+            "file not found",
+            source=source,
             fix="check the path, or run `backchannel scenarios` for the embedded ones",
         )
     if path.is_dir():
@@ -283,34 +325,40 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     if size > max_bytes:
         raise InputError(
             f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
-            source=source, fix="split it, or check that this is the file you meant",
+            source=source,
+            fix="split it, or check that this is the file you meant",
         )
     raw = path.read_bytes()
     if b"\x00" in raw[:8192]:
-        raise InputError("looks like a binary file, not text", source=source,
-                         fix="give a YAML or CSV text file")
+        raise InputError(
+            "looks like a binary file, not text", source=source, fix="give a YAML or CSV text file"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"not UTF-8 text (bad byte at offset {exc.start})", source=source,
-            where=f"line {line}", fix="save the file as UTF-8",
+            f"not UTF-8 text (bad byte at offset {exc.start})",
+            source=source,
+            where=f"line {line}",
+            fix="save the file as UTF-8",
         ) from None
 
 
 def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     """Parse and validate scenario YAML text."""
     if not text.strip():
-        raise ScenarioError("the file is empty", source=source,
-                            fix="write a scenario (see `backchannel schema`)")
+        raise ScenarioError(
+            "the file is empty", source=source, fix="write a scenario (see `backchannel schema`)"
+        )
     root = _compose(text, source)
     _check_duplicates(root, source)
     data = _yaml(lambda: yaml.safe_load(text), source)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"expected a mapping at the top level, got {type(data).__name__}",
-            source=source, where="line 1",
+            source=source,
+            where="line 1",
             fix="start the file with `name: ...`, then `issues:` and `actors:`",
         )
     return scenario_from_data(data, source, root)
@@ -335,14 +383,14 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def embedded_names() -> list[str]:
     files = resources.files(EMBEDDED_PACKAGE)
-    return sorted(f.name.removesuffix(".yaml") for f in files.iterdir()
-                  if f.name.endswith(".yaml"))
+    return sorted(f.name.removesuffix(".yaml") for f in files.iterdir() if f.name.endswith(".yaml"))
 
 
 def load_embedded(name: str = DEFAULT_SCENARIO) -> Scenario:
     if name not in embedded_names():
         raise InputError(
-            f"no embedded scenario named {name!r}", source="<embedded>",
+            f"no embedded scenario named {name!r}",
+            source="<embedded>",
             fix=f"use one of {embedded_names()}",
         )
     text = resources.files(EMBEDDED_PACKAGE).joinpath(f"{name}.yaml").read_text("utf-8")

@@ -30,7 +30,9 @@ COUNTERFACTUAL_2019 = (
 
 def _fail(text: str, problem: str) -> InputError:
     return InputError(
-        problem, source="--set", where=text,
+        problem,
+        source="--set",
+        where=text,
         fix="write PATH=VALUE, e.g. usa.positions.nuclear.limit=55 or "
         "usa.agenda.requires=[nuclear]; PATH starts with an actor id, an issue id or a "
         "top-level field",
@@ -61,8 +63,11 @@ def apply_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
         elif head in data or head in Scenario.model_fields:
             node = data
         else:
-            raise _fail(text, f"{head!r} is neither an actor, an issue nor a scenario field; "
-                        f"actors: {sorted(actors)}, issues: {sorted(issues)}")
+            raise _fail(
+                text,
+                f"{head!r} is neither an actor, an issue nor a scenario field; "
+                f"actors: {sorted(actors)}, issues: {sorted(issues)}",
+            )
         keys = parts[1:] if node is not data else parts
         if not keys:
             raise _fail(text, "name a field after the actor or issue id")

@@ -27,10 +27,27 @@ from backchannel.scenario.schema import Scenario
 __all__ = ["identifiers", "names", "quantities", "scenarios"]
 
 # Names that YAML would misread if written unquoted, plus ordinary ones.
-_TRICKY_NAMES = ["yes", "no", "null", "~", "1.5", "0x1F", "a: b", "#hash", "- dash",
-                 "'quoted'", '"double"', "Côte d'Ivoire", "[list]", "{map}", "@at", "%pct"]
+_TRICKY_NAMES = [
+    "yes",
+    "no",
+    "null",
+    "~",
+    "1.5",
+    "0x1F",
+    "a: b",
+    "#hash",
+    "- dash",
+    "'quoted'",
+    '"double"',
+    "Côte d'Ivoire",
+    "[list]",
+    "{map}",
+    "@at",
+    "%pct",
+]
 _NAME_ALPHABET = st.characters(
-    categories=["L", "N", "Zs", "Pd", "Po"], exclude_characters="\x85\u2028\u2029",
+    categories=["L", "N", "Zs", "Pd", "Po"],
+    exclude_characters="\x85\u2028\u2029",
 )
 
 
@@ -50,7 +67,10 @@ def _grid(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 
 def quantities(
-    values: st.SearchStrategy[float], *, lo: float | None = None, hi: float | None = None,
+    values: st.SearchStrategy[float],
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
 ) -> st.SearchStrategy[Any]:
     """A number, or a ``{value, note, dist}`` mapping with uncertainty within [lo, hi]."""
 
@@ -120,12 +140,20 @@ def scenarios(
     """
     n_issues = draw(st.integers(min_issues, max_issues))
     n_actors = draw(st.integers(min_actors, max_actors))
-    ids = draw(st.lists(identifiers(), min_size=n_issues + n_actors + 2,
-                        max_size=n_issues + n_actors + 2, unique=True))
-    issue_ids, actor_ids = ids[:n_issues], ids[n_issues:n_issues + n_actors]
+    ids = draw(
+        st.lists(
+            identifiers(),
+            min_size=n_issues + n_actors + 2,
+            max_size=n_issues + n_actors + 2,
+            unique=True,
+        )
+    )
+    issue_ids, actor_ids = ids[:n_issues], ids[n_issues : n_issues + n_actors]
     issues = [draw(_issue(i)) for i in issue_ids]
-    bounds = {i["id"]: (i.get("scale", {}).get("min", 0.0), i.get("scale", {}).get("max", 100.0))
-              for i in issues}
+    bounds = {
+        i["id"]: (i.get("scale", {}).get("min", 0.0), i.get("scale", {}).get("max", 100.0))
+        for i in issues
+    }
 
     actors: list[dict[str, Any]] = []
     for aid in actor_ids:
@@ -134,7 +162,9 @@ def scenarios(
         else:
             on = draw(st.lists(st.sampled_from(issue_ids), unique=True, max_size=n_issues))
         actor: dict[str, Any] = {
-            "id": aid, "name": draw(names()), "kind": "state",
+            "id": aid,
+            "name": draw(names()),
+            "kind": "state",
             "capability": draw(quantities(_grid(0.0, 100.0), lo=0.0, hi=100.0)),
             "positions": {i: draw(_stance(*bounds[i], with_limit=with_vetoes)) for i in on},
         }
@@ -158,19 +188,27 @@ def scenarios(
         actors.append(actor)
 
     if with_mediators:
-        for mid in ids[n_issues + n_actors:][: draw(st.integers(0, 2))]:
+        for mid in ids[n_issues + n_actors :][: draw(st.integers(0, 2))]:
             targets = draw(st.lists(st.sampled_from(actor_ids), unique=True, max_size=2))
-            actors.append({
-                "id": mid, "name": draw(names()),
-                "kind": draw(st.sampled_from(["mediator", "third_party"])),
-                "channel": draw(_grid(0.0, 1.0)),
-                "inducements": [
-                    {"target": t,
-                     "kind": draw(st.sampled_from(["side_payment", "pressure", "assurance"])),
-                     "amount": draw(_grid(0.0, 0.5)), "credibility": draw(_grid(0.0, 1.0))}
-                    for t in targets
-                ],
-            })
+            actors.append(
+                {
+                    "id": mid,
+                    "name": draw(names()),
+                    "kind": draw(st.sampled_from(["mediator", "third_party"])),
+                    "channel": draw(_grid(0.0, 1.0)),
+                    "inducements": [
+                        {
+                            "target": t,
+                            "kind": draw(
+                                st.sampled_from(["side_payment", "pressure", "assurance"])
+                            ),
+                            "amount": draw(_grid(0.0, 0.5)),
+                            "credibility": draw(_grid(0.0, 1.0)),
+                        }
+                        for t in targets
+                    ],
+                }
+            )
 
     data: dict[str, Any] = {"name": draw(names()), "issues": issues, "actors": actors}
     if draw(st.booleans()):

@@ -69,7 +69,8 @@ class BacktestResult:
         return {
             "source": d.source,
             "data": {
-                "issues": d.n_issues, "scoreable_issues": self.scored.n_issues,
+                "issues": d.n_issues,
+                "scoreable_issues": self.scored.n_issues,
                 "proposals": len(set(d.proposal)),
                 "scoreable_proposals": len(set(self.scored.proposal)),
                 "actors": len(d.actors),
@@ -127,8 +128,7 @@ def run_backtest(
     ens: dict[str, Any] = {}
     if ensemble and scored.n_issues and len(set(scored.proposal)) >= 2:
         fallback = forecasts["baseline:salience_mean"]
-        comps = {k: _fill(v, fallback) for k, v in forecasts.items()
-                 if np.isfinite(v).any()}
+        comps = {k: _fill(v, fallback) for k, v in forecasts.items() if np.isfinite(v).any()}
         seeds = tuple(seed + r for r in range(repeats))
         cv = cross_validate_stack(comps, y, group, k=folds, seeds=seeds)
         forecasts[STACK] = cv.oof[0]
@@ -137,14 +137,16 @@ def run_backtest(
         rep_mae = [float(np.mean(np.abs(o - y))) for o in cv.oof]
         ens = {
             "method": "convex combination fitted by least absolute deviations (HiGHS LP) "
-                      "on training folds; folds by proposal",
+            "on training folds; folds by proposal",
             "components": list(cv.components),
             "missing_component_values": "replaced by the salience-weighted mean",
-            "folds": cv.k, "seeds": list(seeds),
+            "folds": cv.k,
+            "seeds": list(seeds),
             "cv": score(cv.oof[0], y, group, weights).to_dict(),
             "cv_mae_per_repeat": [round(m, 4) for m in rep_mae],
             "weights_all_issues_in_sample": {
-                k: round(v, 4) for k, v in cv.weights_by_name().items() if v > 1e-6},
+                k: round(v, 4) for k, v in cv.weights_by_name().items() if v > 1e-6
+            },
         }
         if "compromise" in forecasts:
             comp = forecasts["compromise"]
@@ -155,10 +157,13 @@ def run_backtest(
             ens["beats_compromise"] = bool(diff.ci_high < 0)
             ens["verdict"] = (
                 "the stack beats the compromise model out of sample (95% interval of the "
-                "paired difference below 0)" if diff.ci_high < 0 else
-                "lower MAE than the compromise model, but the 95% interval of the paired "
-                "difference includes 0" if diff.mae < 0 else
-                "the stack does not beat the compromise model")
+                "paired difference below 0)"
+                if diff.ci_high < 0
+                else "lower MAE than the compromise model, but the 95% interval of the paired "
+                "difference includes 0"
+                if diff.mae < 0
+                else "the stack does not beat the compromise model"
+            )
 
     nested: NestedCV | None = None
     tune: dict[str, Any] = {}
@@ -168,8 +173,10 @@ def run_backtest(
         nested = nested_cross_validate(specs, cand[:, mask], y, group, k=folds, seeds=seeds)
         forecasts[TUNED] = nested.oof[0]
         kinds[TUNED] = "tuned (nested CV)"
-        titles[TUNED] = ("compromise model, power index / institutions / shrinkage chosen on "
-                         "training folds (out of fold)")
+        titles[TUNED] = (
+            "compromise model, power index / institutions / shrinkage chosen on "
+            "training folds (out of fold)"
+        )
         tune = _tuned_summary(nested, forecasts, y, group, weights)
 
     table: dict[str, dict[str, Any]] = {}
@@ -178,13 +185,21 @@ def run_backtest(
         entry.update(score(f, y, group, weights).to_dict())
         if name in runs:
             r = runs[name]
-            entry.update({"citation": r.citation, "seconds": round(r.seconds, 3),
-                          "failed_proposals": r.failures, "error": r.error})
+            entry.update(
+                {
+                    "citation": r.citation,
+                    "seconds": round(r.seconds, 3),
+                    "failed_proposals": r.failures,
+                    "error": r.error,
+                }
+            )
         table[name] = entry
 
     periods = tuple(p.name for p in issue_periods(scored))
     labels = {
-        "procedure": scored.procedure, "rule": scored.rule, "period": periods,
+        "procedure": scored.procedure,
+        "rule": scored.rule,
+        "period": periods,
         "actors": tuple(actor_bin(int(n)) for n in scored.n_actors()),
     }
     subs: dict[str, dict[str, Any]] = {}
@@ -195,22 +210,43 @@ def run_backtest(
             m = np.asarray(arr == v)
             subs[dim][str(v)] = {
                 "n": int(m.sum()),
-                "models": {name: score(f, y, group, weights, m).to_dict()
-                           for name, f in forecasts.items()},
+                "models": {
+                    name: score(f, y, group, weights, m).to_dict() for name, f in forecasts.items()
+                },
             }
-    settings = {"power_index": power, "bootstrap": n_boot, "seed": seed, "folds": folds,
-                "repeats": repeats, "scale": "0-100", "metric": "mean absolute error",
-                "scoreable": "outcome present and at least 3 actors with a position"}
+    settings = {
+        "power_index": power,
+        "bootstrap": n_boot,
+        "seed": seed,
+        "folds": folds,
+        "repeats": repeats,
+        "scale": "0-100",
+        "metric": "mean absolute error",
+        "scoreable": "outcome present and at least 3 actors with a position",
+    }
     return BacktestResult(
-        data=data, scored=scored, forecasts=forecasts, kinds=kinds, titles=titles,
-        runs=runs, cv=cv, settings=settings, table=table, subsets=subs, ensemble=ens,
-        nested=nested, tuned=tune,
+        data=data,
+        scored=scored,
+        forecasts=forecasts,
+        kinds=kinds,
+        titles=titles,
+        runs=runs,
+        cv=cv,
+        settings=settings,
+        table=table,
+        subsets=subs,
+        ensemble=ens,
+        nested=nested,
+        tuned=tune,
     )
 
 
 def _tuned_summary(
-    nested: NestedCV, forecasts: dict[str, FloatArray], y: FloatArray,
-    group: np.ndarray, weights: np.ndarray,
+    nested: NestedCV,
+    forecasts: dict[str, FloatArray],
+    y: FloatArray,
+    group: np.ndarray,
+    weights: np.ndarray,
 ) -> dict[str, Any]:
     """Scores of the nested-CV tuned compromise model, paired with the compromise model and
     the mean of positions on the same issues (every repeat uses the same folds as the
@@ -218,15 +254,19 @@ def _tuned_summary(
     oof = nested.oof
     out: dict[str, Any] = {
         "method": "compromise model x = (1-a-b) c(P, I) + a m(T) + b rp, specification "
-                  "(P, I, T, a, b) chosen per outer fold by the lowest training MAE; "
-                  "outer folds by proposal estimate the error",
+        "(P, I, T, a, b) chosen per outer fold by the lowest training MAE; "
+        "outer folds by proposal estimate the error",
         "grid_size": len(nested.specs),
-        "grid": {"power": ["shapley_shubik", "banzhaf", "equal"],
-                 "institutions": ["game", "member_mean", "none"],
-                 "target": ["mean", "salience_mean"],
-                 "target_weight": "0, 0.1, ..., 1", "rp_weight": "0, 0.1, 0.2, 0.3",
-                 "constraint": "target_weight + rp_weight <= 1"},
-        "folds": nested.k, "seeds": list(nested.seeds),
+        "grid": {
+            "power": ["shapley_shubik", "banzhaf", "equal"],
+            "institutions": ["game", "member_mean", "none"],
+            "target": ["mean", "salience_mean"],
+            "target_weight": "0, 0.1, ..., 1",
+            "rp_weight": "0, 0.1, 0.2, 0.3",
+            "constraint": "target_weight + rp_weight <= 1",
+        },
+        "folds": nested.k,
+        "seeds": list(nested.seeds),
         "cv": score(oof[0], y, group, weights).to_dict(),
         "cv_mae_per_repeat": [round(float(np.mean(np.abs(o - y))), 4) for o in oof],
         "selected_first_repeat": [nested.specs[int(i)].to_dict() for i in nested.selected[0]],
@@ -242,19 +282,24 @@ def _tuned_summary(
         out[f"{key}_same_issues"] = score(b, y, group, weights, ok).to_dict()
         out[f"difference_tuned_minus_{key}"] = diff.to_dict()
         out[f"difference_tuned_minus_{key}_per_repeat"] = [
-            round(float(np.mean(np.abs(o - y)[ok] - np.abs(b - y)[ok])), 4) for o in oof]
+            round(float(np.mean(np.abs(o - y)[ok] - np.abs(b - y)[ok])), 4) for o in oof
+        ]
         out[f"beats_{key}"] = bool(diff.ci_high < 0)
         # per-issue error difference averaged over the repeats (less fold-assignment noise)
         avg = np.mean(np.abs(oof - y[None, :]), axis=0) - np.abs(b - y)
         out[f"difference_tuned_minus_{key}_mean_over_repeats"] = cluster_mean(
-            np.where(ok, avg, np.nan), group, weights).to_dict()
+            np.where(ok, avg, np.nan), group, weights
+        ).to_dict()
     if "difference_tuned_minus_compromise" in out:
         d = out["difference_tuned_minus_compromise"]
         hi = d["ci95"][1]
         out["verdict"] = (
             "the tuned model beats the compromise model out of sample (95% interval of the "
-            "paired difference below 0)" if hi is not None and hi < 0 else
-            "lower MAE than the compromise model, but the 95% interval of the paired "
-            "difference includes 0" if d["mae"] is not None and d["mae"] < 0 else
-            "the tuned model does not beat the compromise model")
+            "paired difference below 0)"
+            if hi is not None and hi < 0
+            else "lower MAE than the compromise model, but the 95% interval of the paired "
+            "difference includes 0"
+            if d["mae"] is not None and d["mae"] < 0
+            else "the tuned model does not beat the compromise model"
+        )
     return out

@@ -19,8 +19,14 @@ from backchannel.scenario.arrays import FloatArray
 from backchannel.validation.deu import DeuData
 
 BASELINES = (
-    "midpoint", "reference", "mean", "median", "salience_mean", "salience_median",
-    "commission", "parliament",
+    "midpoint",
+    "reference",
+    "mean",
+    "median",
+    "salience_mean",
+    "salience_median",
+    "commission",
+    "parliament",
 )
 BASELINE_TITLES = {
     "midpoint": "midpoint of the scale (50)",

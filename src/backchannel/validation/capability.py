@@ -62,12 +62,22 @@ def _game_power(period: Period, rule: str, procedure: str) -> PowerIndices:
     if rule.upper().startswith("U"):
         return unanimity_game(members, required)
     if period.kind == "weighted":
-        return weighted_game(period.quota, [period.weights[m] for m in members], members,
-                             min_members=period.min_members, required=required)
+        return weighted_game(
+            period.quota,
+            [period.weights[m] for m in members],
+            members,
+            min_members=period.min_members,
+            required=required,
+        )
     return double_majority_game(
-        [period.population[m] for m in members], members, member_share=period.member_share,
-        min_members=period.min_members, pop_share=period.pop_share,
-        min_blocking=period.min_blocking, required=required)
+        [period.population[m] for m in members],
+        members,
+        member_share=period.member_share,
+        min_members=period.min_members,
+        pop_share=period.pop_share,
+        min_blocking=period.min_blocking,
+        required=required,
+    )
 
 
 def issue_periods(data: DeuData) -> tuple[Period, ...]:
@@ -84,8 +94,7 @@ def capabilities(data: DeuData, index: PowerIndex = "shapley_shubik") -> FloatAr
     periods = issue_periods(data)
     cap = np.zeros((len(data.actors), data.n_issues))
     pos = {a: i for i, a in enumerate(data.actors)}
-    for k, (per, rule, proc) in enumerate(zip(periods, data.rule, data.procedure,
-                                               strict=True)):
+    for k, (per, rule, proc) in enumerate(zip(periods, data.rule, data.procedure, strict=True)):
         pi = game_power(per, rule, proc)
         if index == "equal":
             vals = np.full(len(pi.players), 1.0 / len(pi.players))

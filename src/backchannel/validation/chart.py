@@ -6,8 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-_COLOURS = {"model": "#1f77b4", "baseline": "#7f7f7f", "ensemble": "#d62728",
-            "tuned (nested CV)": "#2ca02c"}
+_COLOURS = {
+    "model": "#1f77b4",
+    "baseline": "#7f7f7f",
+    "ensemble": "#d62728",
+    "tuned (nested CV)": "#2ca02c",
+}
 
 
 def plot_mae(table: dict[str, dict[str, Any]], path: str | Path, title: str) -> Path:
@@ -18,8 +22,10 @@ def plot_mae(table: dict[str, dict[str, Any]], path: str | Path, title: str) -> 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = sorted(((k, v) for k, v in table.items() if v.get("mae") is not None),
-                  key=lambda kv: -float(kv[1]["mae"]))
+    rows = sorted(
+        ((k, v) for k, v in table.items() if v.get("mae") is not None),
+        key=lambda kv: -float(kv[1]["mae"]),
+    )
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(rows) + 1.4))
     for i, (_name, v) in enumerate(rows):
         lo, hi = v["ci95"]
@@ -27,8 +33,7 @@ def plot_mae(table: dict[str, dict[str, Any]], path: str | Path, title: str) -> 
         colour = _COLOURS.get(v["kind"], "#333333")
         ax.barh(i, mae, color=colour, alpha=0.75)
         if lo is not None and hi is not None:
-            ax.errorbar(mae, i, xerr=[[mae - lo], [hi - mae]], color="black", capsize=3,
-                        lw=1)
+            ax.errorbar(mae, i, xerr=[[mae - lo], [hi - mae]], color="black", capsize=3, lw=1)
         ax.text(0.5, i, f"{mae:.1f} (n={v['n']})", va="center", fontsize=8, color="white")
     ax.set_yticks(range(len(rows)), [k for k, _ in rows], fontsize=9)
     ax.set_xlabel("mean absolute error (0-100 scale), 95% bootstrap interval by proposal")

@@ -46,8 +46,8 @@ def fit_convex_lad(f: FloatArray, y: FloatArray) -> FloatArray:
     c = np.concatenate([np.zeros(m), np.ones(2 * n)])
     a_eq = np.zeros((n + 1, m + 2 * n))
     a_eq[:n, :m] = f
-    a_eq[:n, m: m + n] = np.eye(n)
-    a_eq[:n, m + n:] = -np.eye(n)
+    a_eq[:n, m : m + n] = np.eye(n)
+    a_eq[:n, m + n :] = -np.eye(n)
     a_eq[n, :m] = 1.0
     b_eq = np.concatenate([y, [1.0]])
     res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
@@ -74,8 +74,11 @@ class CrossValidation:
 
 
 def cross_validate_stack(
-    components: Mapping[str, FloatArray], y: FloatArray, group: NDArray[np.int64],
-    k: int = 10, seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    components: Mapping[str, FloatArray],
+    y: FloatArray,
+    group: NDArray[np.int64],
+    k: int = 10,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
 ) -> CrossValidation:
     """Convex LAD stacking of ``components`` (each (n,), finite) scored by ``k``-fold
     cross-validation by proposal, repeated over ``seeds``."""
@@ -97,6 +100,11 @@ def cross_validate_stack(
             fw[r, j] = w
             oof[r, test] = f[test] @ w
     return CrossValidation(
-        components=names, k=k, seeds=tuple(seeds), oof=oof, fold_weights=fw, folds=folds,
+        components=names,
+        k=k,
+        seeds=tuple(seeds),
+        oof=oof,
+        fold_weights=fw,
+        folds=folds,
         full_weights=fit_convex_lad(f, y),
     )

@@ -86,11 +86,18 @@ class DeuData:
             return tuple(t[i] for i in idx)
 
         return DeuData(
-            source=self.source, actors=self.actors, issue_ids=pick(self.issue_ids),
-            proposal=pick(self.proposal), procedure=pick(self.procedure), rule=pick(self.rule),
-            intro=pick(self.intro), position=self.position[:, idx],
-            salience=self.salience[:, idx], reference=self.reference[idx],
-            outcome=self.outcome[idx], problems=dict(self.problems),
+            source=self.source,
+            actors=self.actors,
+            issue_ids=pick(self.issue_ids),
+            proposal=pick(self.proposal),
+            procedure=pick(self.procedure),
+            rule=pick(self.rule),
+            intro=pick(self.intro),
+            position=self.position[:, idx],
+            salience=self.salience[:, idx],
+            reference=self.reference[idx],
+            outcome=self.outcome[idx],
+            problems=dict(self.problems),
             proposal_name=pick(self.proposal_name) if self.proposal_name else (),
         )
 
@@ -191,14 +198,20 @@ def parse_deu(text: str, src: str = "<text>") -> DeuData:
     missing = [c for c in REQUIRED_COLUMNS if c not in col]
     if missing:
         raise InputError(
-            f"missing column(s) {missing}", source=src, where="line 1 (header)",
+            f"missing column(s) {missing}",
+            source=src,
+            where="line 1 (header)",
             fix="the DEU format needs prnr, isnr, proc, counvte, intro, p<actor>, s<actor>, "
             "rp and out columns",
         )
     actors = tuple(h[1:] for h in header if h.startswith("p") and f"s{h[1:]}" in col)
     if not actors:
-        raise InputError("no p<actor>/s<actor> column pairs", source=src, where="line 1",
-                         fix="name position columns p<actor> and saliences s<actor>")
+        raise InputError(
+            "no p<actor>/s<actor> column pairs",
+            source=src,
+            where="line 1",
+            fix="name position columns p<actor> and saliences s<actor>",
+        )
     problems: Counter[str] = Counter()
     ids: list[str] = []
     prop: list[str] = []
@@ -263,9 +276,17 @@ def parse_deu(text: str, src: str = "<text>") -> DeuData:
     problems["saliences blank where a position is given (read as 0)"] += int(nosal.sum())
     salience = np.where(np.isnan(position), np.nan, np.nan_to_num(salience, nan=0.0))
     return DeuData(
-        source=src, actors=actors, issue_ids=tuple(ids), proposal=tuple(prop),
-        procedure=tuple(proc), rule=tuple(rule), intro=tuple(intro), position=position,
-        salience=salience, reference=np.array(ref, dtype=float),
+        source=src,
+        actors=actors,
+        issue_ids=tuple(ids),
+        proposal=tuple(prop),
+        procedure=tuple(proc),
+        rule=tuple(rule),
+        intro=tuple(intro),
+        position=position,
+        salience=salience,
+        reference=np.array(ref, dtype=float),
         outcome=np.array(out, dtype=float),
-        problems={k: v for k, v in problems.items() if v}, proposal_name=tuple(pname),
+        problems={k: v for k, v in problems.items() if v},
+        proposal_name=tuple(pname),
     )

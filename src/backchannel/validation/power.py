@@ -84,8 +84,12 @@ def remove_player(f: IntArray, wi: int) -> IntArray:
 def _ss_weights(n_total: int, sizes: IntArray) -> NDArray[np.float64]:
     fact = [math.factorial(k) for k in range(n_total + 1)]
     return np.array(
-        [fact[s] * fact[n_total - s - 1] / fact[n_total] if 0 <= s < n_total else 0.0
-         for s in sizes], dtype=float)
+        [
+            fact[s] * fact[n_total - s - 1] / fact[n_total] if 0 <= s < n_total else 0.0
+            for s in sizes
+        ],
+        dtype=float,
+    )
 
 
 def power_indices(
@@ -140,8 +144,11 @@ def power_indices(
 
 
 def weighted_game(
-    quota: int, weights: Sequence[int], players: Sequence[str] | None = None,
-    min_members: int = 0, required: Sequence[str] = (),
+    quota: int,
+    weights: Sequence[int],
+    players: Sequence[str] | None = None,
+    min_members: int = 0,
+    required: Sequence[str] = (),
 ) -> PowerIndices:
     """Weighted voting game ``[quota; w_1, ..., w_n]`` (optionally also needing
     ``min_members`` members)."""
@@ -149,8 +156,9 @@ def weighted_game(
     def win(c: IntArray, v: IntArray) -> NDArray[np.bool_]:
         return np.asarray((v >= quota) & (c >= min_members))
 
-    return power_indices(weights, win, players, required,
-                         method=f"exact generating functions, [{quota}; weights]")
+    return power_indices(
+        weights, win, players, required, method=f"exact generating functions, [{quota}; weights]"
+    )
 
 
 def unanimity_game(players: Sequence[str], required: Sequence[str] = ()) -> PowerIndices:
@@ -168,8 +176,7 @@ def _subset_sums(units: IntArray) -> tuple[IntArray, IntArray]:
     h = len(units)
     masks = np.arange(1 << h, dtype=np.int64)
     bits = (masks[:, None] >> np.arange(h, dtype=np.int64)[None, :]) & 1
-    return np.asarray(bits.sum(axis=1), dtype=np.int64), np.asarray(bits @ units,
-                                                                      dtype=np.int64)
+    return np.asarray(bits.sum(axis=1), dtype=np.int64), np.asarray(bits @ units, dtype=np.int64)
 
 
 def count_in_ranges(units: IntArray, lo: Sequence[int], hi: Sequence[int]) -> IntArray:
@@ -189,15 +196,22 @@ def count_in_ranges(units: IntArray, lo: Sequence[int], hi: Sequence[int]) -> In
         if b.size == 0:
             continue
         s = sa + s2
-        cnt = (np.searchsorted(b, hi_a[s] - pa, side="left")
-               - np.searchsorted(b, lo_a[s] - pa, side="left"))
+        cnt = np.searchsorted(b, hi_a[s] - pa, side="left") - np.searchsorted(
+            b, lo_a[s] - pa, side="left"
+        )
         out += np.bincount(s, weights=cnt, minlength=n + 1).astype(np.int64)
     return out
 
 
 def double_majority_game(
-    population: Sequence[float], players: Sequence[str], *, member_share: float,
-    min_members: int, pop_share: float, min_blocking: int, required: Sequence[str] = (),
+    population: Sequence[float],
+    players: Sequence[str],
+    *,
+    member_share: float,
+    min_members: int,
+    pop_share: float,
+    min_blocking: int,
+    required: Sequence[str] = (),
     decimals: int = 1,
 ) -> PowerIndices:
     """Lisbon double majority (Art. 16(4) TEU): at least ``member_share`` of the members and
@@ -257,7 +271,8 @@ def double_majority_game(
         swings[n:] = per_size.sum()
     tot = swings.sum()
     return PowerIndices(
-        players=tuple(players) + tuple(required), shapley_shubik=ss,
+        players=tuple(players) + tuple(required),
+        shapley_shubik=ss,
         banzhaf=swings / tot if tot > 0 else swings,
         banzhaf_absolute=swings / 2.0 ** (n_total - 1),
         method="exact meet-in-the-middle count of swings (members, population)",

@@ -44,7 +44,9 @@ def registered_models() -> dict[str, tuple[str, str]]:
 
 
 def run_models(
-    data: DeuData, capability: FloatArray, names: Sequence[str] | None = None,
+    data: DeuData,
+    capability: FloatArray,
+    names: Sequence[str] | None = None,
     seed: int = 0,
 ) -> dict[str, ModelRun]:
     """Run the named registered models (all when ``names`` is None) on every proposal."""
@@ -80,8 +82,13 @@ def run_models(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     res = spec.core(
-                        pos, sal, cap, lo=np.zeros(k), hi=np.full(k, 100.0),
-                        reference=None if np.isnan(ref).any() else ref.copy(), **params,
+                        pos,
+                        sal,
+                        cap,
+                        lo=np.zeros(k),
+                        hi=np.full(k, 100.0),
+                        reference=None if np.isnan(ref).any() else ref.copy(),
+                        **params,
                     )
                 vals = np.asarray(res.outcome, dtype=float).reshape(k)
                 out[cols] = vals
@@ -90,7 +97,12 @@ def run_models(
                 if first_error is None:
                     first_error = f"{type(exc).__name__}: {exc}"
         runs[name] = ModelRun(
-            name=name, title=spec.title, citation=spec.citation, forecast=out,
-            seconds=time.perf_counter() - t0, failures=failures, error=first_error,
+            name=name,
+            title=spec.title,
+            citation=spec.citation,
+            forecast=out,
+            seconds=time.perf_counter() - t0,
+            failures=failures,
+            error=first_error,
         )
     return runs

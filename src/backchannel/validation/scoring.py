@@ -33,8 +33,12 @@ class Score:
         def f(x: float) -> float | None:
             return None if not np.isfinite(x) else round(float(x), 4)
 
-        return {"mae": f(self.mae), "n": self.n, "n_proposals": self.n_proposals,
-                "ci95": [f(self.ci_low), f(self.ci_high)]}
+        return {
+            "mae": f(self.mae),
+            "n": self.n,
+            "n_proposals": self.n_proposals,
+            "ci95": [f(self.ci_low), f(self.ci_high)],
+        }
 
 
 def replicate_weights(n_proposals: int, n_boot: int, seed: int) -> NDArray[np.int64]:
@@ -42,12 +46,16 @@ def replicate_weights(n_proposals: int, n_boot: int, seed: int) -> NDArray[np.in
     rng = np.random.default_rng(seed)
     if n_proposals == 0:
         return np.zeros((n_boot, 0), dtype=np.int64)
-    return np.asarray(rng.multinomial(n_proposals, np.full(n_proposals, 1.0 / n_proposals),
-                                      size=n_boot), dtype=np.int64)
+    return np.asarray(
+        rng.multinomial(n_proposals, np.full(n_proposals, 1.0 / n_proposals), size=n_boot),
+        dtype=np.int64,
+    )
 
 
 def cluster_mean(
-    values: FloatArray, group: NDArray[np.int64], weights: NDArray[np.int64],
+    values: FloatArray,
+    group: NDArray[np.int64],
+    weights: NDArray[np.int64],
 ) -> Score:
     """Mean of per-issue ``values`` (NaN: left out) and its proposal-bootstrap interval."""
     ok = np.isfinite(values)
@@ -63,13 +71,16 @@ def cluster_mean(
     with np.errstate(invalid="ignore", divide="ignore"):
         reps = num / den
     reps = reps[np.isfinite(reps)]
-    lo, hi = (np.percentile(reps, [2.5, 97.5]) if reps.size else (np.nan, np.nan))
+    lo, hi = np.percentile(reps, [2.5, 97.5]) if reps.size else (np.nan, np.nan)
     return Score(float(v.mean()), n, int(np.count_nonzero(counts)), float(lo), float(hi))
 
 
 def score(
-    forecast: FloatArray, outcome: FloatArray, group: NDArray[np.int64],
-    weights: NDArray[np.int64], mask: BoolArray | None = None,
+    forecast: FloatArray,
+    outcome: FloatArray,
+    group: NDArray[np.int64],
+    weights: NDArray[np.int64],
+    mask: BoolArray | None = None,
 ) -> Score:
     """MAE of ``forecast`` against ``outcome`` over the issues in ``mask`` where both are
     finite; ``group`` is each issue's proposal index (0..P-1) and ``weights`` the
@@ -81,8 +92,12 @@ def score(
 
 
 def score_difference(
-    a: FloatArray, b: FloatArray, outcome: FloatArray, group: NDArray[np.int64],
-    weights: NDArray[np.int64], mask: BoolArray | None = None,
+    a: FloatArray,
+    b: FloatArray,
+    outcome: FloatArray,
+    group: NDArray[np.int64],
+    weights: NDArray[np.int64],
+    mask: BoolArray | None = None,
 ) -> Score:
     """Paired MAE difference ``MAE(a) - MAE(b)`` on the issues where both are finite, with
     its proposal-bootstrap interval (negative: ``a`` is better)."""

@@ -73,13 +73,19 @@ class Spec:
     rp_weight: float
 
     def label(self) -> str:
-        return (f"{self.power}/{self.institutions}/"
-                f"{self.target_weight:g}*{self.target}+{self.rp_weight:g}*rp")
+        return (
+            f"{self.power}/{self.institutions}/"
+            f"{self.target_weight:g}*{self.target}+{self.rp_weight:g}*rp"
+        )
 
     def to_dict(self) -> dict[str, str | float]:
-        return {"power": self.power, "institutions": self.institutions,
-                "target": self.target, "target_weight": self.target_weight,
-                "rp_weight": self.rp_weight}
+        return {
+            "power": self.power,
+            "institutions": self.institutions,
+            "target": self.target,
+            "target_weight": self.target_weight,
+            "rp_weight": self.rp_weight,
+        }
 
 
 def grid() -> tuple[Spec, ...]:
@@ -124,7 +130,8 @@ def compromise_variants(data: DeuData) -> dict[tuple[PowerIndex, Institutions], 
 
 
 def candidate_forecasts(
-    data: DeuData, specs: Sequence[Spec] | None = None,
+    data: DeuData,
+    specs: Sequence[Spec] | None = None,
 ) -> tuple[tuple[Spec, ...], FloatArray]:
     """(C specifications, K issues) forecasts of every specification on every issue."""
     specs = grid() if specs is None else tuple(specs)
@@ -134,13 +141,19 @@ def candidate_forecasts(
     for i, s in enumerate(specs):
         c = comp[(s.power, s.institutions)]
         r = np.where(np.isfinite(data.reference), data.reference, c)
-        f[i] = (1.0 - s.target_weight - s.rp_weight) * c + s.target_weight * base[s.target] \
+        f[i] = (
+            (1.0 - s.target_weight - s.rp_weight) * c
+            + s.target_weight * base[s.target]
             + s.rp_weight * r
+        )
     return specs, f
 
 
 def select_per_fold(
-    candidates: FloatArray, y: FloatArray, fold: NDArray[np.int64], k: int,
+    candidates: FloatArray,
+    y: FloatArray,
+    fold: NDArray[np.int64],
+    k: int,
 ) -> NDArray[np.int64]:
     """Index of the candidate with the lowest MAE on the training issues of each fold
     (``fold != j``); the outcomes of fold j's own issues are never read for fold j."""
@@ -174,8 +187,12 @@ class NestedCV:
 
 
 def nested_cross_validate(
-    specs: Sequence[Spec], candidates: FloatArray, y: FloatArray,
-    group: NDArray[np.int64], k: int = 10, seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    specs: Sequence[Spec],
+    candidates: FloatArray,
+    y: FloatArray,
+    group: NDArray[np.int64],
+    k: int = 10,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
 ) -> NestedCV:
     """Outer ``k``-fold CV by proposal (repeated over ``seeds``, same folds as the stack's
     :func:`~backchannel.validation.crossval.proposal_folds`) of the specification chosen on
@@ -193,5 +210,12 @@ def nested_cross_validate(
         sel[r] = select_per_fold(candidates, y, fold, k)
         oof[r] = candidates[sel[r][fold], cols]
     full = int(np.argmin(np.abs(candidates - y[None, :]).mean(axis=1)))
-    return NestedCV(specs=tuple(specs), k=k, seeds=tuple(seeds), oof=oof, selected=sel,
-                    folds=folds, full_selected=full)
+    return NestedCV(
+        specs=tuple(specs),
+        k=k,
+        seeds=tuple(seeds),
+        oof=oof,
+        selected=sel,
+        folds=folds,
+        full_selected=full,
+    )

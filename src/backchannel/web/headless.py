@@ -89,8 +89,9 @@ def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 15
         html, _ = build_report(load_embedded(), sweep_draws=2000, seed=0)
         atomic_write(report, html)
         flipped = Path(tmp) / "counterfactual.html"
-        html, _ = build_report(apply_overrides(load_embedded(), list(COUNTERFACTUAL_2019)),
-                               sweep_draws=2000, seed=0)
+        html, _ = build_report(
+            apply_overrides(load_embedded(), list(COUNTERFACTUAL_2019)), sweep_draws=2000, seed=0
+        )
         atomic_write(flipped, html)
         config = uvicorn.Config(
             create_app(Path(tmp) / "store.sqlite"), host="127.0.0.1", port=0, log_level="warning"

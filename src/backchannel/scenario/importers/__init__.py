@@ -47,16 +47,19 @@ __all__ = [
 def detect_format(text: str, source: str = "<text>") -> str:
     """The format of ``text`` judged from its content (``decide``, ``ktab`` or ``table``)."""
     if not text.strip():
-        raise InputError("the file is empty", source=source,
-                         fix="give a decide, KTAB SMP or actor-table file")
+        raise InputError(
+            "the file is empty", source=source, fix="give a decide, KTAB SMP or actor-table file"
+        )
     hits = [name for name, test in _DETECTORS.items() if test(text)]
     if len(hits) == 1:
         return hits[0]
     first = next(ln for ln in text.splitlines() if ln.strip())
     raise InputError(
-        "cannot tell the file's format from its content (first line: "
-        f"{first.strip()[:60]!r})" if not hits else f"the content fits several formats {hits}",
-        source=source, where="line 1" if not hits else None,
+        f"cannot tell the file's format from its content (first line: {first.strip()[:60]!r})"
+        if not hits
+        else f"the content fits several formats {hits}",
+        source=source,
+        where="line 1" if not hits else None,
         fix="pass --format decide|ktab|table|deu; decide files start with #O/#A/#P lines, "
         "KTAB SMP files have the header 'Actor,Description,Influence,...' on line 2, actor "
         "tables the header 'Actor,Capability,Position,Salience', DEU tables a header with "
@@ -65,26 +68,39 @@ def detect_format(text: str, source: str = "<text>") -> str:
 
 
 def import_text(
-    text: str, source: str = "<text>", *, fmt: str | None = None, name: str | None = None,
-    scale: tuple[float, float] | None = None, issue: str | None = None,
+    text: str,
+    source: str = "<text>",
+    *,
+    fmt: str | None = None,
+    name: str | None = None,
+    scale: tuple[float, float] | None = None,
+    issue: str | None = None,
     proposal: str | None = None,
 ) -> Scenario:
     """Import ``text`` in format ``fmt`` (detected from the content when None); ``issue``
     / ``proposal`` select what to import from a DEU file."""
     if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}", source=source, where="--format",
-                         fix=f"use one of {', '.join(FORMATS)}")
+        raise InputError(
+            f"unknown format {fmt!r}",
+            source=source,
+            where="--format",
+            fix=f"use one of {', '.join(FORMATS)}",
+        )
     text = text.removeprefix("\ufeff")
     fmt = fmt or detect_format(text, source)
     if scale is not None and fmt != "table":
         raise InputError(
             f"--scale applies only to actor tables; the {fmt} format gives its own scales",
-            source=source, where="--scale", fix="leave out --scale",
+            source=source,
+            where="--scale",
+            fix="leave out --scale",
         )
     if (issue is not None or proposal is not None) and fmt != "deu":
         raise InputError(
             f"--issue/--proposal apply only to DEU files; this is a {fmt} file",
-            source=source, where="--issue/--proposal", fix="leave out --issue and --proposal",
+            source=source,
+            where="--issue/--proposal",
+            fix="leave out --issue and --proposal",
         )
     if fmt == "deu":
         return parse_deu_scenario(text, source, issue=issue, proposal=proposal, name=name)
@@ -96,14 +112,23 @@ def import_text(
 
 
 def import_file(
-    path: str | Path, *, fmt: str | None = None, name: str | None = None,
-    scale: tuple[float, float] | None = None, issue: str | None = None,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    name: str | None = None,
+    scale: tuple[float, float] | None = None,
+    issue: str | None = None,
     proposal: str | None = None,
 ) -> Scenario:
     """Read ``path`` (UTF-8, size-checked) and import it; see :func:`import_text`."""
     p = Path(path)
     if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}", source=str(p), where="--format",
-                         fix=f"use one of {', '.join(FORMATS)}")
-    return import_text(read_text(p), str(p), fmt=fmt, name=name, scale=scale, issue=issue,
-                       proposal=proposal)
+        raise InputError(
+            f"unknown format {fmt!r}",
+            source=str(p),
+            where="--format",
+            fix=f"use one of {', '.join(FORMATS)}",
+        )
+    return import_text(
+        read_text(p), str(p), fmt=fmt, name=name, scale=scale, issue=issue, proposal=proposal
+    )

@@ -59,13 +59,19 @@ def parse_number(
     except ValueError:
         shown = repr(cell) if cell.strip() else "an empty cell"
         raise fail(
-            f"{what} must be a number, got {shown}", source, where,
+            f"{what} must be a number, got {shown}",
+            source,
+            where,
             "write a plain number such as 0.5 (decimal point"
             + (" or decimal comma)" if decimal_comma else ")"),
         ) from None
     if not math.isfinite(value):
-        raise fail(f"{what} must be a finite number, got {cell.strip()!r}", source, where,
-                   "replace it with a finite number")
+        raise fail(
+            f"{what} must be a finite number, got {cell.strip()!r}",
+            source,
+            where,
+            "replace it with a finite number",
+        )
     return value
 
 
@@ -77,29 +83,48 @@ def make_id(key: str, *, kind: str, source: str, where: str) -> str:
     """
     ident = _ID_BAD.sub("_", key.strip()).strip("_")
     if not ident:
-        raise fail(f"{kind} key {key!r} has no letters or digits", source, where,
-                   f"give the {kind} a key made of letters, digits, '_', '-' or '.'")
+        raise fail(
+            f"{kind} key {key!r} has no letters or digits",
+            source,
+            where,
+            f"give the {kind} a key made of letters, digits, '_', '-' or '.'",
+        )
     if not ident[0].isalpha():
         ident = ("a_" if kind == "actor" else "i_") + ident
     if len(ident) > ID_MAX:
-        raise fail(f"{kind} key {key!r} is longer than {ID_MAX} characters", source, where,
-                   f"shorten the key to at most {ID_MAX} characters")
+        raise fail(
+            f"{kind} key {key!r} is longer than {ID_MAX} characters",
+            source,
+            where,
+            f"shorten the key to at most {ID_MAX} characters",
+        )
     return ident
 
 
 def claim_id(
-    ident: str, key: str, taken: dict[str, tuple[str, str]], *, kind: str, source: str,
+    ident: str,
+    key: str,
+    taken: dict[str, tuple[str, str]],
+    *,
+    kind: str,
+    source: str,
     where: str,
 ) -> None:
     """Record ``ident`` for ``key``; two keys that give the same id are an error."""
     if ident in taken:
         other_key, other_where = taken[ident]
         if other_key == key:
-            raise fail(f"{kind} {key!r} is declared twice (first at {other_where})",
-                       source, where, "remove one of the two declarations")
+            raise fail(
+                f"{kind} {key!r} is declared twice (first at {other_where})",
+                source,
+                where,
+                "remove one of the two declarations",
+            )
         raise fail(
-            f"{kind} keys {other_key!r} ({other_where}) and {key!r} both become the id "
-            f"{ident!r}", source, where, f"rename one of the two {kind}s",
+            f"{kind} keys {other_key!r} ({other_where}) and {key!r} both become the id {ident!r}",
+            source,
+            where,
+            f"rename one of the two {kind}s",
         )
     taken[ident] = (key, where)
 

@@ -80,18 +80,28 @@ def detect_separator(text: str, source: str) -> str:
             if sep in _SEP_NAMES:
                 return sep
             raise fail(
-                f"cannot tell the separator: {s[:2]!r} is followed by {sep!r}", source,
-                f"line {n}", "separate cells with tabs or semicolons, e.g. '#A;usa;USA'",
+                f"cannot tell the separator: {s[:2]!r} is followed by {sep!r}",
+                source,
+                f"line {n}",
+                "separate cells with tabs or semicolons, e.g. '#A;usa;USA'",
             )
-    raise fail("no decide records found (lines starting #A, #P, #M, #D)", source, None,
-               "check that this is a decide exchange-model file, or pass --format")
+    raise fail(
+        "no decide records found (lines starting #A, #P, #M, #D)",
+        source,
+        None,
+        "check that this is a decide exchange-model file, or pass --format",
+    )
 
 
 def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) -> Scenario:
     """Parse decide exchange-model text into a forecast-only :class:`Scenario`."""
     if not text.strip():
-        raise fail("the file is empty", source, None,
-                   "give a decide file with #A (actor), #P (issue) and #D (data) lines")
+        raise fail(
+            "the file is empty",
+            source,
+            None,
+            "give a decide file with #A (actor), #P (issue) and #D (data) lines",
+        )
     sep = detect_separator(text, source)
     decimal_comma = sep != ","
     titles: list[str] = []
@@ -110,12 +120,16 @@ def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) 
         where = f"line {n}"
         if not tag.startswith("#"):
             raise fail(
-                f"line does not start with a record tag: {line.strip()[:40]!r}", source, where,
+                f"line does not start with a record tag: {line.strip()[:40]!r}",
+                source,
+                where,
                 "start each line with #A, #P, #M, #D, #O or #/ (use #/ for comments)",
             )
         if tag not in TAGS:
             raise fail(
-                f"unknown record tag {tag!r}", source, where,
+                f"unknown record tag {tag!r}",
+                source,
+                where,
                 "use #A (actor), #P (issue), #M (scale point), #D (data), #O or #/ "
                 "(comments); check the separator is the same on every line",
             )
@@ -128,12 +142,19 @@ def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) 
         if tag in ("#A", "#P"):
             kind = "actor" if tag == "#A" else "issue"
             if len(cells) < 2:
-                raise fail(f"{tag} line without a key", source, where,
-                           f"write {tag}{sep}key{sep}full name")
+                raise fail(
+                    f"{tag} line without a key", source, where, f"write {tag}{sep}key{sep}full name"
+                )
             key = cells[1]
             ident = make_id(key, kind=kind, source=source, where=f"{where}, field 2")
-            claim_id(ident, key, actor_ids if kind == "actor" else issue_ids, kind=kind,
-                     source=source, where=where)
+            claim_id(
+                ident,
+                key,
+                actor_ids if kind == "actor" else issue_ids,
+                kind=kind,
+                source=source,
+                where=where,
+            )
             # a name split over extra cells (a separator inside the text) is joined back
             label = "; ".join(c for c in cells[2:] if c) or key
             if kind == "actor":
@@ -156,22 +177,34 @@ def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) 
         if len(cells) < 3:
             raise fail(
                 f"#M line has {len(cells)} cells, expected #M, issue, position, meaning",
-                source, where, f"write #M{sep}issue{sep}position{sep}meaning",
+                source,
+                where,
+                f"write #M{sep}issue{sep}position{sep}meaning",
             )
         iss = issues.get(cells[1])
         if iss is None:
             raise fail(
-                f"#M names issue {cells[1]!r}, which no #P line declares", source,
+                f"#M names issue {cells[1]!r}, which no #P line declares",
+                source,
                 f"{where}, field 2",
                 f"add '#P{sep}{cells[1]}{sep}name' or correct the key; declared issues: "
                 f"{sorted(issues)}",
             )
-        value = parse_number(cells[2], source=source, where=f"{where}, field 3",
-                             what="scale point position", decimal_comma=decimal_comma)
+        value = parse_number(
+            cells[2],
+            source=source,
+            where=f"{where}, field 3",
+            what="scale point position",
+            decimal_comma=decimal_comma,
+        )
         for v, _, m in iss.points:
             if v == value:
-                raise fail(f"issue {iss.key!r} has two scale points at {value:g} "
-                           f"(first at line {m})", source, where, "keep one of the two")
+                raise fail(
+                    f"issue {iss.key!r} has two scale points at {value:g} (first at line {m})",
+                    source,
+                    where,
+                    "keep one of the two",
+                )
         # a meaning split over extra cells (a separator inside the text) is joined back
         meaning = "; ".join(c for c in cells[3:] if c)
         iss.points.append((value, meaning or f"{value:g}", n))
@@ -181,21 +214,25 @@ def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) 
         where = f"line {n}"
         if len(cells) != 6:
             raise fail(
-                f"#D line has {len(cells)} cells, expected 6 ({_D_FIELDS})", source, where,
+                f"#D line has {len(cells)} cells, expected 6 ({_D_FIELDS})",
+                source,
+                where,
                 f"write #D{sep}actor{sep}issue{sep}position{sep}salience{sep}power; "
                 f"check the separator ({_SEP_NAMES[sep]}) and that no cell is missing",
             )
         akey, ikey = cells[1], cells[2]
         if akey not in actors:
             raise fail(
-                f"#D names actor {akey!r}, which no #A line declares", source,
+                f"#D names actor {akey!r}, which no #A line declares",
+                source,
                 f"{where}, field 2",
                 f"add '#A{sep}{akey}{sep}name' or correct the key; declared actors: "
                 f"{sorted(actors)}",
             )
         if ikey not in issues:
             raise fail(
-                f"#D names issue {ikey!r}, which no #P line declares", source,
+                f"#D names issue {ikey!r}, which no #P line declares",
+                source,
                 f"{where}, field 3",
                 f"add '#P{sep}{ikey}{sep}name' or correct the key; declared issues: "
                 f"{sorted(issues)}",
@@ -203,34 +240,65 @@ def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) 
         if (akey, ikey) in rows:
             raise fail(
                 f"second #D line for actor {akey!r} on issue {ikey!r} (first at line "
-                f"{rows[akey, ikey].line})", source, where, "keep one of the two lines",
+                f"{rows[akey, ikey].line})",
+                source,
+                where,
+                "keep one of the two lines",
             )
-        pos = parse_number(cells[3], source=source, where=f"{where}, field 4 (position)",
-                           what="position", decimal_comma=decimal_comma)
-        sal = parse_number(cells[4], source=source, where=f"{where}, field 5 (salience)",
-                           what="salience", decimal_comma=decimal_comma)
-        pw = parse_number(cells[5], source=source, where=f"{where}, field 6 (power)",
-                          what="power", decimal_comma=decimal_comma)
+        pos = parse_number(
+            cells[3],
+            source=source,
+            where=f"{where}, field 4 (position)",
+            what="position",
+            decimal_comma=decimal_comma,
+        )
+        sal = parse_number(
+            cells[4],
+            source=source,
+            where=f"{where}, field 5 (salience)",
+            what="salience",
+            decimal_comma=decimal_comma,
+        )
+        pw = parse_number(
+            cells[5],
+            source=source,
+            where=f"{where}, field 6 (power)",
+            what="power",
+            decimal_comma=decimal_comma,
+        )
         if not 0.0 <= sal <= 1.0:
             raise fail(
                 f"salience {sal:g} is outside 0-1 (the decide format's salience scale)",
-                source, f"{where}, field 5 (salience)",
+                source,
+                f"{where}, field 5 (salience)",
                 "write salience as a share between 0 and 1 (divide percentages by 100)",
             )
         if pw < 0:
-            raise fail(f"power {pw:g} is negative", source, f"{where}, field 6 (power)",
-                       "power is a non-negative relative weight; write 0 or more")
+            raise fail(
+                f"power {pw:g} is negative",
+                source,
+                f"{where}, field 6 (power)",
+                "power is a non-negative relative weight; write 0 or more",
+            )
         rows[akey, ikey] = _Row(akey, ikey, pos, sal, pw, n)
 
     if not rows:
-        raise fail("no #D data lines", source, None,
-                   f"add '#D{sep}actor{sep}issue{sep}position{sep}salience{sep}power' lines")
+        raise fail(
+            "no #D data lines",
+            source,
+            None,
+            f"add '#D{sep}actor{sep}issue{sep}position{sep}salience{sep}power' lines",
+        )
     return _assemble(titles, actors, issues, rows, source, name)
 
 
 def _assemble(
-    titles: list[str], actors: dict[str, _Declared], issues: dict[str, _Issue],
-    rows: dict[tuple[str, str], _Row], source: str, name: str | None,
+    titles: list[str],
+    actors: dict[str, _Declared],
+    issues: dict[str, _Issue],
+    rows: dict[tuple[str, str], _Row],
+    source: str,
+    name: str | None,
 ) -> Scenario:
     label = source_label(source)
     issues_with_data = {i for _, i in rows}
@@ -258,27 +326,35 @@ def _assemble(
             hull = [*points, *positions]
             if min(hull) >= DEFAULT_SCALE[0] and max(hull) <= DEFAULT_SCALE[1]:
                 lo, hi = DEFAULT_SCALE
-                notes.append("fewer than two #M scale points: the decide convention 0-100 "
-                             "is used as the scale")
+                notes.append(
+                    "fewer than two #M scale points: the decide convention 0-100 "
+                    "is used as the scale"
+                )
             else:
                 lo, hi = min(hull), max(hull)
                 if not lo < hi:
                     line = iss.line
                     raise fail(
                         f"issue {key!r} has no scale: fewer than two #M points and every "
-                        f"position is {lo:g}", source, f"line {line}",
+                        f"position is {lo:g}",
+                        source,
+                        f"line {line}",
                         "add #M lines giving the two ends of the issue's scale",
                     )
-                notes.append("fewer than two #M scale points: scale taken as the range of "
-                             "the scale points and positions")
-        issue_data.append({
-            "id": iss.ident,
-            "name": iss.name,
-            "scale": {"min": lo, "max": hi},
-            "anchors": [{"value": v, "label": t} for v, t, _ in sorted(iss.points)],
-            **({"note": "; ".join(notes)} if notes else {}),
-            **({"description": f"key in source: {key!r}"} if iss.ident != key else {}),
-        })
+                notes.append(
+                    "fewer than two #M scale points: scale taken as the range of "
+                    "the scale points and positions"
+                )
+        issue_data.append(
+            {
+                "id": iss.ident,
+                "name": iss.name,
+                "scale": {"min": lo, "max": hi},
+                "anchors": [{"value": v, "label": t} for v, t, _ in sorted(iss.points)],
+                **({"note": "; ".join(notes)} if notes else {}),
+                **({"description": f"key in source: {key!r}"} if iss.ident != key else {}),
+            }
+        )
 
     actor_data: list[dict[str, Any]] = []
     n_missing = 0
@@ -296,14 +372,17 @@ def _assemble(
                 if ikey in issues_with_data:
                     n_missing += 1
                 continue
-            st: dict[str, Any] = {"position": r.position,
-                                  "salience": round(r.salience * 100.0, 9)}
+            st: dict[str, Any] = {"position": r.position, "salience": round(r.salience * 100.0, 9)}
             if not uniform:
                 st["capability"] = r.power
             stances[iss.ident] = st
         entry: dict[str, Any] = {
-            "id": act.ident, "name": act.name, "kind": "state", "veto": False,
-            "capability": max(powers), "positions": stances,
+            "id": act.ident,
+            "name": act.name,
+            "kind": "state",
+            "veto": False,
+            "capability": max(powers),
+            "positions": stances,
         }
         if act.ident != key:
             entry["note"] = f"key in source: {key!r}"
@@ -318,8 +397,10 @@ def _assemble(
     if titles[1:]:
         details.append("Titles: " + " | ".join(titles[1:]) + ".")
     if n_missing:
-        details.append(f"{n_missing} actor-issue pair(s) have no #D line: those actors take "
-                       "no position on those issues.")
+        details.append(
+            f"{n_missing} actor-issue pair(s) have no #D line: those actors take "
+            "no position on those issues."
+        )
     if dropped_issues:
         details.append(f"Issue(s) declared without any #D line, left out: {dropped_issues}.")
     if dropped_actors:

@@ -41,13 +41,36 @@ from backchannel.validation.deu import REQUIRED_COLUMNS, DeuData, parse_deu
 FORMAT = "deu"
 CITATION = "DEU III (Arregui & Perarnaud 2021, doi:10.34810/data53, CC BY 4.0)"
 ACTOR_NAMES = {
-    "com": "European Commission", "ep": "European Parliament", "at": "Austria",
-    "be": "Belgium", "bu": "Bulgaria", "cr": "Croatia", "cy": "Cyprus", "cz": "Czechia",
-    "dk": "Denmark", "ee": "Estonia", "fi": "Finland", "fr": "France", "de": "Germany",
-    "el": "Greece", "hu": "Hungary", "ie": "Ireland", "it": "Italy", "lv": "Latvia",
-    "lt": "Lithuania", "lu": "Luxembourg", "mt": "Malta", "nl": "Netherlands",
-    "pl": "Poland", "pt": "Portugal", "ro": "Romania", "si": "Slovenia", "sk": "Slovakia",
-    "es": "Spain", "se": "Sweden", "uk": "United Kingdom",
+    "com": "European Commission",
+    "ep": "European Parliament",
+    "at": "Austria",
+    "be": "Belgium",
+    "bu": "Bulgaria",
+    "cr": "Croatia",
+    "cy": "Cyprus",
+    "cz": "Czechia",
+    "dk": "Denmark",
+    "ee": "Estonia",
+    "fi": "Finland",
+    "fr": "France",
+    "de": "Germany",
+    "el": "Greece",
+    "hu": "Hungary",
+    "ie": "Ireland",
+    "it": "Italy",
+    "lv": "Latvia",
+    "lt": "Lithuania",
+    "lu": "Luxembourg",
+    "mt": "Malta",
+    "nl": "Netherlands",
+    "pl": "Poland",
+    "pt": "Portugal",
+    "ro": "Romania",
+    "si": "Slovenia",
+    "sk": "Slovakia",
+    "es": "Spain",
+    "se": "Sweden",
+    "uk": "United Kingdom",
 }
 INSTITUTIONS = ("com", "ep")
 
@@ -66,27 +89,39 @@ def _listing(ids: Sequence[str]) -> str:
     return ", ".join(ids)
 
 
-def select_issues(data: DeuData, source: str, issue: str | None,
-                  proposal: str | None) -> np.ndarray:
+def select_issues(
+    data: DeuData, source: str, issue: str | None, proposal: str | None
+) -> np.ndarray:
     """Indices of the selected issues; errors name the valid ids."""
     proposals = list(dict.fromkeys(data.proposal))
     if (issue is None) == (proposal is None):
         raise fail(
             f"a DEU file holds {data.n_issues} issues of {len(proposals)} proposals; "
-            + ("choose one issue or one proposal" if issue is None else
-               "give --issue or --proposal, not both"),
-            source, "--issue/--proposal",
+            + (
+                "choose one issue or one proposal"
+                if issue is None
+                else "give --issue or --proposal, not both"
+            ),
+            source,
+            "--issue/--proposal",
             f"pass --issue ISSUE_ID or --proposal PRNR; proposals: {_listing(proposals)}",
         )
     if issue is not None:
         if issue not in data.issue_ids:
-            raise fail(f"no issue {issue!r} in this DEU file", source, "--issue",
-                       f"use one of the {data.n_issues} issue ids: "
-                       f"{_listing(data.issue_ids)}")
+            raise fail(
+                f"no issue {issue!r} in this DEU file",
+                source,
+                "--issue",
+                f"use one of the {data.n_issues} issue ids: {_listing(data.issue_ids)}",
+            )
         return np.array([data.issue_ids.index(issue)])
     if proposal not in proposals:
-        raise fail(f"no proposal {proposal!r} in this DEU file", source, "--proposal",
-                   f"use one of the {len(proposals)} proposal ids: {_listing(proposals)}")
+        raise fail(
+            f"no proposal {proposal!r} in this DEU file",
+            source,
+            "--proposal",
+            f"use one of the {len(proposals)} proposal ids: {_listing(proposals)}",
+        )
     return np.flatnonzero(np.asarray(data.proposal) == proposal)
 
 
@@ -96,8 +131,12 @@ def _num(x: float) -> float:
 
 
 def parse_deu_scenario(
-    text: str, source: str = "<text>", *, issue: str | None = None,
-    proposal: str | None = None, name: str | None = None,
+    text: str,
+    source: str = "<text>",
+    *,
+    issue: str | None = None,
+    proposal: str | None = None,
+    name: str | None = None,
 ) -> Scenario:
     """One DEU issue (``issue``) or all issues of one proposal (``proposal``) as a scenario."""
     data = parse_deu(text, source)
@@ -107,18 +146,27 @@ def parse_deu_scenario(
     sub = data.subset(mask)
     has = sub.has_position()
     if not has.any():
-        raise fail("no actor has a position on the selected issue(s)", source,
-                   "--issue/--proposal", "choose an issue with positions")
+        raise fail(
+            "no actor has a position on the selected issue(s)",
+            source,
+            "--issue/--proposal",
+            "choose an issue with positions",
+        )
     cap = capabilities(sub)
     periods = issue_periods(sub)
     rules = set(sub.rule)
     if len(rules) != 1 or next(iter(rules)) not in ("QMV", "UNAN"):
-        raise fail(f"the selected issues have the Council voting rule(s) {sorted(rules)}",
-                   source, "counvte", "import issues voted by QMV or unanimity one at a time")
+        raise fail(
+            f"the selected issues have the Council voting rule(s) {sorted(rules)}",
+            source,
+            "counvte",
+            "import issues voted by QMV or unanimity one at a time",
+        )
     unanimity = next(iter(rules)) == "UNAN"
     label = source_label(source)
-    issue_ids = [make_id(i, kind="issue", source=source, where=f"issue {i!r}")
-                 for i in sub.issue_ids]
+    issue_ids = [
+        make_id(i, kind="issue", source=source, where=f"issue {i!r}") for i in sub.issue_ids
+    ]
     has_rp = bool(np.isfinite(sub.reference).all())
 
     issues: list[dict[str, Any]] = []
@@ -136,7 +184,8 @@ def parse_deu_scenario(
             + " (for comparison; not an input)."
         )
         entry: dict[str, Any] = {
-            "id": iid, "name": f"{pname or sub.proposal[k]}: issue {sub.issue_ids[k]}",
+            "id": iid,
+            "name": f"{pname or sub.proposal[k]}: issue {sub.issue_ids[k]}",
             "scale": {"min": 0.0, "max": 100.0},
             "anchors": [
                 {"value": 0.0, "label": "DEU scale end 0 (meaning in the DEU codebook)"},
@@ -160,17 +209,24 @@ def parse_deu_scenario(
         for k, iid in enumerate(issue_ids):
             if not has[a_i, k]:
                 continue
-            st: dict[str, Any] = {"position": _num(sub.position[a_i, k]),
-                                  "salience": _num(sub.salience[a_i, k])}
+            st: dict[str, Any] = {
+                "position": _num(sub.position[a_i, k]),
+                "salience": _num(sub.salience[a_i, k]),
+            }
             if not same_cap:
                 st["capability"] = _num(cap[a_i, k])
             stances[iid] = st
         institution = code in INSTITUTIONS
         entry = {
-            "id": ident, "name": ACTOR_NAMES.get(code, code), "kind": "state",
-            "capability": {"value": _num(max(caps)),
-                           "note": "Shapley-Shubik index in the issue's legislative game"},
-            "positions": stances, "veto": False,
+            "id": ident,
+            "name": ACTOR_NAMES.get(code, code),
+            "kind": "state",
+            "capability": {
+                "value": _num(max(caps)),
+                "note": "Shapley-Shubik index in the issue's legislative game",
+            },
+            "positions": stances,
+            "veto": False,
         }
         if institution:
             entry["note"] = "EU institution, imported as kind state without a veto"
@@ -180,19 +236,24 @@ def parse_deu_scenario(
                 entry["no_deal"] = {"note": "the status quo: DEU reference point rp"}
         elif unanimity:
             no_veto_states.append(ident)
-            entry["note"] = ("no DEU position on every selected issue, so imported "
-                             "without a veto")
+            entry["note"] = "no DEU position on every selected issue, so imported without a veto"
         actors.append(entry)
 
     if unanimity:
         veto_text = (
             "Council unanimity: every member state with a position on every selected issue is "
             "a veto player (veto: true)"
-            + (", with the status quo (rp) as its no-deal value." if has_rp else
-               "; the reference point rp is missing on some issue, so no status quo or "
-               "no-deal value is set there: add status_quo before a feasibility analysis.")
-            + (f" Without a veto (positions missing): {', '.join(no_veto_states)}."
-               if no_veto_states else "")
+            + (
+                ", with the status quo (rp) as its no-deal value."
+                if has_rp
+                else "; the reference point rp is missing on some issue, so no status quo or "
+                "no-deal value is set there: add status_quo before a feasibility analysis."
+            )
+            + (
+                f" Without a veto (positions missing): {', '.join(no_veto_states)}."
+                if no_veto_states
+                else ""
+            )
             + " The Commission and the Parliament are imported without a veto."
         )
     else:
@@ -201,12 +262,16 @@ def parse_deu_scenario(
             "state can block and every actor is imported without a veto (veto: false); the "
             "models can run as is, feasibility and mediation analyses need vetoes added."
         )
-    scope = (f"issue {sub.issue_ids[0]}" if issue is not None else
-             f"the {sub.n_issues} issue(s) of proposal {proposal}")
+    scope = (
+        f"issue {sub.issue_ids[0]}"
+        if issue is not None
+        else f"the {sub.n_issues} issue(s) of proposal {proposal}"
+    )
     pname0 = sub.proposal_name[0] if sub.proposal_name else ""
     intro = next((d for d in sub.intro if d is not None), None)
     scenario: dict[str, Any] = {
-        "name": name or f"DEU {sub.proposal[0]} {pname0}".strip()
+        "name": name
+        or f"DEU {sub.proposal[0]} {pname0}".strip()
         + (f" {sub.issue_ids[0]}" if issue is not None else ""),
         "description": f"Imported from {label} ({CITATION}): {scope}. {veto_text}",
         "issues": issues,
@@ -216,9 +281,9 @@ def parse_deu_scenario(
             "positions": "DEU p<actor> columns (0-100)",
             "salience": "DEU s<actor> columns (0-100); blank next to a position read as 0",
             "capability": "Shapley-Shubik index of the actor in the legislative game of the "
-                          "issue's treaty period, Council voting rule and procedure "
-                          "(backchannel.validation.council / capability; "
-                          "docs/decisions/backtest.md)",
+            "issue's treaty period, Council voting rule and procedure "
+            "(backchannel.validation.council / capability; "
+            "docs/decisions/backtest.md)",
             "status_quo": "DEU reference point rp",
             "scale": "DEU issue scale 0-100; anchors are the scale ends",
             "veto": "Council voting rule counvte (unanimity: member states veto)",
