@@ -1,7 +1,7 @@
 """Plain O(N^3) reference implementation of the expected-utility model, for tests only.
 
 Written straight from the specification (Scholz, Calbert & Smith 2011, eq. 1-14, with the
-choices of docs/decisions/models-eum.md), one issue at a time, with explicit loops over
+choices of docs/decisions.md), one issue at a time, with explicit loops over
 actors and voters and no prefix-sum tricks. The registered model
 (:mod:`backchannel.models.eum`) must agree with it.
 """

@@ -118,7 +118,7 @@ def test_ec_risk_exponents_match_public_replication() -> None:
 
 # Output of the public replication (github dmasad/BDM_DecisionModel_Replication, head of
 # master, GroupDecisionModel.Model.run_model called 10 times on this CSV with Q = T = 1,
-# xmin 4, xmax 10, salience / 100; run outside this repo, see docs/decisions/models-eum.md).
+# xmin 4, xmax 10, salience / 100; run outside this repo, see docs/decisions.md).
 # Its median is Model.vote(), its mean Model.find_mean(); Ireland is the only actor whose
 # position is not on a bloc: it is listed per round; Luxembourg alternates 4 -> 10 -> 4.
 PORT_MEDIAN = [
@@ -244,7 +244,7 @@ compounding differences) is the agreement a replication of the method should rea
     reason=(
         "not reproduced: no public reconstruction of BdM's model (dmasad port, jmckib's "
         "reading of Scholz et al.'s code) forecasts 8.35 -> 9.05 on this data; see "
-        "docs/decisions/models-eum.md"
+        "docs/decisions.md"
     ),
 )
 @pytest.mark.parametrize(
@@ -263,7 +263,7 @@ def test_ec_forecast_matches_published_figures(variant: dict[str, object]) -> No
 
 
 def test_ec_exact_numbers_recorded() -> None:
-    # regression lock on the numbers recorded in docs/decisions/models-eum.md (defaults)
+    # regression lock on the numbers recorded in docs/decisions.md (defaults)
     out = _run(*_ec())
     d = out.diagnostics
     assert d["rounds_run"] == 10 and d["forecast"] == "median"

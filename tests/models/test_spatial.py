@@ -314,7 +314,7 @@ def test_deu_proposals_that_failed_regression() -> None:
 
 # Cases in which KTAB's exact rules make the outcome depend on actor order, capability unit
 # or issue scale, and the default rule that removes the dependence (see
-# docs/decisions/models-exchange-spatial.md, spatial 10).
+# docs/decisions.md, spatial 10).
 INVARIANCE_CASES = [
     # permutation: first in input order stands for a cluster of close positions (canonical order)
     ([[0.0], [0.0], [0.5]], [[5], [5], [5]], [[1], [6], [1]], "perm", None),

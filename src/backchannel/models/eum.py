@@ -32,7 +32,7 @@ Monte Carlo draws can be passed as extra issues). Per round:
    rounds repeat until no position changes or ``rounds`` rounds have been played.
 
 Interpretive choices (tie rules, defaults Q = T = 1, which offer is "best", actors
-without a stance) are recorded in ``docs/decisions/models-eum.md``. The forecast of a
+without a stance) are recorded in ``docs/decisions.md``. The forecast of a
 round is the Condorcet (median voter) position of the updated positions (BdM 1994:
 the predicted outcome is the position that beats every other in the pairwise vote);
 ``forecast="mean"`` reports the capability x salience weighted mean instead (the

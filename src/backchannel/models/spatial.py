@@ -48,7 +48,7 @@ rounding; it reproduces every printed number of the reference run. The default m
 outcome independent of the order of the actors, of the unit of capability and of the
 issue scale: actors run in a canonical order, capabilities are divided by their mean, and
 values equal in exact arithmetic are compared with small tolerances (constants below;
-docs/decisions/models-exchange-spatial.md, spatial item 10). It reproduces the reference
+docs/decisions.md, spatial item 10). It reproduces the reference
 run's positions, targets and stopping turn, and its probabilities except in states where two
 actors hold distinct positions closer than posTol.
 

@@ -3,7 +3,7 @@ cross-validated stacked ensemble and the compromise model with its specification
 nested cross-validation (:mod:`backchannel.validation.tuning`), both compared with the
 compromise model on the same issues.
 
-See docs/backtest.md for the results and docs/decisions/backtest.md for the choices.
+See docs/backtest.md for the results and docs/decisions.md for the choices.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ The published figures (salience-weighted mean MAE 23.6, median 28.4, midpoint 28
 salience-weighted median (the midpoint of the interval of minimisers of
 ``sum_i s_i |x - p_i|``, i.e. of the lower and upper weighted medians), and the scoreable
 issues being those with an outcome and at least three actors with a position
-(docs/decisions/backtest.md).
+(docs/decisions.md).
 """
 
 from __future__ import annotations

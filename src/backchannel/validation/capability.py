@@ -5,7 +5,7 @@ Council voting rule and its procedure:
 
 * Council: the weighted (Amsterdam/Nice) or double-majority (Lisbon) game of the period
   under QMV; under unanimity every member is a veto player.
-* Commission and Parliament (documented choice, docs/decisions/backtest.md): they enter the
+* Commission and Parliament (documented choice, docs/decisions.md): they enter the
   game as veto players whose consent every winning coalition needs, following the
   procedure: the Commission in both procedures (its proposal monopoly: the Council can only
   amend a proposal by unanimity, Art. 250(1) TEC / Art. 293(1) TFEU); the Parliament only

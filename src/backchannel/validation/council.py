@@ -26,7 +26,7 @@ Periods (qualified-majority voting, QMV):
 * ``EU27-Lisbon`` (from 2020-02-01, after the UK's withdrawal): same rule, Eurostat
   population on 1 January 2020 (thousands), Annex III of the Council's Rules of Procedure.
 
-Simplifications (documented in docs/decisions/backtest.md): the Nice "62 % of the
+Simplifications (documented in docs/decisions.md): the Nice "62 % of the
 population" verification (only on request) is left out; the 2014-2017 option to ask for a
 Nice-weights vote is left out; one population table per Lisbon period (the Council updates it
 every year; year-to-year changes move figures by well under 1 %).

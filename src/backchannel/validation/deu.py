@@ -7,7 +7,7 @@ proposal, ``isnr`` issue), procedure ``proc`` (COD/CNS), Council voting rule ``c
 (0-100) of the Commission (``com``), the Parliament (``ep``) and the member states, the
 reference point ``rp`` and the outcome ``out``. A blank cell: no position / no value.
 
-Repairs and exclusions (all general rules, none per issue; see docs/decisions/backtest.md):
+Repairs and exclusions (all general rules, none per issue; see docs/decisions.md):
 
 * a row whose id cells are all blank (the relative-GDP row a third party added as row 2)
   is not DEU data and is skipped;

@@ -8,7 +8,7 @@
 Each importer is a pure function ``text -> Scenario``; :func:`import_file` adds the file
 reading (size and encoding checks of :func:`backchannel.scenario.load.read_text`). The
 imported scenarios are forecast-only (no vetoes, limits or no-deal values; see their
-description). Choices are documented in ``docs/decisions/importers.md``.
+description). Choices are documented in ``docs/decisions.md``.
 """
 
 from __future__ import annotations

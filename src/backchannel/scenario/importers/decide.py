@@ -11,7 +11,7 @@ One record per line, the first cell a tag, cells separated by tab, semicolon or 
 Units (as in the decide exchange model, Stokman & Van Oosten 1994): positions on the issue
 scale (0-100 by convention), salience 0-1 (mapped to our 0-100 by x 100), power a
 non-negative relative number per actor and issue (-> capability). See
-``docs/decisions/importers.md`` for every choice made here.
+``docs/decisions.md`` for every choice made here.
 """
 
 from __future__ import annotations

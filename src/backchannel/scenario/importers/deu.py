@@ -19,7 +19,7 @@ Where each scenario field comes from (also written into the scenario's ``sources
   in the DEU codebook, not in the table); ``status_quo`` = the reference point ``rp``;
   the recorded outcome ``out`` goes into the issue's note only (models never see it).
 
-Vetoes (docs/decisions/importers.md): under unanimity every member state with a position on
+Vetoes (docs/decisions.md): under unanimity every member state with a position on
 every selected issue is a veto player (``veto: true``) whose no-deal value is the status quo
 (``no_deal`` from ``rp``); under qualified majority no single state can block, so every actor
 has ``veto: false`` (forecast-only). The Commission and the Parliament never get
@@ -283,7 +283,7 @@ def parse_deu_scenario(
             "capability": "Shapley-Shubik index of the actor in the legislative game of the "
             "issue's treaty period, Council voting rule and procedure "
             "(backchannel.validation.council / capability; "
-            "docs/decisions/backtest.md)",
+            "docs/decisions.md)",
             "status_quo": "DEU reference point rp",
             "scale": "DEU issue scale 0-100; anchors are the scale ends",
             "veto": "Council voting rule counvte (unanimity: member states veto)",
