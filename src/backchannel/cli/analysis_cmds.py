@@ -12,6 +12,8 @@ from backchannel.analysis.verdict import Analysis
 from backchannel.cli.common import JsonOpt, ScenarioArg, SetOpt, app, console, emit_json, load
 from backchannel.scenario.schema import Scenario
 
+MAX_ACTOR_COLUMNS = 4  # more veto players: show who sets each end of the ZOPA instead
+
 
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:g}"
@@ -24,13 +26,25 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
     zt = Table(title="Zone of possible agreement per issue (red lines of the veto players)")
     zt.add_column("issue")
     zt.add_column("status quo", justify="right")
-    for a in next(iter(res.zopa.values()))["acceptable"]:
+    vetoes = list(next(iter(res.zopa.values()))["acceptable"])
+    per_actor = len(vetoes) <= MAX_ACTOR_COLUMNS
+    for a in vetoes if per_actor else ("highest floor", "lowest ceiling"):
         zt.add_column(a, justify="center")
     zt.add_column("ZOPA", justify="center")
     for iid, z in res.zopa.items():
         issue = sc.issue(iid)
         sq = issue.status_quo.value if issue.status_quo else None
-        cells = [f"{lo:g}–{hi:g}" for lo, hi in z["acceptable"].values()]
+        acc = z["acceptable"]
+        if per_actor:
+            cells = [f"{lo:g}–{hi:g}" for lo, hi in acc.values()]
+        else:  # who sets each end of the intersection
+            floor = max(acc, key=lambda a: acc[a][0])
+            ceiling = min(acc, key=lambda a: acc[a][1])
+            lo, hi = acc[floor][0], acc[ceiling][1]
+            cells = [
+                f"{lo:g}" if lo <= issue.scale.min else f"{lo:g} ({floor})",
+                f"{hi:g}" if hi >= issue.scale.max else f"{hi:g} ({ceiling})",
+            ]
         zopa = "[red]empty[/]" if z["empty"] else f"[green]{z['low']:g}–{z['high']:g}[/]"
         zt.add_row(escape(issue.name), _fmt(sq), *cells, zopa)
     console.print(zt)
@@ -54,8 +68,9 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
         f"way out [bold]{r['way_out']}[/], ripe [bold]{r['ripe']}[/]"
         + (
             ""
-            if r["months_until_feasible"] is None
-            else f"; trends open a deal in {r['months_until_feasible']} month(s)"
+            if r["months_until_feasible"] is None or res.deal_possible
+            else f"; if no-deal values keep their trends, a deal opens in "
+            f"{r['months_until_feasible']} month(s)"
         )
     )
     for w in res.warnings:
