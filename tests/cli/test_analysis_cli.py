@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,14 @@ def test_bad_input_exits_2_with_a_message(args: list[str], needle: str) -> None:
     assert out.returncode == 2
     assert needle in " ".join(out.stderr.split())
     assert "Traceback" not in out.stderr
+
+
+def test_many_veto_players_get_the_compact_zopa_table(tmp_path: Path) -> None:
+    deu = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deu" / "deu3_dev.tsv"
+    out = tmp_path / "unanimity.yaml"
+    imported = run("import", str(deu), "--issue", "n99056i1", "-o", str(out))
+    assert imported.returncode == 0, imported.stderr
+    res = run("analyze", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "highest floor" in res.stdout and "lowest ceiling" in res.stdout
+    assert "Deal reachable" in res.stdout
