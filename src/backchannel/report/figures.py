@@ -59,6 +59,14 @@ def _axis_ticks(issue: Issue) -> dict[str, Any]:
     }
 
 
+def _issue_axis(fig: go.Figure, issue: Issue, row: int) -> None:
+    """An issue's row: the scale with its anchor labels, and the status quo dashed."""
+    sq = q(issue.status_quo)
+    if sq is not None:
+        fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1}, row=row, col=1)
+    fig.update_xaxes(row=row, col=1, **_axis_ticks(issue))
+
+
 def _label(name: str, width: int = 36) -> str:
     return esc(name if len(name) <= width else name[: width - 1] + "…")
 
@@ -160,10 +168,7 @@ def positions_figure(scenario: Scenario) -> go.Figure:
             row=r,
             col=1,
         )
-        sq = q(issue.status_quo)
-        if sq is not None:
-            fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1}, row=r, col=1)
-        fig.update_xaxes(row=r, col=1, **_axis_ticks(issue))
+        _issue_axis(fig, issue, r)
     return _base_layout(
         fig,
         height=height,
@@ -251,10 +256,7 @@ def zopa_figure(scenario: Scenario, analysis: Mapping[str, Any]) -> go.Figure:
                 row=r,
                 col=1,
             )
-        sq = q(issue.status_quo)
-        if sq is not None:
-            fig.add_vline(x=sq, line={"dash": "dash", "color": "#555", "width": 1}, row=r, col=1)
-        fig.update_xaxes(row=r, col=1, **_axis_ticks(issue))
+        _issue_axis(fig, issue, r)
     return _base_layout(
         fig,
         height=height,
