@@ -111,3 +111,19 @@ def test_what_it_takes_moves_red_lines_at_their_cost() -> None:
     assert [(c.actor, c.kind, c.issue) for c in res.concessions] == [("b", "red_line", "x")]
     assert res.total_cost == pytest.approx(0.02, abs=1e-4)
     assert feasibility_batch(to_arrays(apply_concessions(sc, res))).deal_possible[0]
+
+
+def test_what_it_takes_with_quadratic_loss_is_feasible_when_applied() -> None:
+    sc = build(
+        [issue("x")],
+        [
+            state("a", {"x": {"position": 0, "limit": 30}}, no_deal={"utility": -0.05}),
+            state("b", {"x": {"position": 100, "limit": 60}}, no_deal={"utility": -0.1}),
+        ],
+        loss="quadratic",
+    )
+    assert not feasibility_batch(to_arrays(sc), "quadratic").deal_possible[0]
+    res = what_it_takes(sc)
+    assert not res.feasible_already
+    fixed = apply_concessions(sc, res)
+    assert feasibility_batch(to_arrays(fixed), "quadratic").deal_possible[0]
