@@ -293,7 +293,7 @@ def test_pruned_inducement_feasibility_equals_solving_every_draw() -> None:
     plan = sampling_plan(parse_scenario(text, "<test>"))
     d = plan.draw(3000, 4)
     base = feasibility_batch(d.arrays)
-    pruned = _induced(feasibility_batch, plan, d.arrays, d.x, base.deal_possible, base.slack)
+    pruned = _induced(plan, d.arrays, d.x, base.deal_possible, base.slack)
     full = feasibility_batch(d.arrays, shift=plan.inducement_shift(d.x)).deal_possible
     np.testing.assert_array_equal(pruned, full)
     flips = full & ~base.deal_possible

@@ -5,8 +5,8 @@ chunk's own seed (or given uniforms, for a sensitivity design), written into bat
 arrays, then
 
 * feasibility: ``feasibility_batch(arrays, loss)`` from
-  :mod:`backchannel.analysis.feasibility` (``deal_possible`` (B,) and ``slack`` (B,)), or an
-  injected function with the same contract; when brokers offer inducements, once more with
+  :mod:`backchannel.analysis.feasibility` (``deal_possible`` (B,) and ``slack`` (B,)); when
+  brokers offer inducements, once more with
   ``shift=`` their deliverable amount x credibility on the targets' no-deal utilities;
 * forecasts: the per-issue models are one-dimensional on each issue, so B draws of an
   (N, K) scenario are one (N, B*K) scenario of B*K independent issues and a model core runs
@@ -17,13 +17,14 @@ arrays, then
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from backchannel.analysis.feasibility import feasibility_batch
 from backchannel.engine.sampling import SamplingPlan
 from backchannel.models.base import forecast, get_model
 from backchannel.scenario.arrays import BoolArray, FloatArray, ScenarioArrays
@@ -31,25 +32,6 @@ from backchannel.scenario.arrays import BoolArray, FloatArray, ScenarioArrays
 #: models whose outcome on an issue depends only on that issue's column (vectorised by
 #: treating B draws x K issues as B*K issues)
 PER_ISSUE_MODELS: frozenset[str] = frozenset({"compromise", "median", "eum"})
-
-
-class BatchFeasibilityLike(Protocol):
-    @property
-    def deal_possible(self) -> Any: ...
-
-    @property
-    def slack(self) -> Any: ...
-
-
-FeasibilityFn = Callable[..., BatchFeasibilityLike]
-
-
-def default_feasibility() -> FeasibilityFn:
-    """The lead's ``feasibility_batch`` (imported lazily so sweeps of forecasts alone work
-    before it exists)."""
-    from backchannel.analysis.feasibility import feasibility_batch
-
-    return feasibility_batch
 
 
 @dataclass(frozen=True)
@@ -63,7 +45,6 @@ class ChunkTask:
     size: int
     rho: float = 0.0
     u: FloatArray | None = None
-    feasibility: FeasibilityFn | None = None
     run_feasibility: bool = True
 
 
@@ -157,7 +138,6 @@ _BOUND_MARGIN = 1e-6
 
 
 def _induced(
-    fn: FeasibilityFn,
     plan: SamplingPlan,
     arrays: ScenarioArrays,
     x: FloatArray,
@@ -176,7 +156,7 @@ def _induced(
     induced = deal.copy()
     todo = np.flatnonzero(~deal & np.isfinite(slack) & (slack + reach >= -_BOUND_MARGIN))
     if todo.size:
-        res = fn(take_draws(arrays, todo), loss=plan.loss, shift=shift[todo])
+        res = feasibility_batch(take_draws(arrays, todo), loss=plan.loss, shift=shift[todo])
         induced[todo] = np.asarray(res.deal_possible, dtype=bool).reshape(todo.size)
     return induced
 
@@ -190,13 +170,12 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         draws = plan.from_uniforms(task.u)
     b = draws.x.shape[0]
     if task.run_feasibility:
-        fn = task.feasibility or default_feasibility()
-        feas = fn(draws.arrays, loss=plan.loss)
+        feas = feasibility_batch(draws.arrays, loss=plan.loss)
         deal = np.asarray(feas.deal_possible, dtype=bool).reshape(b)
         slack = np.asarray(feas.slack, dtype=float).reshape(b)
         induced = None
         if plan.inducements:
-            induced = _induced(fn, plan, draws.arrays, draws.x, deal, slack)
+            induced = _induced(plan, draws.arrays, draws.x, deal, slack)
     else:
         deal = np.zeros(b, dtype=bool)
         slack = np.full(b, np.nan)

@@ -38,6 +38,7 @@ from typing import Literal
 import numpy as np
 from scipy import special
 
+from backchannel.analysis.utility import Loss
 from backchannel.scenario.arrays import FloatArray, ScenarioArrays, to_arrays
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.schema import Quantity, Scenario
@@ -181,7 +182,7 @@ class SamplingPlan:
 
     base: ScenarioArrays
     columns: tuple[InputColumn, ...]
-    loss: str = "linear"
+    loss: Loss = "linear"
     scenario_name: str = ""
     inducements: tuple[InducementTerm, ...] = ()
     escalation: EscalationTerms | None = None

@@ -30,7 +30,6 @@ from backchannel.engine.batch import (
     PER_ISSUE_MODELS,
     ChunkResult,
     ChunkTask,
-    FeasibilityFn,
     evaluate_chunk,
 )
 from backchannel.engine.executors import Executor, LocalExecutor
@@ -225,7 +224,6 @@ def run_sweep(
     executor: Executor | None = None,
     correlation: float = 0.0,
     n_base: int | None = 256,
-    feasibility: FeasibilityFn | None = None,
     run_feasibility: bool = True,
     chunk_size: int = CHUNK_SIZE,
     progress: ProgressHook | None = None,
@@ -233,8 +231,7 @@ def run_sweep(
     """Monte Carlo sweep of ``plan`` (see the module docstring).
 
     ``n_base``: base sample of the Sobol' design (a power of 2; ``None`` or 0 skips the
-    sensitivity analysis). ``feasibility``: a function with the contract of
-    ``backchannel.analysis.feasibility.feasibility_batch`` (default: that function).
+    sensitivity analysis). ``run_feasibility``: False for forecast-only scenarios.
     """
     if draws < 1:
         raise InputError(
@@ -266,7 +263,6 @@ def run_sweep(
             seed=s,
             size=n,
             rho=correlation,
-            feasibility=feasibility,
             run_feasibility=run_feasibility,
         )
         for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))
@@ -288,7 +284,6 @@ def run_sweep(
             seed,
             models,
             executor,
-            feasibility,
             run_feasibility,
             chunk_size,
             progress,
@@ -355,7 +350,6 @@ def _sensitivity(
     seed: int,
     models: tuple[str, ...],
     executor: Executor,
-    feasibility: FeasibilityFn | None,
     run_feasibility: bool,
     chunk_size: int,
     progress: ProgressHook | None,
@@ -376,7 +370,6 @@ def _sensitivity(
             seed=s,
             size=n,
             u=full[starts[i] : starts[i] + n],
-            feasibility=feasibility,
             run_feasibility=run_feasibility,
         )
         for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))
