@@ -55,15 +55,17 @@ def test_report_has_the_verdict_and_its_sections(html: str) -> None:
         assert "Not available" in html
 
 
-def test_missing_pieces_are_marked_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
+def test_missing_pieces_are_marked_not_available() -> None:
+    from backchannel.report.collect import collect
+    from backchannel.scenario.overrides import apply_overrides
 
-    collect_mod = importlib.import_module("backchannel.report.collect")
-    monkeypatch.setattr(collect_mod, "_attr", lambda module, name: None)
-    data = collect_mod.collect(load_embedded())
+    # no party holds a veto: a forecast-only scenario the feasibility analysis rejects
+    sc = apply_overrides(load_embedded(), ["usa.veto=false", "iran.veto=false"])
+    data = collect(sc)
     assert not data.analysis.ok and not data.concessions.ok
     text = render(data)
-    assert "Not available: The feasibility analysis is not available" in text
+    assert "Not available: The feasibility analysis could not run" in text
+    assert "no party holds a veto" in text
     assert "no sweep was run" in text
     assert 'id="fig-positions"' in text
 

@@ -1,14 +1,13 @@
 """Gather everything a report (or the dashboard) shows about one scenario.
 
-Each piece (feasibility analysis, what-it-takes, forecasts, sweep) is computed if its
-capability is installed; a piece that is missing, or that rejects the scenario with an
-:class:`InputError`, is recorded as ``not available`` with the reason, so a report always
-renders. Errors that are bugs propagate.
+Each piece (feasibility analysis, what-it-takes, forecasts, sweep) is computed; a piece
+that rejects the scenario with an :class:`InputError` (e.g. the feasibility analysis of a
+forecast-only scenario without veto players) is recorded as ``not available`` with the
+reason, so a report always renders. Errors that are bugs propagate.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,20 +43,7 @@ class ReportData:
     settings: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _attr(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
-
-
-def _call(fn: Callable[..., Any] | None, what: str, *args: Any, **kw: Any) -> Piece:
-    if fn is None:
-        return Piece(missing=f"{what} is not available in this version of backchannel")
+def _call(fn: Callable[..., Any], what: str, *args: Any, **kw: Any) -> Piece:
     try:
         return Piece(data=fn(*args, **kw))
     except InputError as exc:
@@ -66,12 +52,12 @@ def _call(fn: Callable[..., Any] | None, what: str, *args: Any, **kw: Any) -> Pi
 
 def run_analysis(scenario: Scenario) -> tuple[Piece, Piece]:
     """``analyze(scenario).to_dict()`` and ``what_it_takes(scenario).to_dict()``."""
-    analyze = _attr("backchannel.analysis", "analyze")
-    wit = _attr("backchannel.analysis", "what_it_takes")
+    from backchannel.analysis import analyze, what_it_takes
+
     a = _call(analyze, "The feasibility analysis", scenario)
     if a.ok:
         a = Piece(data=a.data.to_dict())
-    c = _call(wit, "The what-it-takes analysis", scenario)
+    c = _call(what_it_takes, "The what-it-takes analysis", scenario)
     if c.ok:
         c = Piece(data=c.data.to_dict())
     return a, c
@@ -130,16 +116,11 @@ def run_sweep(
 ) -> Piece:
     """A Monte Carlo sweep's ``to_dict()`` (p_deal, outcome quantiles per model and issue,
     Sobol' sensitivity) from :func:`backchannel.engine.sweep.run_sweep`, with the
-    compromise and EUM models when registered."""
+    compromise and EUM models."""
     if draws <= 0:
         return Piece(missing="no sweep was run (use --sweep-draws N)")
-    if _attr("backchannel.engine.sweep", "run_sweep") is None:
-        return Piece(missing="Monte Carlo sweeps are not available in this version")
     from backchannel.engine.sampling import sampling_plan
     from backchannel.engine.sweep import run_sweep as engine_sweep
-    from backchannel.models import models
-
-    chosen = tuple(m for m in ("compromise", "eum") if m in models()) or ("compromise",)
 
     def hook(phase: str, total: int, n: int) -> Callable[[int], None]:
         done = [0]
@@ -159,7 +140,7 @@ def run_sweep(
             plan,
             draws,
             seed=seed,
-            models=chosen,
+            models=("compromise", "eum"),
             n_base=n_base or None,
             run_feasibility=bool(plan.base.veto_players),
             progress=hook,
