@@ -59,7 +59,7 @@ def sweep(
             "--model",
             "-m",
             help="Forecast model(s) to run on every draw (repeatable; default: compromise and "
-            "eum when registered; see `backchannel models`).",
+            "eum; see `backchannel models`).",
         ),
     ] = None,
     sobol: Annotated[
@@ -76,7 +76,7 @@ def sweep(
     set_: SetOpt = None,
 ) -> None:
     """Monte Carlo sweep: P(deal), outcome quantiles per model and a sensitivity ranking."""
-    from backchannel.models import get_model, models
+    from backchannel.models import get_model
 
     sc = load(scenario, set_)
     if model:
@@ -84,7 +84,7 @@ def sweep(
             get_model(m)
         chosen = tuple(model)
     else:
-        chosen = tuple(m for m in DEFAULT_MODELS if m in models())
+        chosen = DEFAULT_MODELS
     if sobol and (sobol < 2 or sobol & (sobol - 1)):
         raise InputError(
             f"--sobol must be a power of 2 (or 0), got {sobol}",
