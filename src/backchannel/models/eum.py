@@ -41,13 +41,14 @@ quantity Scholz et al. plot per round). The outcome is the forecast after the la
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from backchannel.models.base import ModelOutput, ModelSpec, register
-from backchannel.models.eum_votes import condorcet_median, pair_terms, vote_table
+from backchannel.models.eum_votes import IntArray, condorcet_median, pair_terms, vote_table
 from backchannel.scenario.arrays import BoolArray, FloatArray
 from backchannel.scenario.errors import InputError
 
@@ -63,6 +64,9 @@ PROBABILITY_RULES = ("share", "net")
 _BUDGET = 1 << 20  # pairwise cells per chunk of issues (bounds memory for large N)
 _BLOCK = 1 << 15  # pairwise cells per block of receivers (fits in cache)
 _OFFER_KINDS = ("offers", "conflict", "compromise", "capitulation", "moved")
+SMALL_N = 32
+"""Up to this many actors, a round works on whole (K, N, N) pair matrices with the votes
+summed directly (O(N^3), few array calls); above it, the sorted O(N^2 log N) form."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,7 @@ def _eu(
     us = np.exp(r * ls)
     uf = np.exp(r * lf)
     # U_s - U_f = 4 (uf - us); U_s = 2 - 4 us; U_sq = 2 - 4 (0.5)^r
-    e = uf - us
-    e *= s_recv * (1.0 - p)
+    e = (uf - us) * (s_recv * (1.0 - p))  # (p may carry a leading axis of its own)
     e += us
     e *= -4.0
     e += 2.0 - q * (2.0 - 4.0 * np.exp(r * _LOG_HALF))
@@ -118,13 +121,21 @@ _LOG_HALF = float(np.log(0.5))
 def risk_exponents(security: FloatArray, active: BoolArray) -> tuple[FloatArray, FloatArray]:
     """(R, r) from security levels (K, N) over the active actors (eq. 13-14); R = 0 and
     r = 1 where the security levels do not spread (or for inactive actors)."""
-    big = np.where(active, security, -np.inf).max(axis=1, keepdims=True)
-    small = np.where(active, security, np.inf).min(axis=1, keepdims=True)
+    everyone = bool(active.all())
+    big = np.maximum.reduce(
+        security if everyone else np.where(active, security, -np.inf), axis=1, keepdims=True
+    )
+    small = np.minimum.reduce(
+        security if everyone else np.where(active, security, np.inf), axis=1, keepdims=True
+    )
     spread = big - small
-    flat = ~np.isfinite(spread) | (spread <= TOL_SEC * (np.abs(big) + np.abs(small)) + TOL_SEC)
+    flat = spread <= TOL_SEC * (np.abs(big) + np.abs(small)) + TOL_SEC
+    flat |= ~np.isfinite(spread)
     with np.errstate(invalid="ignore", divide="ignore"):
         R = np.where(flat, 0.0, (2.0 * security - big - small) / np.where(flat, 1.0, spread))
-    R = np.clip(np.where(active, R, 0.0), -1.0, 1.0)
+    if not everyone:
+        R = np.where(active, R, 0.0)
+    R = np.minimum(np.maximum(R, -1.0), 1.0)
     return R, (1.0 - R / 3.0) / (1.0 + R / 3.0)
 
 
@@ -263,6 +274,179 @@ def _round(
     return _Round(u=out, r=r_out, R=R_out, counts=counts)
 
 
+def _offers_small(
+    u: FloatArray,
+    order: IntArray,
+    diff: FloatArray,
+    d: FloatArray,
+    e_in: FloatArray,
+    e_back: FloatArray,
+    accept: str,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`_offers` on whole pair matrices (K, N, N), sender i x receiver j, in the
+    actors' own order (``order`` sorts them by position, the order in which sums over
+    senders are taken): the same rules and the same arithmetic, with fewer array calls.
+
+    ``diff[k, i, j]`` = u_i - u_j, ``d`` = |diff|; ``e_in`` = E^i(U_ij) and ``e_back`` =
+    E^j(U_ji), -inf where the sender or the receiver is inactive. Call under
+    ``np.errstate(all="ignore")``."""
+    k, n = u.shape
+    flags = np.empty((3, k, n, n), dtype=bool)  # valid; conflict; capitulation (counted)
+    valid = np.greater(e_in, TOL_EU, out=flags[0])
+    valid &= d > 0.0
+    fights = e_back > TOL_EU
+    np.logical_and(valid, fights, out=flags[1])
+    mag = np.abs(e_back)
+    capit = np.greater_equal(mag, e_in, out=flags[2])
+    capit &= np.greater(valid, fights)  # valid and not fights
+    frac = np.where(fights, 1.0, np.minimum(mag / e_in, 1.0))
+    cand = np.greater(e_in, e_back + TOL_EU)  # j loses the conflict
+    cand |= ~fights
+    cand &= valid
+    if accept == "strongest_challenge":
+        # tie only counts through "& cand" (cand implies valid): a receiver without valid
+        # challengers (top = -inf, where every sender "ties") is left without a tie either way
+        ev = np.where(valid, e_in, -np.inf)
+        tie = ev >= np.maximum.reduce(ev, axis=1, keepdims=True) - TOL_EU
+        best = np.minimum.reduce(np.where(tie, d, np.inf), axis=1, keepdims=True)
+        tie &= d <= best + TOL_POS
+        tie &= cand
+    else:
+        move = frac * d
+        if accept == "nearest":
+            best = np.minimum.reduce(np.where(cand, move, np.inf), axis=1, keepdims=True)
+            tie = move <= best + TOL_POS
+            tie &= cand
+            top = np.maximum.reduce(np.where(tie, e_in, -np.inf), axis=1, keepdims=True)
+            tie &= e_in >= top - TOL_EU
+        else:  # "strongest"
+            top = np.maximum.reduce(np.where(cand, e_in, -np.inf), axis=1, keepdims=True)
+            tie = e_in >= top - TOL_EU
+            tie &= cand
+            best = np.minimum.reduce(np.where(tie, move, np.inf), axis=1, keepdims=True)
+            tie &= move <= best + TOL_POS
+    n_tie = np.add.reduce(tie, axis=1)
+    target = np.where(frac >= 1.0, u[:, :, None], u[:, None, :] + frac * diff)
+    if n_tie.max(initial=0) <= 1:  # at most one offer per receiver: exactly its target
+        chosen = np.add.reduce(np.where(tie, target, 0.0), axis=1)
+    else:  # several tied offers: their mean, summed over senders by position
+        t_lo = np.minimum.reduce(np.where(tie, target, np.inf), axis=1)
+        t_hi = np.maximum.reduce(np.where(tie, target, -np.inf), axis=1)
+        rows = np.arange(k)[:, None]
+        total = np.add.reduce(np.where(tie, target, 0.0)[rows, order], axis=1)
+        chosen = np.where(t_lo == t_hi, t_lo, total / np.maximum(n_tie, 1))
+    keep = np.abs(chosen - u) > TOL_POS
+    keep &= n_tie > 0
+    out = np.where(keep, chosen, u)
+    c = np.add.reduce(flags.reshape(3, k, n * n), axis=2)
+    counts = np.empty((len(_OFFER_KINDS), k))
+    counts[0] = c[0]
+    counts[1] = c[1]
+    counts[2] = c[0] - c[1] - c[2]
+    counts[3] = c[2]
+    counts[4] = np.add.reduce(out != u, axis=1)
+    return out, counts
+
+
+def _small_stepper(
+    w: FloatArray,
+    s: FloatArray,
+    active: BoolArray,
+    q: float,
+    t: float,
+    accept: str,
+    probability: str,
+) -> Callable[[FloatArray, FloatArray], _Round]:
+    """One round on issues (K, N) with whole (K, N, N) pair matrices, for N <= ``SMALL_N``:
+    the arithmetic of :func:`_round` (same votes, utilities, sums over senders in position
+    order, hence the same numbers), in the actors' own order and with what does not change
+    between rounds (saliences, which actors take part) prepared once. The returned step
+    maps (positions, Condorcet positions) to a :class:`_Round`; call it under
+    ``np.errstate(all="ignore")``."""
+    k, n = w.shape
+    rows = np.arange(k)[:, None]
+    s_recv = s[:, None, :]
+    # E^i(U_ij) enters j's security level when i is active and i != j
+    keep = active.astype(float)[:, :, None] * (1.0 - np.eye(n))
+    off = np.where(active, 0.0, -np.inf)
+    mask = None if active.all() else off[:, :, None] + off[:, None, :]
+    net = probability == "net"
+
+    def step(u: FloatArray, mu: FloatArray) -> _Round:
+        table = vote_table(u, w)
+        p, d = pair_terms(table, u, slice(None), slice(None))
+        # p2[0] = P^i_ij and p2[1] = P^j_ji as a (receiver, sender) matrix, so that one
+        # call gives E^i(U_ij) and, transposed, E^j(U_ji) of every pair
+        p2 = np.empty((2, k, n, n))
+        if net:  # max(net votes, 0) / all votes = max(2 P - 1, 0)
+            p_twice = 2.0 * p
+            np.maximum(np.subtract(p_twice, 1.0, out=p2[0]), 0.0, out=p2[0])
+            back = np.subtract(1.0, p_twice.transpose(0, 2, 1), out=p2[1])
+            np.maximum(back, 0.0, out=back)
+        else:
+            p2[0] = p
+            np.subtract(1.0, p.transpose(0, 2, 1), out=p2[1])
+        dm = np.abs(u - mu[:, None])[:, :, None] if q != 1.0 else d  # (unused when Q = 1)
+        # pass 1 (r = 1): security levels sum_{i != j, i active} E^i(U_ij), summed over
+        # the senders by position
+        e1 = _eu(d, d, d, p2[0], None, s_recv, dm, q, t)
+        e1 *= keep
+        R, r = risk_exponents(np.add.reduce(e1[rows, table.order], axis=1), active)
+        # pass 2: expected utilities with risk, offers, moves
+        ls = np.log(np.maximum(0.5 - 0.5 * d, 0.0))
+        lf = np.log1p(d)
+        lf += _LOG_HALF
+        e2 = _eu(d, ls, lf, p2, r[:, :, None], s_recv, dm, q, t)
+        if mask is not None:
+            e2 += mask
+        diff = u[:, :, None] - u[:, None, :]
+        new, counts = _offers_small(
+            u, table.order, diff, d, e2[0], e2[1].transpose(0, 2, 1), accept
+        )
+        return _Round(u=new, r=r, R=R, counts=counts)
+
+    return step
+
+
+def _run(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    active: BoolArray,
+    rounds: int,
+    q: float,
+    t: float,
+    accept: str,
+    probability: str,
+) -> tuple[list[FloatArray], list[_Round], BoolArray]:
+    """Rounds on one chunk of issues (K, N) until ``rounds`` have been played or no issue
+    of the chunk moves (later rounds would repeat the last one exactly). Returns the
+    positions before and after each round, the rounds, and which issues did not move in
+    the last round played."""
+    k, n = u.shape
+    if n <= SMALL_N:
+        step = _small_stepper(w, s, active, q, t, accept, probability)
+    else:
+
+        def step(u_: FloatArray, mu: FloatArray) -> _Round:
+            return _round(u_, w, s, active, mu, q, t, accept, probability)
+
+    hist, played = [u], []
+    converged = np.zeros(k, dtype=bool)
+    zero = np.zeros(k)
+    with np.errstate(all="ignore"):
+        for _ in range(rounds):
+            # the Condorcet position only enters the utilities when Q < 1
+            res = step(u, condorcet_median(u, w) if q != 1.0 else zero)
+            converged = np.all(res.u == u, axis=1)
+            u = res.u
+            hist.append(u)
+            played.append(res)
+            if converged.all():
+                break
+    return hist, played, converged
+
+
 def _check(
     rounds: int, q: float, t: float, accept: str, probability: str, forecast: str = "median"
 ) -> None:
@@ -343,58 +527,55 @@ def expected_utility(
     tot = w.sum(axis=1, keepdims=True)
     w = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
     active = w > 0.0
-    kc = max(1, _BUDGET // max(1, n * n))
-    chunks = [slice(c, min(k, c + kc)) for c in range(0, k, kc)]
+    per_issue = n**3 if n <= SMALL_N else n * n
+    kc = max(1, _BUDGET // max(1, per_issue))
+    runs = [
+        _run(
+            u[c : c + kc],
+            w[c : c + kc],
+            s[c : c + kc],
+            active[c : c + kc],
+            rounds,
+            Q,
+            T,
+            accept,
+            probability,
+        )
+        for c in range(0, k, kc)
+    ]
+    # a chunk that stopped moving repeats its last round exactly: pad it to the rounds run
+    n_r = max(len(played) for _, played, _ in runs) if stop_when_stable else rounds
 
-    hist, medians = [u.copy()], [condorcet_median(u, w)]
-    risks: list[FloatArray] = []
-    indices: list[FloatArray] = []
-    counts: list[FloatArray] = []
-    converged = np.zeros(k, dtype=bool)
-    for t_ in range(rounds):
-        new = u.copy()
-        r_t, R_t = np.ones((k, n)), np.zeros((k, n))
-        c_t = np.zeros((len(_OFFER_KINDS), k))
-        for sl in chunks:
-            if t_ > 0 and converged[sl].all():  # same inputs as last round: same result
-                r_t[sl], R_t[sl], c_t[:, sl] = risks[-1][sl], indices[-1][sl], counts[-1][:, sl]
-                continue
-            res = _round(
-                u[sl], w[sl], s[sl], active[sl], medians[-1][sl], Q, T, accept, probability
-            )
-            new[sl], r_t[sl], R_t[sl], c_t[:, sl] = res.u, res.r, res.R, res.counts
-        converged = np.all(new == u, axis=1)
-        u = new
-        hist.append(u.copy())
-        medians.append(condorcet_median(u, w))
-        risks.append(r_t)
-        indices.append(R_t)
-        counts.append(c_t)
-        if stop_when_stable and converged.all():
-            break
+    def padded(seq: list[FloatArray], size: int) -> FloatArray:
+        return np.stack(seq + seq[-1:] * (size - len(seq)))
 
-    def to_scale(a: FloatArray) -> FloatArray:
-        return np.asarray(lo_ + span * a)
+    def joined(parts: list[FloatArray], axis: int = 1) -> FloatArray:
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
 
-    positions = np.stack([to_scale(h.T) for h in hist])
-    med = np.stack([to_scale(m) for m in medians])
+    hist = joined([padded(h, n_r + 1) for h, _, _ in runs])  # (R+1, K, N)
+    rows = hist.reshape(-1, n)
+    medians = condorcet_median(rows, np.broadcast_to(w, hist.shape).reshape(rows.shape))
     # the capability x salience weighted mean (plain mean on an issue nobody weighs)
     wm = np.where(tot > 0, w, 1.0 / n)
-    means = np.stack([to_scale((h * wm).sum(axis=1)) for h in hist])
-    n_r = len(risks)
+    positions = lo_ + span * hist.transpose(0, 2, 1)
+    med = lo_ + span * medians.reshape(n_r + 1, k)
+    means = lo_ + span * np.add.reduce(hist * wm, axis=2)
+    if n_r:
+        risk = joined([padded([x.r for x in p], n_r) for _, p, _ in runs]).transpose(0, 2, 1)
+        index = joined([padded([x.R for x in p], n_r) for _, p, _ in runs]).transpose(0, 2, 1)
+        offers = joined([padded([x.counts for x in p], n_r) for _, p, _ in runs], 2)  # (R, 5, K)
+        converged = np.concatenate([conv for _, _, conv in runs])
+    else:
+        risk, index = np.zeros((0, n, k)), np.zeros((0, n, k))
+        offers, converged = np.zeros((0, len(_OFFER_KINDS), k)), np.zeros(k, dtype=bool)
     diag: dict[str, Any] = {
         "median": med,
         "mean": means,
-        "risk": np.stack(risks).transpose(0, 2, 1) if n_r else np.zeros((0, n, k)),
-        "risk_index": np.stack(indices).transpose(0, 2, 1) if n_r else np.zeros((0, n, k)),
-        "offers": {
-            name: (
-                np.stack([c[i] for c in counts]).astype(int) if n_r else np.zeros((0, k), dtype=int)
-            )
-            for i, name in enumerate(_OFFER_KINDS)
-        },
+        "risk": risk,
+        "risk_index": index,
+        "offers": {name: offers[:, i].astype(int) for i, name in enumerate(_OFFER_KINDS)},
         "rounds_run": n_r,
-        "converged": converged if n_r else np.zeros(k, dtype=bool),
+        "converged": converged,
         "Q": Q,
         "T": T,
         "accept": accept,

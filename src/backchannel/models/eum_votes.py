@@ -49,6 +49,7 @@ class VoteTable:
     ``W``/``X``: (K, N+1) prefix sums of w and w*u in sorted order (W[:, 0] = 0).
     ``alpha``: (K, N) per actor, X - u W at the actor's own position (prefix sums over the
     actors strictly below it); the vote sums below are affine in it.
+    ``order``: (K, N) the actors by position (stable argsort of the positions).
     """
 
     flat: FloatArray
@@ -56,6 +57,7 @@ class VoteTable:
     X: FloatArray
     alpha: FloatArray
     n: int
+    order: IntArray
 
     @property
     def total(self) -> FloatArray:
@@ -66,18 +68,23 @@ def vote_table(u: FloatArray, w: FloatArray) -> VoteTable:
     """Build the :class:`VoteTable` of positions ``u`` (K, N) in [0, 1], weights ``w`` (K, N)."""
     k, n = u.shape
     order = np.argsort(u, axis=1, kind="stable")
-    us = np.take_along_axis(u, order, axis=1)
-    ws = np.take_along_axis(w, order, axis=1)
+    rows = np.arange(k)[:, None]
+    us = u[rows, order]
+    ws = w[rows, order]
     W = np.zeros((k, n + 1))
     X = np.zeros((k, n + 1))
     np.cumsum(ws, axis=1, out=W[:, 1:])
     np.cumsum(ws * us, axis=1, out=X[:, 1:])
-    offs = _OFFSET * np.arange(k)[:, None]
-    flat = (us + offs).ravel()
-    below = np.searchsorted(flat, (u + offs).ravel(), side="left").reshape(k, n)
-    below = below - (n * np.arange(k))[:, None]
-    alpha = np.take_along_axis(X, below, axis=1) - u * np.take_along_axis(W, below, axis=1)
-    return VoteTable(flat=flat, W=W, X=X, alpha=alpha, n=n)
+    if k == 1:  # no shift needed (and none used by pair_terms)
+        flat = us.ravel()
+        below = np.searchsorted(flat, u.ravel(), side="left").reshape(1, n)
+    else:
+        offs = _OFFSET * rows
+        flat = (us + offs).ravel()
+        below = np.searchsorted(flat, (u + offs).ravel(), side="left").reshape(k, n)
+        below -= n * rows
+    alpha = X[rows, below] - u * W[rows, below]
+    return VoteTable(flat=flat, W=W, X=X, alpha=alpha, n=n, order=order)
 
 
 def pair_terms(
