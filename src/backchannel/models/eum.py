@@ -41,6 +41,7 @@ quantity Scholz et al. plot per round). The outcome is the forecast after the la
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +49,13 @@ from typing import Any
 import numpy as np
 
 from backchannel.models.base import ModelOutput, ModelSpec, register
-from backchannel.models.eum_votes import IntArray, condorcet_median, pair_terms, vote_table
+from backchannel.models.eum_votes import (
+    IntArray,
+    condorcet_median,
+    pair_shares,
+    pair_terms,
+    vote_table,
+)
 from backchannel.scenario.arrays import BoolArray, FloatArray
 from backchannel.scenario.errors import InputError
 
@@ -282,18 +289,23 @@ def _offers_small(
     e_in: FloatArray,
     e_back: FloatArray,
     accept: str,
+    coincide: bool,
 ) -> tuple[FloatArray, FloatArray]:
     """:func:`_offers` on whole pair matrices (K, N, N), sender i x receiver j, in the
     actors' own order (``order`` sorts them by position, the order in which sums over
     senders are taken): the same rules and the same arithmetic, with fewer array calls.
 
     ``diff[k, i, j]`` = u_i - u_j, ``d`` = |diff|; ``e_in`` = E^i(U_ij) and ``e_back`` =
-    E^j(U_ji), -inf where the sender or the receiver is inactive. Call under
-    ``np.errstate(all="ignore")``."""
+    E^j(U_ji), -inf where the sender or the receiver is inactive. ``coincide``: whether an
+    actor may challenge another at its own position (not with Q = 1, where E^i(U_ij) = 0
+    to rounding at d = 0, so no d > 0 test is needed). Returns the new positions and the
+    offer counts (4, K): offers, conflicts, capitulations, moves (compromises are offers
+    minus the other two). Call under ``np.errstate(all="ignore")``."""
     k, n = u.shape
     flags = np.empty((3, k, n, n), dtype=bool)  # valid; conflict; capitulation (counted)
     valid = np.greater(e_in, TOL_EU, out=flags[0])
-    valid &= d > 0.0
+    if coincide:
+        valid &= d > 0.0
     fights = e_back > TOL_EU
     np.logical_and(valid, fights, out=flags[1])
     mag = np.abs(e_back)
@@ -308,44 +320,47 @@ def _offers_small(
         # challengers (top = -inf, where every sender "ties") is left without a tie either way
         ev = np.where(valid, e_in, -np.inf)
         tie = ev >= np.maximum.reduce(ev, axis=1, keepdims=True) - TOL_EU
-        best = np.minimum.reduce(np.where(tie, d, np.inf), axis=1, keepdims=True)
+        best = np.minimum.reduce(d, axis=1, keepdims=True, where=tie, initial=np.inf)
         tie &= d <= best + TOL_POS
         tie &= cand
     else:
         move = frac * d
         if accept == "nearest":
-            best = np.minimum.reduce(np.where(cand, move, np.inf), axis=1, keepdims=True)
+            best = np.minimum.reduce(move, axis=1, keepdims=True, where=cand, initial=np.inf)
             tie = move <= best + TOL_POS
             tie &= cand
-            top = np.maximum.reduce(np.where(tie, e_in, -np.inf), axis=1, keepdims=True)
+            top = np.maximum.reduce(e_in, axis=1, keepdims=True, where=tie, initial=-np.inf)
             tie &= e_in >= top - TOL_EU
         else:  # "strongest"
-            top = np.maximum.reduce(np.where(cand, e_in, -np.inf), axis=1, keepdims=True)
+            top = np.maximum.reduce(e_in, axis=1, keepdims=True, where=cand, initial=-np.inf)
             tie = e_in >= top - TOL_EU
             tie &= cand
-            best = np.minimum.reduce(np.where(tie, move, np.inf), axis=1, keepdims=True)
+            best = np.minimum.reduce(move, axis=1, keepdims=True, where=tie, initial=np.inf)
             tie &= move <= best + TOL_POS
-    n_tie = np.add.reduce(tie, axis=1)
     target = np.where(frac >= 1.0, u[:, :, None], u[:, None, :] + frac * diff)
-    if n_tie.max(initial=0) <= 1:  # at most one offer per receiver: exactly its target
-        chosen = np.add.reduce(np.where(tie, target, 0.0), axis=1)
-    else:  # several tied offers: their mean, summed over senders by position
-        t_lo = np.minimum.reduce(np.where(tie, target, np.inf), axis=1)
-        t_hi = np.maximum.reduce(np.where(tie, target, -np.inf), axis=1)
+    # the tied offers' targets span [t_lo, t_hi]; (inf, -inf) where there is none
+    t_lo = np.minimum.reduce(target, axis=1, where=tie, initial=np.inf)
+    t_hi = np.maximum.reduce(target, axis=1, where=tie, initial=-np.inf)
+    chosen = t_lo
+    if np.logical_or.reduce(t_lo < t_hi, axis=None):  # tied offers to different targets:
+        # their mean, summed over the senders by position
+        n_tie = np.add.reduce(tie, axis=1)
         rows = np.arange(k)[:, None]
         total = np.add.reduce(np.where(tie, target, 0.0)[rows, order], axis=1)
         chosen = np.where(t_lo == t_hi, t_lo, total / np.maximum(n_tie, 1))
     keep = np.abs(chosen - u) > TOL_POS
-    keep &= n_tie > 0
+    keep &= t_lo <= t_hi  # some offer
     out = np.where(keep, chosen, u)
-    c = np.add.reduce(flags.reshape(3, k, n * n), axis=2)
-    counts = np.empty((len(_OFFER_KINDS), k))
-    counts[0] = c[0]
-    counts[1] = c[1]
-    counts[2] = c[0] - c[1] - c[2]
-    counts[3] = c[2]
-    counts[4] = np.add.reduce(out != u, axis=1)
+    counts = np.empty((4, k))
+    np.add.reduce(flags.reshape(3, k, n * n), axis=2, out=counts[:3])
+    np.add.reduce(out != u, axis=1, out=counts[3])
     return out, counts
+
+
+def _counts5(c: FloatArray) -> FloatArray:
+    """Offer counts (..., 5, K) (``_OFFER_KINDS``) from (..., 4, K) of :func:`_offers_small`."""
+    offers, conflict, capit, moved = c[..., 0, :], c[..., 1, :], c[..., 2, :], c[..., 3, :]
+    return np.stack([offers, conflict, offers - conflict - capit, capit, moved], axis=-2)
 
 
 def _small_stepper(
@@ -361,51 +376,99 @@ def _small_stepper(
     the arithmetic of :func:`_round` (same votes, utilities, sums over senders in position
     order, hence the same numbers), in the actors' own order and with what does not change
     between rounds (saliences, which actors take part) prepared once. The returned step
-    maps (positions, Condorcet positions) to a :class:`_Round`; call it under
-    ``np.errstate(all="ignore")``."""
+    maps (positions, Condorcet positions) to a :class:`_Round` whose ``counts`` are those
+    of :func:`_offers_small`; call it under ``np.errstate(all="ignore")``."""
     k, n = w.shape
     rows = np.arange(k)[:, None]
     s_recv = s[:, None, :]
     # E^i(U_ij) enters j's security level when i is active and i != j
     keep = active.astype(float)[:, :, None] * (1.0 - np.eye(n))
+    everyone = bool(active.all())
     off = np.where(active, 0.0, -np.inf)
-    mask = None if active.all() else off[:, :, None] + off[:, None, :]
+    mask = None if everyone else off[:, :, None] + off[:, None, :]
     net = probability == "net"
+    plain = q == 1.0  # eq. 1 without the status-quo terms' U_b, U_w
 
     def step(u: FloatArray, mu: FloatArray) -> _Round:
         table = vote_table(u, w)
-        p, d = pair_terms(table, u, slice(None), slice(None))
+        order = table.order
+        alpha = table.alpha
+        p, d, diff = pair_shares(
+            table, u[:, :, None], u[:, None, :], alpha[:, :, None], alpha[:, None, :]
+        )
         # p2[0] = P^i_ij and p2[1] = P^j_ji as a (receiver, sender) matrix, so that one
-        # call gives E^i(U_ij) and, transposed, E^j(U_ji) of every pair
+        # pass gives E^i(U_ij) and, transposed, E^j(U_ji) of every pair
         p2 = np.empty((2, k, n, n))
         if net:  # max(net votes, 0) / all votes = max(2 P - 1, 0)
-            p_twice = 2.0 * p
-            np.maximum(np.subtract(p_twice, 1.0, out=p2[0]), 0.0, out=p2[0])
-            back = np.subtract(1.0, p_twice.transpose(0, 2, 1), out=p2[1])
-            np.maximum(back, 0.0, out=back)
+            twice = 2.0 * p
+            np.subtract(twice, 1.0, out=p2[0])
+            np.subtract(1.0, twice.transpose(0, 2, 1), out=p2[1])
+            np.maximum(p2, 0.0, out=p2)
         else:
             p2[0] = p
             np.subtract(1.0, p.transpose(0, 2, 1), out=p2[1])
-        dm = np.abs(u - mu[:, None])[:, :, None] if q != 1.0 else d  # (unused when Q = 1)
         # pass 1 (r = 1): security levels sum_{i != j, i active} E^i(U_ij), summed over
         # the senders by position
-        e1 = _eu(d, d, d, p2[0], None, s_recv, dm, q, t)
+        if plain:  # the arithmetic of _eu
+            one_minus = 1.0 - p2
+            e1 = 4.0 * d
+            e1 *= s_recv
+            e1 *= one_minus[0]
+            e1 = np.subtract(2.0 * d, e1, out=e1)
+        else:
+            dm = np.abs(u - mu[:, None])[:, :, None]
+            e1 = _eu(d, d, d, p2[0], None, s_recv, dm, q, t)
         e1 *= keep
-        R, r = risk_exponents(np.add.reduce(e1[rows, table.order], axis=1), active)
+        security = np.add.reduce(e1[rows, order], axis=1)
+        R, r = _risk(security, active, everyone)
         # pass 2: expected utilities with risk, offers, moves
-        ls = np.log(np.maximum(0.5 - 0.5 * d, 0.0))
+        ls = 0.5 * d
+        np.subtract(0.5, ls, out=ls)
+        np.maximum(ls, 0.0, out=ls)
+        np.log(ls, out=ls)
         lf = np.log1p(d)
         lf += _LOG_HALF
-        e2 = _eu(d, ls, lf, p2, r[:, :, None], s_recv, dm, q, t)
+        rr = r[:, :, None]
+        if plain:  # the arithmetic of _eu
+            us = np.exp(rr * ls)
+            uf = np.exp(rr * lf)
+            uf -= us
+            one_minus *= s_recv
+            e2 = uf * one_minus
+            e2 += us
+            e2 *= -4.0
+            e2 += 2.0 - (2.0 - 4.0 * np.exp(rr * _LOG_HALF))
+        else:
+            e2 = _eu(d, ls, lf, p2, rr, s_recv, dm, q, t)
         if mask is not None:
             e2 += mask
-        diff = u[:, :, None] - u[:, None, :]
         new, counts = _offers_small(
-            u, table.order, diff, d, e2[0], e2[1].transpose(0, 2, 1), accept
+            u, order, diff, d, e2[0], e2[1].transpose(0, 2, 1), accept, not plain
         )
         return _Round(u=new, r=r, R=R, counts=counts)
 
     return step
+
+
+def _risk(security: FloatArray, active: BoolArray, everyone: bool) -> tuple[FloatArray, FloatArray]:
+    """:func:`risk_exponents` (same arithmetic); ``everyone``: whether all actors are
+    active. One issue with everyone active takes a scalar shortcut. Call under
+    ``np.errstate(all="ignore")``."""
+    if not (everyone and security.shape[0] == 1):
+        return risk_exponents(security, active)
+    big = float(np.maximum.reduce(security, axis=None))
+    small = float(np.minimum.reduce(security, axis=None))
+    spread = big - small
+    if not math.isfinite(spread) or spread <= TOL_SEC * (abs(big) + abs(small)) + TOL_SEC:
+        return np.zeros_like(security), np.ones_like(security)
+    R = 2.0 * security
+    R -= big
+    R -= small
+    R /= spread
+    np.maximum(R, -1.0, out=R)
+    np.minimum(R, 1.0, out=R)
+    third = R / 3.0
+    return R, (1.0 - third) / (1.0 + third)
 
 
 def _run(
@@ -527,8 +590,7 @@ def expected_utility(
     tot = w.sum(axis=1, keepdims=True)
     w = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
     active = w > 0.0
-    per_issue = n**3 if n <= SMALL_N else n * n
-    kc = max(1, _BUDGET // max(1, per_issue))
+    kc = max(1, _BUDGET // max(1, n * n))
     runs = [
         _run(
             u[c : c + kc],
@@ -547,7 +609,7 @@ def expected_utility(
     n_r = max(len(played) for _, played, _ in runs) if stop_when_stable else rounds
 
     def padded(seq: list[FloatArray], size: int) -> FloatArray:
-        return np.stack(seq + seq[-1:] * (size - len(seq)))
+        return np.array(seq + seq[-1:] * (size - len(seq)))
 
     def joined(parts: list[FloatArray], axis: int = 1) -> FloatArray:
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
@@ -565,6 +627,8 @@ def expected_utility(
         index = joined([padded([x.R for x in p], n_r) for _, p, _ in runs]).transpose(0, 2, 1)
         offers = joined([padded([x.counts for x in p], n_r) for _, p, _ in runs], 2)  # (R, 5, K)
         converged = np.concatenate([conv for _, _, conv in runs])
+        if n <= SMALL_N:
+            offers = _counts5(offers)
     else:
         risk, index = np.zeros((0, n, k)), np.zeros((0, n, k))
         offers, converged = np.zeros((0, len(_OFFER_KINDS), k)), np.zeros(k, dtype=bool)

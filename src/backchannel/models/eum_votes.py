@@ -73,8 +73,8 @@ def vote_table(u: FloatArray, w: FloatArray) -> VoteTable:
     ws = w[rows, order]
     W = np.zeros((k, n + 1))
     X = np.zeros((k, n + 1))
-    np.cumsum(ws, axis=1, out=W[:, 1:])
-    np.cumsum(ws * us, axis=1, out=X[:, 1:])
+    np.add.accumulate(ws, axis=1, out=W[:, 1:])
+    np.add.accumulate(ws * us, axis=1, out=X[:, 1:])
     if k == 1:  # no shift needed (and none used by pair_terms)
         flat = us.ravel()
         below = np.searchsorted(flat, u.ravel(), side="left").reshape(1, n)
@@ -101,9 +101,22 @@ def pair_terms(
     for the upper one are 2 (alpha_b + m W(m) - X(m)) + (b - a) W_total. P is the share of
     the votes for i (Scholz et al. 2011, eq. 7); 0.5 where no vote is cast. Fastest when
     the positions of ``u`` are sorted (the binary searches then run over sorted keys)."""
-    k = u.shape[0]
     ui = u[:, senders][:, :, None]
     uj = u[:, receivers][:, None, :]
+    alpha = table.alpha
+    p, d, _ = pair_shares(
+        table, ui, uj, alpha[:, senders][:, :, None], alpha[:, receivers][:, None, :]
+    )
+    return p, d
+
+
+def pair_shares(
+    table: VoteTable, ui: FloatArray, uj: FloatArray, alpha_i: FloatArray, alpha_j: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(P^i_ij, |u_i - u_j|, u_i - u_j) of :func:`pair_terms` from the positions and
+    alphas of senders ``ui``, ``alpha_i`` (K, |I|, 1) and receivers ``uj``, ``alpha_j``
+    (K, 1, |J|)."""
+    k = ui.shape[0]
     m = 0.5 * (ui + uj)
     if k == 1:
         idx = np.searchsorted(table.flat, m, side="left")
@@ -114,26 +127,26 @@ def pair_terms(
     # idx indexes the flat (K, N+1) prefix tables: row k starts at k (N+1)
     mid = m * table.W.ravel()[idx]
     mid -= table.X.ravel()[idx]
-    d = np.abs(ui - uj)
+    diff = ui - uj
+    d = np.abs(diff)
     # half the votes for i and for j: alpha at one's own position + mid, plus
     # (b - a) W_total / 2 for whichever of the two is the upper position
-    h = d * (0.5 * table.total)[:, None, None]
+    total = table.W[:, -1]
+    h = d * (0.5 * total)[:, None, None]
     h_i = np.where(ui > uj, h, 0.0)
-    num = mid + table.alpha[:, senders][:, :, None]
+    num = mid + alpha_i
     num += h_i
-    other = mid + table.alpha[:, receivers][:, None, :]
+    other = mid + alpha_j
     other += h
     other -= h_i
     # vote sums below VOTE_SNAP of the total weight are rounding noise (e.g. the only
     # weighted voter standing exactly at the midpoint): no vote
-    snap = (0.5 * VOTE_SNAP) * table.total[:, None, None]
+    snap = (0.5 * VOTE_SNAP) * total[:, None, None]
     num = np.where(num > snap, num, 0.0)
     other = np.where(other > snap, other, 0.0)
     gross = num + other
     pos = gross > 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(pos, num / np.where(pos, gross, 1.0), 0.5)
-    return p, d
+    return np.where(pos, num / np.where(pos, gross, 1.0), 0.5), d, diff
 
 
 def win_probability(
@@ -151,13 +164,13 @@ def condorcet_median(u: FloatArray, w: FloatArray) -> FloatArray:
     ``w``. Where the median is an interval (cumulative weight exactly half), its midpoint;
     where all weights are zero (every position ties), the midpoint of the positions."""
     order = np.argsort(u, axis=1, kind="stable")
-    us = np.take_along_axis(u, order, axis=1)
-    cw = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+    rows = np.arange(u.shape[0])
+    us = u[rows[:, None], order]
+    cw = np.add.accumulate(w[rows[:, None], order], axis=1)
     total = cw[:, -1:]
     half = total / 2.0
     tol = MEDIAN_TOL * total
-    lo = np.argmax(cw >= half - tol, axis=1)
-    hi = np.argmax(cw > half + tol, axis=1)
-    rows = np.arange(u.shape[0])
+    lo = (cw >= half - tol).argmax(axis=1)
+    hi = (cw > half + tol).argmax(axis=1)
     med = 0.5 * (us[rows, lo] + us[rows, hi])
     return np.where(total[:, 0] > 0.0, med, 0.5 * (us[:, 0] + us[:, -1]))
