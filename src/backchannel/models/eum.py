@@ -70,6 +70,7 @@ FORECASTS = ("median", "mean")
 PROBABILITY_RULES = ("share", "net")
 _BUDGET = 1 << 20  # pairwise cells per chunk of issues (bounds memory for large N)
 _BLOCK = 1 << 15  # pairwise cells per block of receivers (fits in cache)
+_SMALL_BUDGET = 1 << 20  # actor x pair cells per chunk of issues on the small-N path
 _OFFER_KINDS = ("offers", "conflict", "compromise", "capitulation", "moved")
 SMALL_N = 32
 """Up to this many actors, a round works on whole (K, N, N) pair matrices with the votes
@@ -390,7 +391,7 @@ def _small_stepper(
     plain = q == 1.0  # eq. 1 without the status-quo terms' U_b, U_w
 
     def step(u: FloatArray, mu: FloatArray) -> _Round:
-        table = vote_table(u, w)
+        table = vote_table(u, w, count=True)
         order = table.order
         alpha = table.alpha
         p, d, diff = pair_shares(
@@ -590,7 +591,7 @@ def expected_utility(
     tot = w.sum(axis=1, keepdims=True)
     w = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
     active = w > 0.0
-    kc = max(1, _BUDGET // max(1, n * n))
+    kc = max(1, (_SMALL_BUDGET // max(1, n**3)) if n <= SMALL_N else _BUDGET // max(1, n * n))
     runs = [
         _run(
             u[c : c + kc],

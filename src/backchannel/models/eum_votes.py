@@ -50,6 +50,8 @@ class VoteTable:
     ``alpha``: (K, N) per actor, X - u W at the actor's own position (prefix sums over the
     actors strictly below it); the vote sums below are affine in it.
     ``order``: (K, N) the actors by position (stable argsort of the positions).
+    ``sorted_u``: (K, N) the sorted positions when places are found by counting (see
+    :func:`vote_table`), else None.
     """
 
     flat: FloatArray
@@ -58,14 +60,20 @@ class VoteTable:
     alpha: FloatArray
     n: int
     order: IntArray
+    sorted_u: FloatArray | None = None
 
     @property
     def total(self) -> FloatArray:
         return self.W[:, -1]
 
 
-def vote_table(u: FloatArray, w: FloatArray) -> VoteTable:
-    """Build the :class:`VoteTable` of positions ``u`` (K, N) in [0, 1], weights ``w`` (K, N)."""
+def vote_table(u: FloatArray, w: FloatArray, count: bool = False) -> VoteTable:
+    """Build the :class:`VoteTable` of positions ``u`` (K, N) in [0, 1], weights ``w`` (K, N).
+
+    Places in the sorted positions are found by one binary search over all issues, issue k
+    shifted by 4k (which rounds positions to the float spacing at 4K), or, with ``count``
+    and several issues, by counting the positions below (O(N^2) per issue here and O(N^3)
+    in :func:`pair_shares`; exact, so every issue gets what it would get alone)."""
     k, n = u.shape
     order = np.argsort(u, axis=1, kind="stable")
     rows = np.arange(k)[:, None]
@@ -75,16 +83,22 @@ def vote_table(u: FloatArray, w: FloatArray) -> VoteTable:
     X = np.zeros((k, n + 1))
     np.add.accumulate(ws, axis=1, out=W[:, 1:])
     np.add.accumulate(ws * us, axis=1, out=X[:, 1:])
+    counted = count and k > 1
     if k == 1:  # no shift needed (and none used by pair_terms)
         flat = us.ravel()
         below = np.searchsorted(flat, u.ravel(), side="left").reshape(1, n)
+    elif counted:
+        flat = us.ravel()
+        below = np.add.reduce(us[:, None, :] < u[:, :, None], axis=2)
     else:
         offs = _OFFSET * rows
         flat = (us + offs).ravel()
         below = np.searchsorted(flat, (u + offs).ravel(), side="left").reshape(k, n)
         below -= n * rows
     alpha = X[rows, below] - u * W[rows, below]
-    return VoteTable(flat=flat, W=W, X=X, alpha=alpha, n=n, order=order)
+    return VoteTable(
+        flat=flat, W=W, X=X, alpha=alpha, n=n, order=order, sorted_u=us if counted else None
+    )
 
 
 def pair_terms(
@@ -120,6 +134,9 @@ def pair_shares(
     m = 0.5 * (ui + uj)
     if k == 1:
         idx = np.searchsorted(table.flat, m, side="left")
+    elif table.sorted_u is not None:  # count the positions below each midpoint
+        idx = np.add.reduce(table.sorted_u[:, None, None, :] < m[..., None], axis=-1)
+        idx += (table.n + 1) * np.arange(k)[:, None, None]
     else:
         offs = (_OFFSET * np.arange(k))[:, None, None]
         idx = np.searchsorted(table.flat, m + offs, side="left")
