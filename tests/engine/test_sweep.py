@@ -17,10 +17,8 @@ from backchannel.engine.executors import DaskExecutor, LocalExecutor
 from backchannel.engine.sampling import sampling_plan
 from backchannel.engine.sensitivity import tornado_figure
 from backchannel.engine.sweep import SweepResult, run_sweep, wilson_interval
-from backchannel.models import forecast, models
+from backchannel.models import forecast
 from backchannel.scenario import load_embedded
-
-pytest.importorskip("backchannel.analysis.feasibility")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -171,8 +169,6 @@ def test_single_uncertain_input_explains_everything() -> None:
 
 @pytest.mark.parametrize("model", sorted(PER_ISSUE_MODELS))
 def test_batched_forecast_equals_one_forecast_per_draw(model: str) -> None:
-    if model not in models():
-        pytest.skip(f"model {model} not registered")
     sc = load_embedded("iran_us_2019")
     # make positions, saliences and capabilities uncertain to exercise the reshaping
     plan = sampling_plan(sc)
@@ -299,3 +295,17 @@ def test_pruned_inducement_feasibility_equals_solving_every_draw() -> None:
     flips = full & ~base.deal_possible
     assert 0 < flips.sum() and (~base.deal_possible).sum() > flips.sum()
     assert (~np.isfinite(base.slack)).any()  # some draws excluded by red lines
+
+
+def _slow(x: int) -> int:
+    import time
+
+    time.sleep(5)
+    return x
+
+
+@pytest.mark.slow
+def test_dask_map_gives_up_after_its_timeout(dask_client: Any) -> None:
+    with DaskExecutor(client=dask_client, timeout=0.5) as ex:
+        with pytest.raises(RuntimeError, match="did not finish 2 chunks"):
+            ex.map(_slow, [1, 2])

@@ -73,14 +73,21 @@ class DaskExecutor:
 
     Use as a context manager; the cluster (if this executor started it) is closed on exit.
     ``client`` may be an existing ``distributed.Client`` to reuse (it is not closed).
+    ``timeout`` (seconds) bounds one ``map``: a cluster that loses its workers raises
+    instead of waiting for ever.
     """
 
     name = "dask"
 
     def __init__(
-        self, address: str | None = None, workers: int = 2, client: Any | None = None
+        self,
+        address: str | None = None,
+        workers: int = 2,
+        client: Any | None = None,
+        timeout: float = 3600.0,
     ) -> None:
         self.address = address
+        self.timeout = timeout
         self.workers = workers
         self._client = client
         self._own_client = client is None
@@ -142,9 +149,16 @@ class DaskExecutor:
         if not tasks:
             return []
         futures = self.client.map(fn, list(tasks), pure=False)
-        for _ in as_completed(futures):
-            if progress is not None:
-                progress(1)
+        try:
+            for _ in as_completed(futures, timeout=self.timeout):
+                if progress is not None:
+                    progress(1)
+        except TimeoutError:
+            self.client.cancel(futures)
+            raise RuntimeError(
+                f"the Dask cluster did not finish {len(tasks)} chunks in {self.timeout:g} s "
+                f"(workers: {self.describe().get('workers')}); were workers lost?"
+            ) from None
         results: list[R] = self.client.gather(futures)  # in submission order
         return results
 
