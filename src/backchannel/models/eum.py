@@ -359,9 +359,13 @@ def _offers_small(
 
 
 def _counts5(c: FloatArray) -> FloatArray:
-    """Offer counts (..., 5, K) (``_OFFER_KINDS``) from (..., 4, K) of :func:`_offers_small`."""
-    offers, conflict, capit, moved = c[..., 0, :], c[..., 1, :], c[..., 2, :], c[..., 3, :]
-    return np.stack([offers, conflict, offers - conflict - capit, capit, moved], axis=-2)
+    """Offer counts (R, 5, K) (``_OFFER_KINDS``) from (R, 4, K) of :func:`_offers_small`."""
+    out = np.empty((c.shape[0], 5, c.shape[2]))
+    out[:, :2] = c[:, :2]
+    np.subtract(c[:, 0], c[:, 1], out=out[:, 2])
+    out[:, 2] -= c[:, 2]
+    out[:, 3:] = c[:, 2:]
+    return out
 
 
 def _small_stepper(
@@ -617,7 +621,7 @@ def expected_utility(
 
     hist = joined([padded(h, n_r + 1) for h, _, _ in runs])  # (R+1, K, N)
     rows = hist.reshape(-1, n)
-    medians = condorcet_median(rows, np.broadcast_to(w, hist.shape).reshape(rows.shape))
+    medians = condorcet_median(rows, np.concatenate([w] * (n_r + 1)))
     # the capability x salience weighted mean (plain mean on an issue nobody weighs)
     wm = np.where(tot > 0, w, 1.0 / n)
     positions = lo_ + span * hist.transpose(0, 2, 1)

@@ -150,7 +150,7 @@ def pair_shares(
     # (b - a) W_total / 2 for whichever of the two is the upper position
     total = table.W[:, -1]
     h = d * (0.5 * total)[:, None, None]
-    h_i = np.where(ui > uj, h, 0.0)
+    h_i = np.where(diff > 0.0, h, 0.0)  # (u_i > u_j)
     num = mid + alpha_i
     num += h_i
     other = mid + alpha_j
