@@ -43,8 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -77,8 +76,7 @@ SMALL_N = 32
 summed directly (O(N^3), few array calls); above it, the sorted O(N^2 log N) form."""
 
 
-@dataclass(frozen=True)
-class _Round:
+class _Round(NamedTuple):
     u: FloatArray  # (K, N) positions after the round
     r: FloatArray  # (K, N) risk exponents used
     R: FloatArray  # (K, N) risk indices

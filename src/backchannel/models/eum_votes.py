@@ -26,7 +26,7 @@ medians (Black 1958).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,8 +41,7 @@ VOTE_SNAP = 1e-13
 """Sums of votes (unit scale, share of the total weight) at or below this count as none."""
 
 
-@dataclass(frozen=True)
-class VoteTable:
+class VoteTable(NamedTuple):
     """Sorted positions and prefix sums of vote weights, per issue (K rows, N actors).
 
     ``flat``: sorted positions of every issue, issue k shifted by 4k, as one sorted array.
@@ -151,16 +150,16 @@ def pair_shares(
     total = table.W[:, -1]
     h = d * (0.5 * total)[:, None, None]
     h_i = np.where(diff > 0.0, h, 0.0)  # (u_i > u_j)
-    num = mid + alpha_i
+    votes = np.empty((2, *mid.shape))  # (half) the votes for i; for j
+    num = np.add(mid, alpha_i, out=votes[0])
     num += h_i
-    other = mid + alpha_j
+    other = np.add(mid, alpha_j, out=votes[1])
     other += h
     other -= h_i
     # vote sums below VOTE_SNAP of the total weight are rounding noise (e.g. the only
     # weighted voter standing exactly at the midpoint): no vote
     snap = (0.5 * VOTE_SNAP) * total[:, None, None]
-    num = np.where(num > snap, num, 0.0)
-    other = np.where(other > snap, other, 0.0)
+    num, other = np.where(votes > snap, votes, 0.0)
     gross = num + other
     pos = gross > 0.0
     return np.where(pos, num / np.where(pos, gross, 1.0), 0.5), d, diff
