@@ -11,7 +11,6 @@ import pytest
 @pytest.fixture(scope="session")
 def dask_client() -> Iterator[Any]:
     """A real local Dask cluster (2 worker processes, 1 thread each), once per session."""
-    pytest.importorskip("distributed")
     from backchannel.engine.executors import DaskExecutor
 
     with DaskExecutor(workers=2) as ex:

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from backchannel.cli.app import _register, app
 from backchannel.scenario import scenario_to_yaml
 
-pytest.importorskip("backchannel.analysis.feasibility")
 _register()
 runner = CliRunner()
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from backchannel.report import build_report
 from backchannel.scenario.load import load_embedded
 
 
 def test_sweep_section_shows_p_deal_and_distributions() -> None:
     html, data = build_report(load_embedded(), sweep_draws=200, seed=3)
-    if not data.sweep.ok:
-        pytest.skip(f"sweep engine not available: {data.sweep.missing}")
+    assert data.sweep.ok, data.sweep.missing
     p = data.sweep.data["p_deal"]["estimate"]
     assert f"{100 * p:.1f}%" in html and "probability of a deal" in html
     assert 'id="fig-dist"' in html

@@ -180,8 +180,6 @@ def test_real_sweep_reports_progress_and_can_be_cancelled(client: TestClient, da
         if job["state"] != "running" or job["progress"] > 0:
             break
         time.sleep(0.02)
-    if job["state"] == "error" and "not available" in (job["error"] or ""):
-        pytest.skip("sweep engine not available")
     assert job["state"] == "running" and "draws" in job["phase"]
     client.post(f"/api/jobs/{job_id}/cancel")
     job = _wait(client, job_id)
