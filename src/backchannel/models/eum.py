@@ -69,7 +69,7 @@ FORECASTS = ("median", "mean")
 PROBABILITY_RULES = ("share", "net")
 _BUDGET = 1 << 20  # pairwise cells per chunk of issues (bounds memory for large N)
 _BLOCK = 1 << 15  # pairwise cells per block of receivers (fits in cache)
-_SMALL_BUDGET = 1 << 20  # actor x pair cells per chunk of issues on the small-N path
+_SMALL_BUDGET = 1 << 18  # actor x pair cells per chunk of issues on the small-N path
 _OFFER_KINDS = ("offers", "conflict", "compromise", "capitulation", "moved")
 SMALL_N = 32
 """Up to this many actors, a round works on whole (K, N, N) pair matrices with the votes

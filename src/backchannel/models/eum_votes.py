@@ -88,7 +88,7 @@ def vote_table(u: FloatArray, w: FloatArray, count: bool = False) -> VoteTable:
         below = np.searchsorted(flat, u.ravel(), side="left").reshape(1, n)
     elif counted:
         flat = us.ravel()
-        below = np.add.reduce(us[:, None, :] < u[:, :, None], axis=2)
+        below = np.add.reduce(us[:, :, None] < u[:, None, :], axis=1)
     else:
         offs = _OFFSET * rows
         flat = (us + offs).ravel()
@@ -134,7 +134,7 @@ def pair_shares(
     if k == 1:
         idx = np.searchsorted(table.flat, m, side="left")
     elif table.sorted_u is not None:  # count the positions below each midpoint
-        idx = np.add.reduce(table.sorted_u[:, None, None, :] < m[..., None], axis=-1)
+        idx = np.add.reduce(table.sorted_u[:, :, None, None] < m[:, None], axis=1)
         idx += (table.n + 1) * np.arange(k)[:, None, None]
     else:
         offs = (_OFFSET * np.arange(k))[:, None, None]
