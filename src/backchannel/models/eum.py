@@ -31,6 +31,11 @@ Monte Carlo draws can be passed as extra issues). Per round:
    x_i). Each actor adopts one offer (``accept``), all actors move at once, and
    rounds repeat until no position changes or ``rounds`` rounds have been played.
 
+Two computations of the same round: up to ``SMALL_N`` actors, whole (K, N, N) pair
+matrices in few array calls (the cost at small N is per call, not per pair), where a batch
+of issues gives each issue exactly its one-issue result; above, sorted actors in blocks of
+receivers. Both do the same arithmetic, so they give the same numbers.
+
 Interpretive choices (tie rules, defaults Q = T = 1, which offer is "best", actors
 without a stance) are recorded in ``docs/decisions.md``. The forecast of a
 round is the Condorcet (median voter) position of the updated positions (BdM 1994:
@@ -459,19 +464,13 @@ def _risk(security: FloatArray, active: BoolArray, everyone: bool) -> tuple[Floa
     ``np.errstate(all="ignore")``."""
     if not (everyone and security.shape[0] == 1):
         return risk_exponents(security, active)
-    big = float(np.maximum.reduce(security, axis=None))
-    small = float(np.minimum.reduce(security, axis=None))
+    xs = security[0].tolist()  # N floats: plain float arithmetic is the same IEEE arithmetic
+    big, small = max(xs), min(xs)
     spread = big - small
     if not math.isfinite(spread) or spread <= TOL_SEC * (abs(big) + abs(small)) + TOL_SEC:
         return np.zeros_like(security), np.ones_like(security)
-    R = 2.0 * security
-    R -= big
-    R -= small
-    R /= spread
-    np.maximum(R, -1.0, out=R)
-    np.minimum(R, 1.0, out=R)
-    third = R / 3.0
-    return R, (1.0 - third) / (1.0 + third)
+    R = [min(max((2.0 * x - big - small) / spread, -1.0), 1.0) for x in xs]
+    return np.array([R]), np.array([[(1.0 - i / 3.0) / (1.0 + i / 3.0) for i in R]])
 
 
 def _run(
