@@ -34,7 +34,8 @@ Monte Carlo draws can be passed as extra issues). Per round:
 Two computations of the same round: up to ``SMALL_N`` actors, whole (K, N, N) pair
 matrices in few array calls (the cost at small N is per call, not per pair), where a batch
 of issues gives each issue exactly its one-issue result; above, sorted actors in blocks of
-receivers. Both do the same arithmetic, so they give the same numbers.
+receivers. Both do the same arithmetic: on one issue (or a batch small enough for one block
+of receivers) they give the same numbers bit for bit.
 
 Interpretive choices (tie rules, defaults Q = T = 1, which offer is "best", actors
 without a stance) are recorded in ``docs/decisions.md``. The forecast of a
