@@ -504,11 +504,11 @@ def _run(
         for _ in range(rounds):
             # the Condorcet position only enters the utilities when Q < 1
             res = step(u, condorcet_median(u, w) if q != 1.0 else zero)
-            converged = np.all(res.u == u, axis=1)
+            converged = np.logical_and.reduce(res.u == u, axis=1)
             u = res.u
             hist.append(u)
             played.append(res)
-            if converged.all():
+            if np.logical_and.reduce(converged, axis=None):
                 break
     return hist, played, converged
 

@@ -85,7 +85,7 @@ def vote_table(u: FloatArray, w: FloatArray, count: bool = False) -> VoteTable:
     counted = count and k > 1
     if k == 1:  # no shift needed (and none used by pair_terms)
         flat = us.ravel()
-        below = np.searchsorted(flat, u.ravel(), side="left").reshape(1, n)
+        below = flat.searchsorted(u.ravel(), side="left").reshape(1, n)
     elif counted:
         flat = us.ravel()
         below = np.add.reduce(us[:, :, None] < u[:, None, :], axis=1)
@@ -132,7 +132,7 @@ def pair_shares(
     k = ui.shape[0]
     m = 0.5 * (ui + uj)
     if k == 1:
-        idx = np.searchsorted(table.flat, m, side="left")
+        idx = table.flat.searchsorted(m, side="left")
     elif table.sorted_u is not None:  # count the positions below each midpoint
         idx = np.add.reduce(table.sorted_u[:, :, None, None] < m[:, None], axis=1)
         idx += (table.n + 1) * np.arange(k)[:, None, None]
