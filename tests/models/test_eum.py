@@ -417,6 +417,27 @@ def test_issues_are_independent_batch_of_draws() -> None:
         np.testing.assert_allclose(batch.rounds[:, :, kk], one.rounds[:, :, 0], atol=1e-12)
 
 
+@pytest.mark.parametrize("accept", ["nearest", "strongest_challenge"])
+def test_small_batch_equals_each_issue_alone_bit_for_bit(accept: str) -> None:
+    """Sweeps pass draws as extra issues: each must get exactly its one-issue result."""
+    rng = np.random.default_rng(21)
+    n, k = 10, 60
+    pos, sal = rng.random((n, k)) * 6 + 4, rng.integers(1, 101, (n, k)) * 1.0
+    cap = rng.random((n, k))
+    kw: dict[str, object] = {"rounds": 8, "accept": accept, "stop_when_stable": False}
+    batch = expected_utility(pos, sal, cap, lo=np.full(k, 4.0), hi=np.full(k, 10.0), **kw)
+    for kk in range(0, k, 7):
+        one = expected_utility(
+            pos[:, [kk]],
+            sal[:, [kk]],
+            cap[:, [kk]],
+            lo=np.array([4.0]),
+            hi=np.array([10.0]),
+            **kw,
+        )
+        np.testing.assert_array_equal(batch.rounds[:, :, kk], one.rounds[:, :, 0])
+
+
 # ---------------------------------------------------------------- small exact cases
 
 
