@@ -410,10 +410,7 @@ def scenario_to_yaml(scenario: Scenario) -> str:
             return [simplify(v) for v in x]
         return x
 
-    out = simplify(data)
-    # keep required structure even when equal to defaults
-    out.setdefault("name", scenario.name)
-    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(simplify(data), sort_keys=False, allow_unicode=True, width=100)
 
 
 def _read_umask() -> int:
