@@ -16,7 +16,7 @@ demo: $(STAMP)  ## analyse the embedded Iran-US 2019 case and print the verdict
 	$(BIN)/backchannel analyze
 
 chromium:  ## system Chromium for the browser tests (Debian package; never a browser download)
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 test: $(STAMP) chromium  ## run the test suite
 	$(BIN)/python -m pytest -q -p no:cacheprovider
