@@ -26,7 +26,7 @@ lint: $(STAMP)  ## ruff + mypy
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## run the benchmarks (see benchmarks/README.md)
+bench: $(STAMP)  ## run the benchmarks (figures in README.md, "Benchmarks")
 	$(BIN)/python -m pytest benchmarks -q -p no:cacheprovider --benchmark-only
 
 clean:
