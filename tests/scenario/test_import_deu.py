@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from test_import_cli import run  # the in-process CLI runner
 
-from backchannel.cli.app import main
 from backchannel.scenario.arrays import to_arrays
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.importers import detect_format, import_file, import_text
@@ -19,20 +18,6 @@ DEU = REPO / ".." / "shared" / "data" / "deu" / "deu3_dev.tsv"
 pytestmark = pytest.mark.skipif(not DEU.is_file(), reason="shared/data not beside the repo")
 
 EU15 = ("at", "be", "dk", "fi", "fr", "de", "el", "ie", "it", "lu", "nl", "pt", "es", "se", "uk")
-
-
-def run(
-    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["backchannel", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, " ".join(err.split())
 
 
 def test_hand_checked_unanimity_issue() -> None:

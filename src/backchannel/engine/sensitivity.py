@@ -257,28 +257,18 @@ def tornado_figure(
     base = out["base"]
     names = [r["input"] for r in rows]
     fig = go.Figure()
-    fig.add_bar(
-        y=names,
-        x=[r["low"] - base for r in rows],
-        base=base,
-        orientation="h",
-        name=f"input in its lowest {int(100 * data['tail'])}%",
-        marker_color="#4c78a8",
-        customdata=[[r["S1"], r["ST"]] for r in rows],
-        hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
-        " ST %{customdata[1]:.2f}<extra></extra>",
-    )
-    fig.add_bar(
-        y=names,
-        x=[r["high"] - base for r in rows],
-        base=base,
-        orientation="h",
-        name=f"input in its highest {int(100 * data['tail'])}%",
-        marker_color="#f58518",
-        customdata=[[r["S1"], r["ST"]] for r in rows],
-        hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
-        " ST %{customdata[1]:.2f}<extra></extra>",
-    )
+    for side, word, colour in (("low", "lowest", "#4c78a8"), ("high", "highest", "#f58518")):
+        fig.add_bar(
+            y=names,
+            x=[r[side] - base for r in rows],
+            base=base,
+            orientation="h",
+            name=f"input in its {word} {int(100 * data['tail'])}%",
+            marker_color=colour,
+            customdata=[[r["S1"], r["ST"]] for r in rows],
+            hovertemplate="%{y}<br>mean %{x:.3f}<br>S1 %{customdata[0]:.2f}"
+            " ST %{customdata[1]:.2f}<extra></extra>",
+        )
     fig.add_vline(x=base, line_dash="dot")
     fig.update_layout(
         barmode="overlay",

@@ -245,26 +245,15 @@ def parse_decide(text: str, source: str = "<text>", *, name: str | None = None) 
                 where,
                 "keep one of the two lines",
             )
-        pos = parse_number(
-            cells[3],
-            source=source,
-            where=f"{where}, field 4 (position)",
-            what="position",
-            decimal_comma=decimal_comma,
-        )
-        sal = parse_number(
-            cells[4],
-            source=source,
-            where=f"{where}, field 5 (salience)",
-            what="salience",
-            decimal_comma=decimal_comma,
-        )
-        pw = parse_number(
-            cells[5],
-            source=source,
-            where=f"{where}, field 6 (power)",
-            what="power",
-            decimal_comma=decimal_comma,
+        pos, sal, pw = (
+            parse_number(
+                cells[i],
+                source=source,
+                where=f"{where}, field {i + 1} ({what})",
+                what=what,
+                decimal_comma=decimal_comma,
+            )
+            for i, what in ((3, "position"), (4, "salience"), (5, "power"))
         )
         if not 0.0 <= sal <= 1.0:
             raise fail(
