@@ -79,14 +79,16 @@ def test_2019_verdict_flips_when_the_us_changes_as_the_essay_says() -> None:
 @pytest.mark.parametrize("change", COUNTERFACTUAL_2019)
 def test_2019_each_change_alone_is_not_enough(change: str) -> None:
     sc = apply_overrides(load_embedded("iran_us_2019"), [change])
-    assert not analyze(sc, robustness_budget=0).deal_possible
+    assert not analyze(sc).deal_possible
 
 
 def test_2019_partial_agenda_needs_the_us_to_let_the_rest_be_deferred() -> None:
     """Red lines bind the status quo: a US that drops its demands but keeps its red lines on
     regional behaviour, missiles and armed groups still blocks a nuclear-only deal."""
     without = [c for c in COUNTERFACTUAL_2019 if "separable" not in c]
-    res = analyze(apply_overrides(load_embedded("iran_us_2019"), without), robustness_budget=0)
+    res = analyze(
+        apply_overrides(load_embedded("iran_us_2019"), without),
+    )
     assert not res.deal_possible
     assert {"regional", "missiles", "armed_groups"} <= {
         r["issue"] for r in res.red_lines_at_status_quo if r["actor"] == "usa"

@@ -50,9 +50,8 @@ def test_disjoint_red_lines_block_and_name_both_actors() -> None:
     kinds = {(b.actor, b.issue, b.kind) for b in res.blocking}
     assert kinds == {("a", "x", "red_line"), ("b", "x", "red_line")}
     assert [c["text"] for c in res.conflicts] == [
-        "a's red line on X (accepts 0 to 60) and b's red line on X (accepts 70 to 100), "
-        "which also rules out leaving it at the status quo (50) "
-        "cannot both hold."
+        "a's red line on X (accepts 0 to 60) and b's red line on X (accepts 70 to 100; "
+        "its status quo 50 is beyond it) cannot both hold."
     ]
     assert sorted(len(s["constraints"]) for s in res.blocking_sets) == [1, 1]
 

@@ -62,23 +62,18 @@ def lp_dual_bound(model: Model, duals: FloatArray) -> float:
     sum_j max over [l_j, u_j] of (c - A'y)_j z_j``, in plain arithmetic."""
     c = np.asarray(model.cost, dtype=float)
     lo, hi = np.asarray(model.lower), np.asarray(model.upper)
+    lens = [len(r) for r in model.rows_idx]
+    rows = np.repeat(np.arange(len(lens)), lens)
+    cols = np.asarray([j for r in model.rows_idx for j in r], dtype=np.int64)
+    vals = np.asarray([v for r in model.rows_val for v in r], dtype=float)
+    r_lo, r_hi = np.asarray(model.rows_lo), np.asarray(model.rows_hi)
     best = np.inf
     for y in (duals, -duals):
-        red = c.copy()
-        total = 0.0
-        for i, (idx, val) in enumerate(zip(model.rows_idx, model.rows_val, strict=True)):
-            yi = y[i]
-            if yi == 0.0:
-                continue
-            bound = model.rows_hi[i] if yi > 0 else model.rows_lo[i]
-            if not np.isfinite(bound):
-                total = np.inf
-                break
-            total += yi * bound
-            np.subtract.at(red, idx, yi * val)
-        if not np.isfinite(total):
+        bound = np.where(y > 0, r_hi, np.where(y < 0, r_lo, 0.0))
+        if not np.all(np.isfinite(bound)):
             continue
-        total += float(np.maximum(red * lo, red * hi).sum())
+        red = c - np.bincount(cols, weights=vals * y[rows], minlength=c.size)
+        total = float(y @ bound) + float(np.maximum(red * lo, red * hi).sum())
         best = min(best, total)
     return float(best)
 

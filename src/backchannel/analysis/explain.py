@@ -98,42 +98,77 @@ def _quickxplain(oracle: Oracle, background: list[Group], items: list[Group]) ->
     return qx(background, False, items)
 
 
-def explain(
-    inst: Instance, *, limit: int = 5, conflict_limit: int = 10, max_checks: int = 200
-) -> Explanation:
-    """Minimal blocking sets and conflicts of an infeasible instance."""
-    weights = candidate_groups(inst)
-    order = sorted(weights, key=lambda g: (-weights[g], str(g)))  # blame the weighty last
-    oracle = Oracle(inst, order)
-    everything = frozenset(order)
-    if oracle.feasible(everything):
-        return Explanation((), (), True, oracle.checks)
-    blocking, complete = _blocking_sets(inst, weights, limit)
-    conflicts: list[tuple[Group, ...]] = []
+def _issue_of(inst: Instance, g: Group) -> int | None:
+    if g[0] in ("red_line", "requires", "refuses"):
+        return int(g[2])  # type: ignore[call-overload]
+    return None
+
+
+def _hitting_tree(
+    oracle: Oracle,
+    pool: list[Group],
+    found: list[tuple[Group, ...]],
+    limit: int,
+    max_checks: int,
+) -> bool:
+    """Conflicts among ``pool`` (Reiter's hitting-set tree over QuickXplain), appended to
+    ``found``; False if the search stopped at ``limit`` or ``max_checks``."""
     queue: list[frozenset[Group]] = [frozenset()]
     seen: set[frozenset[Group]] = set()
-    while queue and len(conflicts) < conflict_limit:
-        if oracle.checks >= max_checks:
-            complete = False
-            break
+    new = 0
+    while queue:
+        if new >= limit or oracle.checks >= max_checks:
+            return False
         hit = queue.pop(0)
         if hit in seen:
             continue
         seen.add(hit)
-        active = [g for g in order if g not in hit]
+        active = [g for g in pool if g not in hit]
         if oracle.feasible(frozenset(active)):
             continue
-        known = next((c for c in conflicts if not set(c) & hit), None)
+        known = next((c for c in found if set(c) <= set(active)), None)
         conflict = known or tuple(_quickxplain(oracle, [], active))
         if known is None:
-            conflicts.append(conflict)
+            found.append(conflict)
+            new += 1
         queue += [hit | {g} for g in conflict]
-    if queue and len(conflicts) >= conflict_limit:
-        complete = False
-    # smallest first; among equals, conflicts of hard constraints (agenda, red lines, rules)
-    # before those involving no-deal values, then the weightiest
+    return True
+
+
+def explain(
+    inst: Instance, *, limit: int = 5, per_issue: int = 3, across: int = 6, max_checks: int = 400
+) -> Explanation:
+    """Minimal blocking sets and conflicts of an infeasible instance.
+
+    Conflicts are searched issue by issue first (up to ``per_issue`` each, among the
+    constraints on that issue), then across issues and no-deal values (up to ``across``,
+    with every conflict found so far already hit), so that every issue that blocks alone is
+    named and the list stays short.
+    """
+    weights = candidate_groups(inst)
+    order = sorted(weights, key=lambda g: (-weights[g], str(g)))  # blame the weighty last
+    oracle = Oracle(inst, order)
+    if oracle.feasible(frozenset(order)):
+        return Explanation((), (), True, oracle.checks)
+    blocking, complete = _blocking_sets(inst, weights, limit)
+    conflicts: list[tuple[Group, ...]] = []
+    for k in range(inst.n_issues):
+        pool = [g for g in order if _issue_of(inst, g) == k]
+        if pool and not oracle.feasible(frozenset(pool)):
+            complete &= _hitting_tree(oracle, pool, conflicts, per_issue, max_checks)
+    # across issues: with one constraint of every local conflict relaxed
+    hit = {c[-1] for c in conflicts}
+    pool = [g for g in order if g not in hit]
+    complete &= _hitting_tree(oracle, pool, conflicts, across, max_checks)
+    # smallest first; among equals, agenda and rule conflicts, then red lines, then those
+    # involving no-deal values, then the weightiest
     conflicts.sort(
-        key=lambda c: (len(c), sum(g[0] == "no_deal" for g in c), -sum(weights[g] for g in c))
+        key=lambda c: (
+            len(c),
+            sum(g[0] == "no_deal" for g in c),
+            sum(g[0] == "red_line" for g in c),
+            -sum(weights[g] for g in c),
+        )
     )
     return Explanation(tuple(blocking), tuple(conflicts), complete, oracle.checks)
 

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
 from backchannel.scenario.arrays import FloatArray
 
@@ -86,11 +85,10 @@ class Model:
     integer: list[bool] = field(default_factory=list)
     cost: list[float] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
-    rows_idx: list[NDArray[np.int64]] = field(default_factory=list)
-    rows_val: list[FloatArray] = field(default_factory=list)
+    rows_idx: list[list[int]] = field(default_factory=list)
+    rows_val: list[list[float]] = field(default_factory=list)
     rows_lo: list[float] = field(default_factory=list)
     rows_hi: list[float] = field(default_factory=list)
-    row_tags: list[object] = field(default_factory=list)
     maximize: bool = True
 
     # -- variables ---------------------------------------------------------------------
@@ -116,17 +114,16 @@ class Model:
     # -- rows --------------------------------------------------------------------------
     def row(
         self,
-        idx: Sequence[int] | NDArray[np.int64],
-        val: Sequence[float] | FloatArray,
+        idx: Sequence[int],
+        val: Sequence[float],
         lo: float = -INF,
         hi: float = INF,
         when: Sequence[Cond] = (),
-        tag: object = None,
     ) -> None:
         """Add ``lo <= sum(val * x[idx]) <= hi``, active only when every ``(b, v)`` in
         ``when`` has binary ``b == v`` (conditions on fixed binaries are resolved now)."""
-        idx = np.asarray(idx, dtype=np.int64)
-        val = np.asarray(val, dtype=float)
+        idx = [int(i) for i in idx]
+        val = [float(v) for v in val]
         live: list[Cond] = []
         for b, v in when:
             if self.lower[b] == self.upper[b]:
@@ -135,34 +132,30 @@ class Model:
             else:
                 live.append((b, v))
         if not live:
-            self._append(idx, val, lo, hi, tag)
+            self._append(idx, val, lo, hi)
             return
-        lo_b = np.asarray(self.lower)[idx]
-        hi_b = np.asarray(self.upper)[idx]
-        a_min = float(np.where(val > 0, val * lo_b, val * hi_b).sum())
-        a_max = float(np.where(val > 0, val * hi_b, val * lo_b).sum())
+        a_min = a_max = 0.0
+        for i, c in zip(idx, val, strict=True):
+            lo_i, hi_i = self.lower[i], self.upper[i]
+            a_min += c * (lo_i if c > 0 else hi_i)
+            a_max += c * (hi_i if c > 0 else lo_i)
+        binaries = [b for b, _ in live]
         for bound, m, sign in ((hi, a_max - hi, 1.0), (lo, lo - a_min, -1.0)):
-            if not np.isfinite(bound) or m <= 0:
+            if bound in (INF, -INF) or m <= 0:
                 continue  # the bound can never be violated
             # a.x <= hi + M * sum(off): off = 1 - b if active at 1, b if active at 0
-            extra_i = [b for b, _ in live]
-            extra_v = [(m if v == 1 else -m) * sign for _, v in live]
-            shift = sum(m for _, v in live if v == 1)
-            i2 = np.concatenate([idx, np.asarray(extra_i, dtype=np.int64)])
-            v2 = np.concatenate([val, np.asarray(extra_v)])
+            extra = [(m if v == 1 else -m) * sign for _, v in live]
+            shift = m * sum(1 for _, v in live if v == 1)
             if sign > 0:
-                self._append(i2, v2, -INF, hi + shift, tag)
+                self._append(idx + binaries, val + extra, -INF, hi + shift)
             else:
-                self._append(i2, v2, lo - shift, INF, tag)
+                self._append(idx + binaries, val + extra, lo - shift, INF)
 
-    def _append(
-        self, idx: NDArray[np.int64], val: FloatArray, lo: float, hi: float, tag: object
-    ) -> None:
+    def _append(self, idx: list[int], val: list[float], lo: float, hi: float) -> None:
         self.rows_idx.append(idx)
         self.rows_val.append(val)
         self.rows_lo.append(float(lo))
         self.rows_hi.append(float(hi))
-        self.row_tags.append(tag)
 
     # -- solving -----------------------------------------------------------------------
     def solve(self, time_limit: float | None = None) -> Solution:
@@ -178,13 +171,13 @@ class Model:
         lp.col_upper_ = np.asarray(self.upper, dtype=float)
         lp.row_lower_ = np.where(np.isfinite(self.rows_lo), self.rows_lo, -highspy.kHighsInf)
         lp.row_upper_ = np.where(np.isfinite(self.rows_hi), self.rows_hi, highspy.kHighsInf)
-        lens = np.fromiter((len(i) for i in self.rows_idx), dtype=np.int64, count=m)
+        lens = [len(i) for i in self.rows_idx]
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
-        lp.a_matrix_.index_ = (
-            np.concatenate(self.rows_idx).astype(np.int32) if m else np.zeros(0, np.int32)
-        )
-        lp.a_matrix_.value_ = np.concatenate(self.rows_val) if m else np.zeros(0)
+        flat_i = [j for row in self.rows_idx for j in row]
+        flat_v = [c for row in self.rows_val for c in row]
+        lp.a_matrix_.index_ = np.asarray(flat_i, dtype=np.int32)
+        lp.a_matrix_.value_ = np.asarray(flat_v, dtype=float)
         lp.sense_ = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
         is_mip = any(self.integer)
         if is_mip:

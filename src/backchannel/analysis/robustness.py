@@ -7,7 +7,7 @@
   line is the smallest signed widening that keeps a deal (:class:`.formulation.Soft`).
 * **Positions, saliences, status quo, body weights, linkage thresholds**: the verdict is
   evaluated on a grid between the input's value and each end of its admissible range, and
-  the first change is bisected to 1e-6 of the range. The package found for the current
+  the first change is bisected to 1e-5 of the range. The package found for the current
   inputs is re-checked with plain arithmetic first, so a change that leaves it acceptable
   costs no solve.
 * **Cannot flip alone**: if every way to a deal needs more constraints relaxed than an
@@ -21,7 +21,6 @@ flagged: the verdict depends on a number the analyst is unsure of.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,7 +37,7 @@ from backchannel.scenario.base import Quantity
 from backchannel.scenario.schema import Scenario
 
 GRID = 6
-BISECT_TOL = 1e-6
+BISECT_TOL = 1e-5
 
 
 @dataclass(frozen=True)
@@ -209,19 +208,27 @@ def inputs(sc: Scenario, arrays: ScenarioArrays) -> list[_Input]:
     return out
 
 
+class _Budget:
+    """Counts the programmes solved (a deterministic limit, unlike a time budget)."""
+
+    def __init__(self, solves: int) -> None:
+        self.left = solves
+
+    def spend(self) -> None:
+        self.left -= 1
+
+
 def robustness(
-    sc: Scenario, loss: Loss, base: Decision, *, budget: float = 3.0, min_blocking: int = 0
+    sc: Scenario, loss: Loss, base: Decision, *, solves: int = 400, min_blocking: int = 0
 ) -> list[Flip]:
-    """Flip points of every input, the most fragile first (within a time ``budget``;
-    ``min_blocking``: size of the smallest blocking set of a no-deal, for the proof that
-    an input cannot flip it alone)."""
-    if budget <= 0:
-        return []
+    """Flip points of every input, the most fragile first (within a budget of ``solves``
+    programmes, inputs with a range first; ``min_blocking``: size of the smallest blocking
+    set of a no-deal, for the proof that an input cannot flip it alone)."""
     arrays = to_arrays(sc)
-    start = time.perf_counter()
+    budget = _Budget(solves)
     out: list[Flip] = []
     for inp in inputs(sc, arrays):
-        if time.perf_counter() - start > budget:
+        if budget.left <= 0:
             out.append(Flip(inp.name, inp.value, None, inp.bounds, None, False, "not reached"))
             continue
         if not base.deal_possible and min_blocking > inp.touches:
@@ -250,7 +257,11 @@ def robustness(
                 )
             )
             continue
-        at, method = _exact(arrays, loss, inp) if inp.exact else _search(arrays, loss, base, inp)
+        if inp.exact:
+            budget.spend()
+            at, method = _exact(arrays, loss, inp)
+        else:
+            at, method = _search(arrays, loss, base, inp, budget)
         if at is not None and not inp.bounds[0] - 1e-12 <= at <= inp.bounds[1] + 1e-12:
             at = None
         at = None if at is None else float(at)
@@ -287,7 +298,7 @@ def _exact(arrays: ScenarioArrays, loss: Loss, inp: _Input) -> tuple[float | Non
 
 
 def _search(
-    arrays: ScenarioArrays, loss: Loss, base: Decision, inp: _Input
+    arrays: ScenarioArrays, loss: Loss, base: Decision, inp: _Input, budget: _Budget
 ) -> tuple[float | None, str]:
     """The nearest flip by a grid on each side and bisection."""
     now = base.deal_possible
@@ -305,6 +316,7 @@ def _search(
             x, e, settled = package
             if margin(inst, check_package(inst, x, e, settled)) >= -TOL:
                 return True
+        budget.spend()
         return decide(inst).deal_possible
 
     best: float | None = None

@@ -30,7 +30,8 @@ from backchannel.analysis.mediation import (
     third_parties,
 )
 from backchannel.analysis.ratification import two_level
-from backchannel.analysis.robustness import Flip, robustness
+from backchannel.analysis.robustness import Flip
+from backchannel.analysis.robustness import robustness as flip_points
 from backchannel.analysis.utility import Loss
 from backchannel.analysis.words import KINDS, Namer, join, margin_words
 from backchannel.scenario.arrays import ScenarioArrays, to_arrays
@@ -84,7 +85,7 @@ class Analysis:
     third_parties: tuple[ThirdParty, ...]
     mediated: dict[str, Any]
     red_lines_at_status_quo: tuple[dict[str, Any], ...]
-    robustness: tuple[Flip, ...]
+    robustness: tuple[Flip, ...] | None
     ripeness: dict[str, Any]
     escalation: EscalationRisk | None
     warnings: tuple[str, ...]
@@ -109,7 +110,9 @@ class Analysis:
             "third_parties": [t.to_dict() for t in self.third_parties],
             "mediated": self.mediated,
             "red_lines_at_status_quo": list(self.red_lines_at_status_quo),
-            "robustness": [f.to_dict() for f in self.robustness],
+            "robustness": None
+            if self.robustness is None
+            else [f.to_dict() for f in self.robustness],
             "ripeness": self.ripeness,
             "escalation": None if self.escalation is None else self.escalation.to_dict(),
             "warnings": list(self.warnings),
@@ -121,12 +124,13 @@ def _f(x: float) -> float | None:
 
 
 def analyze(
-    scenario: Scenario, loss: Loss | None = None, *, robustness_budget: float = 1.0
+    scenario: Scenario, loss: Loss | None = None, *, robustness: bool | int = False
 ) -> Analysis:
     """Analyse a scenario: the certified verdict with its reasons, margin and fragility.
 
-    ``robustness_budget``: seconds to spend finding where each input flips the verdict
-    (0: skip; inputs not reached are listed as such).
+    ``robustness``: also find where each input flips the verdict: True for a budget of
+    400 programmes, or the number of programmes to spend (inputs not reached are listed
+    as such); False to skip (``robustness`` is then None in the JSON).
     """
     loss = loss or scenario.loss
     arrays = to_arrays(scenario)
@@ -167,8 +171,11 @@ def analyze(
         "certificate": base.certificate,
         "words": margin_words(base.status, _f(base.slack), base.lower, base.upper),
     }
-    smallest = min((len(s) for s in ex.blocking_sets), default=0)
-    flips = robustness(scenario, loss, base, budget=robustness_budget, min_blocking=smallest)
+    flips = None
+    if robustness:
+        smallest = min((len(s) for s in ex.blocking_sets), default=0)
+        solves = 400 if robustness is True else int(robustness)
+        flips = tuple(flip_points(scenario, loss, base, solves=solves, min_blocking=smallest))
     at_sq = _red_lines_at_status_quo(names, inst)
     reasons = _reasons(names, base, package, ex, mediators, thirds, med, esc, levels, margin, at_sq)
     return Analysis(
@@ -190,7 +197,7 @@ def analyze(
         third_parties=tuple(thirds),
         mediated=med,
         red_lines_at_status_quo=tuple(at_sq),
-        robustness=tuple(flips),
+        robustness=flips,
         ripeness=_ripeness(scenario, arrays, inst, base),
         escalation=esc,
         warnings=tuple(warnings),
@@ -258,6 +265,7 @@ def _package(names: Namer, inst: Instance, base: Decision) -> dict[str, Any]:
     }
 
 
+SHOWN = 8  # conflicts shown among the reasons
 ORDER = ("requires", "refuses", "red_line", "linkage", "no_deal", "body")
 
 
@@ -418,8 +426,15 @@ def _reasons(
                 f"{a:.4g} to {b:.4g}, each side reading its own point."
             )
     else:
+        # one conflict per issue first, then the others, at most SHOWN of them
+        first: dict[object, tuple[Group, ...]] = {}
         for c in ex.conflicts:
+            first.setdefault(frozenset(names.subject(g)[1] for g in c), c)
+        shown = list(dict.fromkeys([*first.values(), *ex.conflicts]))[:SHOWN]
+        for c in shown:
             out.append(_sets(names, c, "conflict")["text"])
+        if len(ex.conflicts) > len(shown):
+            out.append(f"({len(ex.conflicts) - len(shown)} more conflicts in `conflicts`.)")
         if not ex.complete:
             out.append("(The search for conflicts stopped at its limit; there may be more.)")
         if np.isfinite(base.slack):

@@ -37,12 +37,6 @@ class Namer:
     def issue(self, k: int) -> str:
         return self.sc.issues[k].name
 
-    def value(self, k: int, scaled: float) -> str:
-        """A scaled value on issue k, on its own scale with the nearest anchor's label."""
-        return self.sc.issues[k].label(
-            float(self.inst.to_scale(np.full(len(self.sc.issues), scaled))[k])
-        )
-
     def num(self, k: int, scaled: float) -> float:
         return float(self.inst.lo[k] + scaled * self.inst.span[k])
 
@@ -84,9 +78,7 @@ class Namer:
                 self.inst.low[v, k] - 1e-9 <= sq <= self.inst.high[v, k] + 1e-9
             )
             if outside and not self.inst.separable[v, k]:
-                text += (
-                    f", which also rules out leaving it at the status quo ({self.num(k, sq):.4g})"
-                )
+                text = text[:-1] + f"; its status quo {self.num(k, sq):.4g} is beyond it)"
             return text
         if kind == "requires":
             v, k = int(g[1]), int(g[2])  # type: ignore[call-overload]
