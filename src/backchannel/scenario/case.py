@@ -48,8 +48,8 @@ class Outcome(_Strict):
     deferred: list[Identifier] = Field(default_factory=list)
     blocked_by: list[Identifier] = Field(default_factory=list)
     blocking_issues: list[Identifier] = Field(default_factory=list)
-    mediator_roles: dict[Identifier, Literal["communicator", "formulator", "manipulator"]] = (
-        Field(default_factory=dict)
+    mediator_roles: dict[Identifier, Literal["communicator", "formulator", "manipulator"]] = Field(
+        default_factory=dict
     )
     summary: str = Field(min_length=1)
     sources: list[str] = Field(min_length=1)

@@ -82,9 +82,7 @@ def reference_problems(sc: Scenario) -> list[Problem]:
         who = f"actor {a.id!r}"
         for iid, st in a.positions.items():
             if iid not in issues:
-                out.append(
-                    unknown_issue((*here, "positions", iid), who, iid, "has a position on")
-                )
+                out.append(unknown_issue((*here, "positions", iid), who, iid, "has a position on"))
                 continue
             scale = issues[iid].scale
             for fname in ("position", "limit"):

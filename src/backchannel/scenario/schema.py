@@ -136,15 +136,15 @@ class Issue(_Strict):
         return self
 
     def label(self, value: float) -> str:
-        """``value`` with the label of the nearest anchor: ``45 (controlled: ...)``."""
+        """``value`` with the label of an anchor within 5% of the scale: ``45 (controlled:
+        ...)``; the bare number otherwise."""
         text = f"{value:.4g}"
         if not self.anchors:
             return text
         near = min(self.anchors, key=lambda a: abs(a.value - value))
-        span = self.scale.max - self.scale.min
-        if abs(near.value - value) <= 0.05 * span:
+        if abs(near.value - value) <= 0.05 * (self.scale.max - self.scale.min):
             return f"{text} ({near.label})"
-        return f"{text} (anchor {near.value:g}: {near.label})"
+        return text
 
 
 class Stance(_Strict):
