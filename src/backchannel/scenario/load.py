@@ -240,7 +240,7 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
         raise InputError(
             "file not found",
             source=source,
-            fix="check the path, or run `backchannel scenarios` for the embedded ones",
+            fix="check the path, or run `backchannel scenarios` or `backchannel cases` for names",
         )
     if path.is_dir():
         raise InputError("is a folder, not a file", source=source, fix="name a file")

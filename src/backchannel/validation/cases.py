@@ -28,7 +28,7 @@ Scores and intervals: :mod:`backchannel.validation.verdict_scores`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +254,7 @@ class CaseBacktest:
     results: tuple[CaseResult, ...]
     seed: int
     n_boot: int
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     def forecasters(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         n = len(self.results)
