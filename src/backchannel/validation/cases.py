@@ -44,7 +44,6 @@ from backchannel.scenario.schema import Scenario
 from backchannel.validation.verdict_scores import reliability, scored
 
 FORECASTS_DEAL = ("own_terms", "mediated")
-BASELINES = ("always_deal", "always_no_deal", "red_line_rule")
 
 
 # -- reading ---------------------------------------------------------------------------------
