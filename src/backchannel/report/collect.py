@@ -54,7 +54,7 @@ def run_analysis(scenario: Scenario) -> tuple[Piece, Piece]:
     """``analyze(scenario).to_dict()`` and ``what_it_takes(scenario).to_dict()``."""
     from backchannel.analysis import analyze, what_it_takes
 
-    a = _call(analyze, "The feasibility analysis", scenario)
+    a = _call(analyze, "The feasibility analysis", scenario, robustness=True)
     if a.ok:
         a = Piece(data=a.data.to_dict())
     c = _call(what_it_takes, "The what-it-takes analysis", scenario)
