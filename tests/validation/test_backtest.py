@@ -9,11 +9,9 @@ import sys
 import numpy as np
 import pytest
 
+from backchannel.data.deu import DeuData
 from backchannel.validation.backtest import run_backtest
-from backchannel.validation.deu import DeuData
 from backchannel.validation.scoring import replicate_weights, score
-
-from .conftest import DEU_DEV
 
 
 def test_backtest_dev(deu_dev: DeuData) -> None:
@@ -60,7 +58,7 @@ def test_bootstrap_by_proposal_is_seeded() -> None:
     assert a == b and a.mae == pytest.approx(9.5) and a.n_proposals == 10
 
 
-def test_cli_json() -> None:
+def test_cli_json(deu_dev: DeuData) -> None:
     out = subprocess.run(
         [
             sys.executable,
@@ -68,7 +66,7 @@ def test_cli_json() -> None:
             "backchannel.cli.app",
             "backtest",
             "deu",
-            str(DEU_DEV),
+            deu_dev.source,
             "--json",
             "--model",
             "compromise",
@@ -91,7 +89,7 @@ def test_cli_json() -> None:
             "backchannel.cli.app",
             "backtest",
             "deu",
-            str(DEU_DEV),
+            deu_dev.source,
             "--model",
             "nonexistent",
         ],

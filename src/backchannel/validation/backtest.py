@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from backchannel.data.capability import PowerIndex, capabilities, issue_periods
+from backchannel.data.deu import DeuData, load_deu
 from backchannel.scenario.arrays import FloatArray
 from backchannel.validation.baselines import BASELINE_TITLES, baseline_forecasts
-from backchannel.validation.capability import PowerIndex, capabilities, issue_periods
 from backchannel.validation.crossval import CrossValidation, cross_validate_stack
-from backchannel.validation.deu import DeuData, load_deu
 from backchannel.validation.runner import ModelRun, run_models
 from backchannel.validation.scoring import (
     cluster_mean,

@@ -5,7 +5,7 @@ issues), so models that need several issues (the exchange model) see the proposa
 together and per-issue models get the same answer as issue by issue. Inputs, as
 :func:`backchannel.models.base.prepare` does for scenarios: missing positions -> the scale
 midpoint with salience 0; capability = the actor's power index in the issue's legislative
-game (:mod:`backchannel.validation.capability`); scale 0-100; the reference point is passed
+game (:mod:`backchannel.data.capability`); scale 0-100; the reference point is passed
 only when every issue of the proposal has one (else ``None``).
 """
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backchannel.data.deu import DeuData
 from backchannel.scenario.arrays import FloatArray
-from backchannel.validation.deu import DeuData
 
 
 @dataclass(frozen=True)
