@@ -46,6 +46,12 @@ def test_backtest_dev(deu_dev: DeuData) -> None:
     assert diff["mae"] == pytest.approx(t["cv"]["mae"] - m["compromise"]["mae"], abs=1e-3)
     assert len(t["selected_first_repeat"]) == 10
     assert isinstance(t["beats_compromise"], bool) and t["verdict"]
+    c = d["calibrated"]
+    assert m["calibrated_cv"]["n"] == 250 and len(c["chosen_per_fold"]) == 10
+    diff = c["difference_minus_compromise"]
+    assert diff["mae"] == pytest.approx(
+        m["calibrated_cv"]["mae"] - m["compromise"]["mae"], abs=1e-3
+    )
     json.dumps(d, allow_nan=False)
 
 
@@ -74,6 +80,7 @@ def test_cli_json(deu_dev: DeuData) -> None:
             "100",
             "--repeats",
             "1",
+            "--no-calibrated-cv",
         ],
         capture_output=True,
         text=True,

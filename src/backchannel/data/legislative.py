@@ -40,8 +40,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backchannel.data.council import Period, period_for
-from backchannel.scenario.arrays import BoolArray, FloatArray
+from backchannel.scenario.arrays import BoolArray, FloatArray, to_arrays
 from backchannel.scenario.errors import InputError
+from backchannel.scenario.schema import Scenario
 
 IntArray = NDArray[np.int64]
 PROCEDURES = ("COD", "CNS")
@@ -218,22 +219,26 @@ def eu_rule(
     )
 
 
-def eu_rule_for_actors(
-    actor_ids: Sequence[str],
-    position: FloatArray,
-    *,
-    procedure: str,
-    council_rule: str,
-    date: dt.date | None,
-    source: str = "scenario",
-) -> LegislativeRule:
-    """The EU rule for a scenario's actor rows (ids = DEU codes, as the DEU importer names
-    them), one procedure and Council rule for all its issues, the treaty period from
-    ``date`` (the proposal's introduction) and the member states with a position."""
+def check_eu_actors(actor_ids: Sequence[str], source: str = "scenario") -> None:
+    """Every actor must be an EU institution or member state named by its DEU code."""
     from backchannel.data.council import PERIODS
 
+    known = {m for p in PERIODS for m in p.members} | {"com", "ep"}
+    bad = [a for a in actor_ids if a not in known]
+    if bad:
+        raise InputError(
+            f"actor(s) {bad} are not EU institutions or member states",
+            source=source,
+            where="actors",
+            fix="name the Commission com, the Parliament ep and member states by their DEU "
+            "codes (de, fr, uk, el, bu, cr, ...), as `backchannel import --format deu` does",
+        )
+
+
+def normalise(procedure: str, council_rule: str) -> tuple[str, str]:
+    """``cod``/``cns`` and ``qmv``/``unanimity`` as the DEU codes COD/CNS, QMV/UNAN."""
     proc, rule = procedure.upper(), council_rule.upper()
-    rule = {"UNANIMITY": "UNAN"}.get(rule, rule)
+    rule = {"UNANIMITY": "UNAN", "U": "UNAN"}.get(rule, rule)
     if proc not in PROCEDURES:
         raise InputError(
             f"unknown legislative procedure {procedure!r}",
@@ -246,19 +251,55 @@ def eu_rule_for_actors(
             source="--council",
             fix="use qmv or unanimity",
         )
-    states = {m for p in PERIODS for m in p.members}
-    known = states | {"com", "ep"}
-    bad = [a for a in actor_ids if a not in known]
-    if bad:
-        raise InputError(
-            f"actor(s) {bad} are not EU institutions or member states",
-            source=source,
-            where="actors",
-            fix="name the Commission com, the Parliament ep and member states by their DEU "
-            "codes (de, fr, uk, el, bu, cr, ...), as `backchannel import --format deu` does",
-        )
+    return proc, rule
+
+
+def scenario_date(scenario: Scenario) -> dt.date:
+    """The scenario's date (the proposal's introduction), which fixes the treaty period."""
+    text = (scenario.date or "").strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        if len(text) == 4 and text.isdigit():
+            return dt.date(int(text), 1, 1)
+    raise InputError(
+        f"no usable date ({scenario.date!r}) to choose the EU treaty period",
+        source="scenario",
+        where="date",
+        fix="add `date: YYYY-MM-DD` (the proposal's introduction) to the scenario",
+    )
+
+
+def eu_rule_for_actors(
+    actor_ids: Sequence[str],
+    position: FloatArray,
+    *,
+    procedure: str,
+    council_rule: str,
+    date: dt.date | None,
+    source: str = "scenario",
+) -> LegislativeRule:
+    """The EU rule for actor rows (ids = DEU codes, as the DEU importer names them), one
+    procedure and Council rule for all issues, the treaty period from ``date`` (the
+    proposal's introduction) and the member states with a position."""
+    proc, rule = normalise(procedure, council_rule)
+    check_eu_actors(actor_ids, source)
     has = ~np.isnan(np.asarray(position, dtype=float))
     with_pos = [a for a, h in zip(actor_ids, has.any(axis=1), strict=True) if h]
     period = period_for(date, with_pos)
     k = has.shape[1]
     return eu_rule(actor_ids, has, [period] * k, [rule] * k, [proc] * k)
+
+
+def eu_rule_for_scenario(scenario: Scenario, procedure: str, council_rule: str) -> LegislativeRule:
+    """The EU rule for a scenario's actors with a position (the rows the models see)."""
+    arrays = to_arrays(scenario)
+    keep = arrays.with_positions()
+    ids = [a for a, k in zip(arrays.actor_ids, keep, strict=True) if k]
+    return eu_rule_for_actors(
+        ids,
+        arrays.position[keep],
+        procedure=procedure,
+        council_rule=council_rule,
+        date=scenario_date(scenario),
+    )
