@@ -206,7 +206,7 @@ def run_backtest(
         pool, _ = calib.pool(data)
         oof, chosen = calib.nested_cv(pool, y, folds=folds, seed=seed)
         forecasts[calib.CV_NAME] = oof
-        kinds[calib.CV_NAME] = "calibration procedure (nested CV, out of fold)"
+        kinds[calib.CV_NAME] = "calibrated (nested CV)"
         titles[calib.CV_NAME] = "calibrate on the training folds, forecast the held-out fold"
         cal = {"chosen_per_fold": chosen, "folds": folds, "seed": seed}
     if cal:

@@ -72,8 +72,12 @@ COMPONENTS = (
 """Components of the combinations: the compromise model, the mean and salience-weighted
 mean of positions, the three procedural models (absent members supporting), and the
 reference point (the compromise point where it is blank)."""
-CELLS = {"combination": "all", "combination_by_procedure": "procedure"}
-CELLS["combination_by_procedure_and_spread"] = "procedure_spread"
+CELLS = {
+    "combination": "all",
+    "combination_by_procedure": "procedure",
+    "combination_by_procedure_and_spread": "procedure_spread",
+}
+"""The combinations by name, and what their weights vary by."""
 MIN_CELL = 30
 
 

@@ -7,7 +7,7 @@ together and per-issue models get the same answer as issue by issue. Inputs, as
 midpoint with salience 0; capability = the actor's power index in the issue's legislative
 game (:mod:`backchannel.data.capability`); scale 0-100; the reference point is passed
 only when every issue of the proposal has one (else ``None``). Procedural models
-(``needs_rule``) also get the proposal's legislative rule
+(``needs_rule``) get it per issue (NaN where blank) and the proposal's legislative rule
 (:func:`backchannel.data.legislative.eu_rule`: the treaty period, Council voting rule and
 procedure of each issue) and the keyword parameters in ``params``.
 """
@@ -105,7 +105,9 @@ def run_models(
                         cap,
                         lo=np.zeros(k),
                         hi=np.full(k, 100.0),
-                        reference=None if np.isnan(ref).any() else ref.copy(),
+                        reference=ref.copy()
+                        if spec.needs_rule or not np.isnan(ref).any()
+                        else None,
                         **kw,
                     )
                 vals = np.asarray(res.outcome, dtype=float).reshape(k)
