@@ -282,6 +282,14 @@ def brute_outcome(pos: np.ndarray, q: float, rule: LegislativeRule, absent: str)
     return best
 
 
+def setter(pos: np.ndarray, q: float, rule: LegislativeRule, absent: str = "support") -> float:
+    ones = np.ones_like(pos)
+    out = agenda_setter(
+        pos, ones, ones, lo=LO, hi=HI, reference=np.array([q]), rule=rule, absent=absent
+    )
+    return float(out.outcome[0])
+
+
 @st.composite
 def games(draw: st.DrawFn) -> tuple[np.ndarray, float, LegislativeRule, str]:
     m = draw(st.integers(1, 6))
@@ -322,17 +330,9 @@ def games(draw: st.DrawFn) -> tuple[np.ndarray, float, LegislativeRule, str]:
 @given(games())
 def test_agenda_setter_matches_brute_force(case: tuple[Any, ...]) -> None:
     pos, q, rule, absent = case
-    out = agenda_setter(
-        pos,
-        np.ones_like(pos),
-        np.ones_like(pos),
-        lo=LO,
-        hi=HI,
-        reference=np.array([q]),
-        rule=rule,
-        absent=absent,
-    ).outcome[0]
-    assert out == pytest.approx(brute_outcome(pos, q, rule, absent), abs=1e-9)
+    assert setter(pos, q, rule, absent) == pytest.approx(
+        brute_outcome(pos, q, rule, absent), abs=1e-9
+    )
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
@@ -444,16 +444,9 @@ def test_every_model_on_brute_force_grid_small() -> None:
     ]
     for rule, (a, b, c, com, q) in product(rules, product([0.0, 30.0, 60.0, 100.0], repeat=5)):
         pos = np.array([[com], [50.0], [a], [b], [c]])
-        out = agenda_setter(
-            pos,
-            np.ones_like(pos),
-            np.ones_like(pos),
-            lo=LO,
-            hi=HI,
-            reference=np.array([q]),
-            rule=rule,
-        ).outcome[0]
-        assert out == pytest.approx(brute_outcome(pos, q, rule, "support"), abs=1e-9)
+        assert setter(pos, q, rule) == pytest.approx(
+            brute_outcome(pos, q, rule, "support"), abs=1e-9
+        )
 
 
 def test_forecast_interface_records_the_rule() -> None:

@@ -17,6 +17,7 @@ from backchannel.cli.app import main
 from backchannel.data.deu import DeuData, parse_deu, read_text, split_deu
 from backchannel.scenario.errors import InputError
 from backchannel.validation import calibration as C
+from backchannel.validation import candidates as K
 from backchannel.validation.backtest import run_backtest
 
 
@@ -108,9 +109,9 @@ def test_backtest_with_a_calibration_never_refits(
 
 def test_nested_cv_ignores_the_held_out_fold(deu_dev: DeuData) -> None:
     small = deu_dev.subset(np.isin(deu_dev.proposal, sorted(set(deu_dev.proposal))[:40]))
-    p, y = C.pool(small)
+    p, y = K.pool(small)
     oof, chosen = C.nested_cv(p, y, folds=3, seed=0)
-    fold = C.proposal_folds(p.group, 3, 0)
+    fold = K.proposal_folds(p.group, 3, 0)
     for j in range(3):
         y_bad = np.where(fold == j, 100.0 - y, y)
         oof_bad, chosen_bad = C.nested_cv(p, y_bad, folds=3, seed=0)
@@ -120,14 +121,14 @@ def test_nested_cv_ignores_the_held_out_fold(deu_dev: DeuData) -> None:
 
 def test_combinations() -> None:
     rng = np.random.default_rng(0)
-    f = rng.uniform(0, 100, (120, len(C.COMPONENTS)))
+    f = rng.uniform(0, 100, (120, len(K.COMPONENTS)))
     y = f[:, 1].copy()
     cells = np.array(["COD/salience spread low"] * 100 + ["CNS/salience spread high"] * 20)
-    w = C.fit_combination(f, y, cells)
+    w = K.fit_combination(f, y, cells)
     assert set(w) == {"all", "COD/salience spread low"}  # 20 issues: below MIN_CELL, pooled
     assert w["all"]["mean"] == pytest.approx(1.0, abs=1e-6)
-    np.testing.assert_allclose(C.predict_combination(f, cells, w), y, atol=1e-6)
-    labels = C.cell_labels("procedure_spread", ("COD", "CNS"), np.array([1.0, 9.0]), 5.0)
+    np.testing.assert_allclose(K.predict_combination(f, cells, w), y, atol=1e-6)
+    labels = K.cell_labels("procedure_spread", ("COD", "CNS"), np.array([1.0, 9.0]), 5.0)
     assert labels.tolist() == ["COD/salience spread low", "CNS/salience spread high"]
 
 

@@ -21,6 +21,7 @@ from backchannel.data.capability import PowerIndex, capabilities, issue_periods
 from backchannel.data.deu import DeuData, load_deu
 from backchannel.scenario.arrays import FloatArray
 from backchannel.validation import calibration as calib
+from backchannel.validation import candidates
 from backchannel.validation.baselines import BASELINE_TITLES, baseline_forecasts
 from backchannel.validation.crossval import CrossValidation, cross_validate_stack
 from backchannel.validation.runner import ModelRun, run_models
@@ -203,7 +204,7 @@ def run_backtest(
             and calib.data_sha256(path) == calibration.training_data["sha256"],
         }
     elif calibrated_cv and scored.n_issues and len(set(scored.proposal)) >= 2:
-        pool, _ = calib.pool(data)
+        pool, _ = candidates.pool(data)
         oof, chosen = calib.nested_cv(pool, y, folds=folds, seed=seed)
         forecasts[calib.CV_NAME] = oof
         kinds[calib.CV_NAME] = "calibrated (nested CV)"
