@@ -166,6 +166,26 @@ def test_five_members_double_majority_and_blocking_clause() -> None:
     assert run(agenda_setter, 25, 50, FIVE, no_clause, q=50.0) == 25.0
 
 
+def test_three_members_double_majority() -> None:
+    # populations 50, 30, 20 % at 10, 40, 80; two members and 65 % of the population
+    dm = council(population=[50, 30, 20], min_members=2, pop_quota=65)
+    # from the top: 80 (20 %), + 40 (50 %), + 10 (100 %): pivot 10, W = [0, 20]
+    assert run(agenda_setter, 100, 50, THREE, dm) == 20.0
+    # a blocking minority of at least two members (complement of one member cannot block):
+    # 80 and 40 win as two members: pivot 40, W = [0, 80]
+    clause = council(population=[50, 30, 20], min_members=2, pop_quota=65, count_wins=2)
+    assert run(agenda_setter, 100, 50, THREE, clause) == 80.0
+
+
+def test_five_members_unanimity() -> None:
+    r = council([1] * 5, unanimity=True)
+    assert run(agenda_setter, 100, 50, FIVE, r) == 20.0  # the member at 10 is the pivot
+    assert run(agenda_setter, 0, 50, FIVE, r, q=100.0) == 80.0  # from above: 90 is
+    assert run(agenda_setter, 0, 50, FIVE, r, q=50.0) == 50.0  # members on both sides
+    rc = council([1] * 5, unanimity=True, procedure="COD")
+    assert run(agenda_setter, 100, 5, FIVE, rc) == 10.0  # EP at 5 accepts [0, 10]
+
+
 def test_five_members_weighted_with_member_threshold() -> None:
     # Nice-style: votes and a majority of members; quota 10 of 14 votes and 3 members
     r = council([5, 4, 2, 2, 1], quota=10, min_members=3)
