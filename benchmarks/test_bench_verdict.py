@@ -2,8 +2,9 @@
 
 A seeded random scenario: one state deciding alone, one ratifying through a parliament of
 28 parties (seats 1-30, simple majority), a third state; 40 issues with a status quo, red
-lines on each actor's three most salient issues, two agenda demands. ``analyze`` must run in under 2 s on
-2 cores (issue 9's target), and the programme behind the verdict alone is timed too.
+lines on each actor's three most salient issues, two agenda demands. ``analyze`` must run in
+under 2 s on 2 cores (issue 9's target), and the programme behind the verdict alone is timed
+too.
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_verdict.py --benchmark-only``.
 """
