@@ -154,20 +154,15 @@ def decide(inst: Instance, *, compact: bool = True) -> Decision:
     )
 
 
-def _feasible_at(
-    inst: Instance, t: float, node_limit: int | None = None
-) -> tuple[bool | None, Any]:
-    """Is there a package with margin at least ``t``? With the package found, if any (None:
-    undecided within ``node_limit``)."""
+def _feasible_at(inst: Instance, t: float) -> tuple[bool, Any]:
+    """Is there a package with margin at least ``t``? With the package found, if any."""
     g = build(inst, tau=t)
     g.model.cost = [0.0] * g.model.n_vars
-    sol = g.solve(node_limit=node_limit)
+    sol = g.solve()
     if sol.optimal or sol.incumbent:
         return True, g.package(sol.x)
     if sol.infeasible:
         return False, None
-    if node_limit is not None:
-        return None, None
     raise RuntimeError(f"the verdict programme was not solved: {sol.status}")
 
 
