@@ -78,15 +78,12 @@ def print_case_backtest(d: dict[str, Any]) -> None:
             "[green]yes[/]" if c["correct"] else "[red]no[/]",
         )
     console.print(per)
-    names = {
-        "always_deal": "always deal",
-        "always_no_deal": "always no deal",
-        "red_line_rule": "red-line rule",
-    }
+    from backchannel.validation.cases import FORECASTER_NAMES as names
+
     tab = Table(title="Scores with 95% bootstrap intervals")
     for col in ("forecaster", "accuracy", "balanced accuracy", "Brier", "log loss"):
         tab.add_column(col)
-    rows = {"engine": d, **d["baselines"]}
+    rows = {"engine": d, "engine_recalibrated": d["recalibrated"], **d["baselines"]}
     for k, v in rows.items():
         tab.add_row(
             names.get(k, k),
