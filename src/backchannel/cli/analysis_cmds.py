@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from backchannel.analysis import analyze as run_analysis
-from backchannel.analysis import what_it_takes as run_what_it_takes
-from backchannel.analysis.verdict import Analysis
-from backchannel.cli.common import JsonOpt, ScenarioArg, SetOpt, app, console, emit_json, load
-from backchannel.scenario.schema import Scenario
+from backchannel.cli.common import (
+    FormatOpt,
+    JsonOpt,
+    ScenarioArg,
+    SetOpt,
+    TableOpt,
+    app,
+    console,
+    emit,
+    load,
+    output_format,
+)
+
+if TYPE_CHECKING:
+    from backchannel.analysis import Analysis, Concessions
+    from backchannel.scenario.schema import Scenario
 
 MAX_ACTOR_COLUMNS = 4  # more veto players: show who sets each end of the ZOPA instead
 
@@ -78,24 +91,39 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
 
 
 @app.command()
-def analyze(scenario: ScenarioArg = None, json: JsonOpt = False, set_: SetOpt = None) -> None:
-    """Can a deal happen? ZOPA per issue and package, blockers, mediators, risk."""
+def analyze(
+    scenario: ScenarioArg = None,
+    json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Can a deal happen? ZOPA per issue and package, blockers, mediators, risk
+    (CSV tables: zopa, blocking, mediators, two_level)."""
+    from backchannel import api
+
     sc = load(scenario, set_)
-    res = run_analysis(sc)
-    if json:
-        emit_json(res.to_dict())
-    else:
-        _print_analysis(sc, res)
+    res = api.analyze(sc)
+    emit(res, output_format(fmt, json), table, lambda: _print_analysis(sc, res))
 
 
 @app.command("what-it-takes")
-def what_it_takes(scenario: ScenarioArg = None, json: JsonOpt = False, set_: SetOpt = None) -> None:
-    """The cheapest concessions that would make a deal feasible, by whom and at what cost."""
-    sc = load(scenario, set_)
-    res = run_what_it_takes(sc)
-    if json:
-        emit_json(res.to_dict())
-        return
+def what_it_takes(
+    scenario: ScenarioArg = None,
+    json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """The cheapest concessions that would make a deal feasible, by whom and at what cost
+    (CSV tables: concessions, by_actor, point)."""
+    from backchannel import api
+
+    res = api.what_it_takes(load(scenario, set_))
+    emit(res, output_format(fmt, json), table, lambda: _print_concessions(res))
+
+
+def _print_concessions(res: Concessions) -> None:
     if res.feasible_already:
         console.print("[green]A deal is already feasible: no concession is needed.[/]")
         return

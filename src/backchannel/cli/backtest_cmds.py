@@ -4,13 +4,21 @@ on real EU legislative negotiations (DEU data)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, app, console, emit_json
-from backchannel.scenario.errors import InputError
+from backchannel.cli.common import (
+    FormatOpt,
+    JsonOpt,
+    TableOpt,
+    app,
+    console,
+    emit,
+    output_format,
+    status,
+)
 
 backtest_app = typer.Typer(
     help="Score the forecasting models on real negotiations.", no_args_is_help=True
@@ -38,46 +46,34 @@ def deu(
         bool, typer.Option(help="Score the compromise model tuned by nested cross-validation.")
     ] = True,
     chart: Annotated[
-        Path | None, typer.Option(help="Save a bar chart of the MAE (.png or .svg).")
+        Path | None,
+        typer.Option(help="Save a bar chart of the MAE (.png or .svg; needs the [report] extra)."),
     ] = None,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
 ) -> None:
     """Backtest every registered model (or --model ...) on a DEU file: MAE per model and
-    subset with proposal-bootstrap intervals, baselines, and a cross-validated stack."""
-    from backchannel.validation.backtest import run_backtest
-    from backchannel.validation.runner import registered_models
+    subset with proposal-bootstrap intervals, baselines, and a cross-validated stack
+    (CSV tables: models, subsets)."""
+    from backchannel import api
 
-    if power not in ("shapley_shubik", "banzhaf", "equal"):
-        raise InputError(
-            f"unknown power index {power!r}",
-            source="--power",
-            fix="use shapley_shubik, banzhaf or equal",
+    out = output_format(fmt, json_out)
+    if chart is not None:
+        from backchannel._extras import require
+
+        require("matplotlib", "report", "the backtest chart (--chart)")
+    with status(f"scoring the models on {path.name}"):
+        res = api.backtest(
+            path,
+            model,
+            power=power,  # type: ignore[arg-type]
+            bootstrap=bootstrap,
+            seed=seed,
+            folds=folds,
+            repeats=repeats,
+            ensemble=ensemble,
+            tuned=tuned,
         )
-    if bootstrap < 1 or folds < 2 or repeats < 1:
-        raise InputError(
-            "--bootstrap and --repeats must be >= 1, --folds >= 2",
-            source="options",
-            fix="give positive counts",
-        )
-    if model:
-        known = registered_models()
-        bad = [m for m in model if m not in known]
-        if bad:
-            raise InputError(
-                f"unknown model(s) {bad}",
-                source="--model",
-                fix=f"use one of {sorted(known)} (see `backchannel models`)",
-            )
-    res = run_backtest(
-        path,
-        model or None,
-        power=power,  # type: ignore[arg-type]
-        n_boot=bootstrap,
-        seed=seed,
-        folds=folds,
-        repeats=repeats,
-        ensemble=ensemble,
-        tuned=tuned,
-    )
     d = res.to_dict()
     if chart is not None:
         from backchannel.validation.chart import plot_mae
@@ -88,9 +84,10 @@ def deu(
             f"DEU backtest: {Path(d['source']).name}, "
             f"{d['data']['scoreable_issues']} scoreable issues",
         )
-    if json_out:
-        emit_json(d)
-        return
+    emit(res, out, table, lambda: _print(d))
+
+
+def _print(d: dict[str, Any]) -> None:
     data = d["data"]
     console.print(
         f"[bold]{d['source']}[/]: {data['scoreable_issues']} scoreable issues of "
