@@ -80,7 +80,7 @@ def test_no_arguments_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]
 def test_huge_or_deep_set_values_are_clear_errors(
     value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(["analyze", "--set", f"usa.positions.nuclear.limit={value}"], capsys)
+    code, _, err = run(["analyze", "--set", f"usa.positions.nuclear.limit={value}"], capsys)
     assert code == 2 and message in " ".join(err.split())
     assert "Traceback" not in err and len(err) < 2000  # the value is not echoed in full
 
