@@ -219,13 +219,13 @@ def _solve_conic(
     # (u_i, 1, gain_i) in the exponential cone: u_i <= log(gain_i)
     u_col = f + n * f + np.arange(n)
     blocks: list[Any] = []
-    rhs: list[float] = []
+    exp_b: list[float] = []
     for i in range(n):
         row_u = sp.csr_matrix(([-1.0], ([0], [u_col[i]])), shape=(1, width))
         blocks += [row_u, sp.csr_matrix((1, width)), gain[i]]
-        rhs += [0.0, 1.0, float(const[i])]
+        exp_b += [0.0, 1.0, float(const[i])]
     a = sp.vstack([box_a, dev, *blocks])
-    b = np.concatenate([box_b, dev_b, np.array(rhs)])
+    b = np.concatenate([box_b, dev_b, np.array(exp_b)])
     cones = [clarabel.NonnegativeConeT(2 * f + 2 * n * f)] + [
         clarabel.ExponentialConeT() for _ in range(n)
     ]
