@@ -168,7 +168,7 @@ def what_it_takes(scenario: Scenario | str | os.PathLike[str] | None = None) -> 
 
 
 # -- forecasts -------------------------------------------------------------------------------
-def models() -> Mapping[str, ModelSpec]:
+def forecast_models() -> Mapping[str, ModelSpec]:
     """The forecasting models by name, each with its title, citation and parameters
     (``ModelSpec.params``: name, type, default, meaning)."""
     from backchannel.models import models as registry
@@ -184,7 +184,7 @@ def forecast(
     seed: int | None = None,
     **params: Any,
 ) -> Forecast:
-    """Forecast each issue's outcome with ``model`` (see :func:`models`): the outcome per
+    """Forecast each issue's outcome with ``model`` (see :func:`forecast_models`): the outcome per
     issue and, for models with rounds, every actor's position per round.
 
     ``rounds`` bounds the rounds of models that have them (``eum``, ``exchange``,
@@ -353,7 +353,7 @@ def backtest(
 
 
 # -- output ----------------------------------------------------------------------------------
-def report(
+def html_report(
     scenario: Scenario | str | os.PathLike[str] | None = None,
     path: str | os.PathLike[str] | None = None,
     *,

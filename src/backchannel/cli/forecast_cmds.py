@@ -178,7 +178,7 @@ def models_cmd(json_out: JsonOpt = False, fmt: FormatOpt = None) -> None:
     (JSON: each parameter's name, type, default and meaning)."""
     from backchannel import api
 
-    specs = list(api.models().values())
+    specs = list(api.forecast_models().values())
     out = output_format(fmt, json_out)
 
     def text() -> None:
