@@ -147,7 +147,7 @@ def test_forecast_frame_has_every_round_actor_and_issue() -> None:
 
 def test_sweep_frames_per_draw_and_summaries(tmp_path: Path) -> None:
     mc = bc.sweep(draws=1500, seed=3, models=["compromise"], sobol=16)
-    draws = mc.to_frame() if hasattr(mc, "to_frame") else bc.to_frame(mc)
+    draws = bc.to_frame(mc)
     assert len(draws) == 1500 and draws["draw"].tolist() == list(range(1500))
     assert draws["deal"].dtype == bool and draws["deal"].sum() == int(mc.deal.sum())
     for j, col in enumerate(mc.inputs):
@@ -224,6 +224,8 @@ def test_scenario_frame_round_trip_and_a_new_scenario_from_a_table() -> None:
 
 
 def test_reprs_are_short_and_html_is_escaped() -> None:
+    from backchannel.display import summary, to_html
+
     results = [
         bc.load(),
         bc.analyze(),
@@ -232,20 +234,14 @@ def test_reprs_are_short_and_html_is_escaped() -> None:
         bc.sweep(draws=1000, models=["compromise"], sobol=0),
     ]
     for r in results:
-        text = (
-            repr(r)
-            if type(r).__name__ in {"Forecast"}
-            else __import__("backchannel.display", fromlist=["summary"]).summary(r)
-        )
-        assert len(text) <= 240, text
-    assert repr(results[3]).startswith("<Forecast 'eum'")
-    html = results[3]._repr_html_()
-    assert "<table>" in html and "nuclear" in html
-    from backchannel.display import to_html
-
+        assert len(summary(r)) <= 240, summary(r)
+        assert "<table>" in to_html(r)
+    fc = results[3]
+    assert repr(fc) == summary(fc) and repr(fc).startswith("<Forecast 'eum'")
+    assert fc._repr_html_() == to_html(fc) and "nuclear" in to_html(fc)
     hostile = bc.what_if(bc.load(), "usa.name=<script>alert(1)</script>")
     page = to_html(bc.analyze(hostile)) + to_html(hostile)
-    assert "<script>" not in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
 
 
 def test_csv_output_of_the_cli_is_the_frame(capsys: pytest.CaptureFixture[str]) -> None:
