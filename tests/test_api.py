@@ -32,6 +32,8 @@ UNDOCUMENTED: set[str] = {
     "Scenario.actor",
     "Scenario.issue",
     "Scenario.factions_of",
+    "Scenario.mediators",
+    "Scenario.third_parties",
 }
 
 

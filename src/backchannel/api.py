@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from backchannel.analysis import Analysis, Concessions
+    from backchannel.analysis.proposal import ProposalResult
     from backchannel.engine.sweep import ProgressHook, SweepResult
     from backchannel.models.base import Forecast, ModelSpec
     from backchannel.scenario.schema import Scenario
@@ -149,22 +150,58 @@ def scenario_from_frame(
 
 
 # -- analysis --------------------------------------------------------------------------------
-def analyze(scenario: Scenario | str | os.PathLike[str] | None = None) -> Analysis:
-    """Can a deal happen? The verdict with its reasons, the ZOPA per issue and for
-    packages, two-level ratification, ranked blockers, mediator roles, ripeness and
-    escalation risk (``backchannel analyze``)."""
+def analyze(
+    scenario: Scenario | str | os.PathLike[str] | None = None, *, robustness: bool | int = False
+) -> Analysis:
+    """Can a deal happen? The verdict (on the parties' own terms, only with a mediator's
+    inducements, or not at all) with its reasons and margin, the ZOPA per issue, conflicts
+    and blockers, mediator roles, ripeness and escalation risk (``backchannel analyze``).
+    ``robustness``: also find where each input flips the verdict (True, or a budget of
+    programmes)."""
     from backchannel.analysis import analyze as run
 
-    return run(load(scenario))
+    return run(load(scenario), robustness=robustness)
 
 
-def what_it_takes(scenario: Scenario | str | os.PathLike[str] | None = None) -> Concessions:
-    """The cheapest concessions (red lines, no-deal values, agenda constraints, third-party
-    inducements) that make a deal feasible, by whom and at what cost
-    (``backchannel what-it-takes``)."""
+def what_it_takes(
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    *,
+    objective: Literal["cost", "count", "fair"] = "cost",
+    movers: Sequence[str] | None = None,
+    settle: Sequence[str] | None = None,
+    alternatives: int = 0,
+) -> Concessions:
+    """The concessions (red lines, no-deal values, agenda constraints, deferrals,
+    third-party inducements) that make a deal feasible, by whom and at what cost
+    (``backchannel what-it-takes``). ``objective``: least total cost, fewest concessions
+    or least cost to the worst-off conceding actor; ``movers``: only these actors may
+    concede; ``settle``: issues the deal must settle; ``alternatives``: also find N
+    different solutions."""
     from backchannel.analysis import what_it_takes as run
 
-    return run(load(scenario))
+    return run(
+        load(scenario),
+        objective=objective,
+        movers=movers,
+        settle=settle,
+        alternatives=alternatives,
+    )
+
+
+def evaluate(
+    scenario: Scenario | str | os.PathLike[str] | None,
+    package: Mapping[str, Any],
+    *,
+    source: str = "package",
+) -> ProposalResult:
+    """Put a concrete plan to the vote: ``package`` maps issue ids to a value, a
+    ``[low, high]`` range or ``"defer"``; the result says who accepts it, which bodies
+    ratify it and by how much (``backchannel evaluate``). ``source`` names the package in
+    error messages."""
+    from backchannel.analysis.proposal import evaluate_proposal, parse_package
+
+    sc = load(scenario)
+    return evaluate_proposal(sc, parse_package(sc, package, source))
 
 
 # -- forecasts -------------------------------------------------------------------------------
