@@ -22,6 +22,7 @@ from backchannel.cli.common import (
     emit_json,
     load,
     output_format,
+    status,
 )
 
 if TYPE_CHECKING:
@@ -159,7 +160,8 @@ def analyze(
     from backchannel import api
 
     sc = load(scenario, set_)
-    res = api.analyze(sc, robustness=robustness)
+    with status("analysing"):
+        res = api.analyze(sc, robustness=robustness)
     emit(res, output_format(fmt, json), table, lambda: _print_analysis(sc, res))
 
 
@@ -195,13 +197,15 @@ def what_it_takes(
     (CSV tables: concessions, by_actor, point)."""
     from backchannel import api
 
-    res = api.what_it_takes(
-        load(scenario, set_),
-        objective=objective,  # type: ignore[arg-type]
-        movers=mover,
-        settle=settle,
-        alternatives=alternatives,
-    )
+    sc = load(scenario, set_)
+    with status("finding the cheapest concessions"):
+        res = api.what_it_takes(
+            sc,
+            objective=objective,  # type: ignore[arg-type]
+            movers=mover,
+            settle=settle,
+            alternatives=alternatives,
+        )
     emit(res, output_format(fmt, json), table, lambda: _print_concessions(res))
 
 
@@ -282,7 +286,9 @@ def evaluate(
 
     sc = load(scenario, set_)
     source = str(proposal) if proposal else "--set-point"
-    res = api.evaluate(sc, _proposal(sc, proposal, set_point), source=source)
+    package = _proposal(sc, proposal, set_point)
+    with status("putting the plan to the vote"):
+        res = api.evaluate(sc, package, source=source)
     if json:
         emit_json(res.to_dict())
         return

@@ -21,6 +21,7 @@ from backchannel.cli.common import (
     emit_rows,
     load,
     output_format,
+    status,
 )
 from backchannel.scenario.errors import InputError
 
@@ -162,7 +163,9 @@ def forecast_cmd(
     from backchannel import api
 
     sc = load(scenario, set_)
-    fc = api.forecast(sc, model, rounds=rounds, seed=seed, **parse_params(param))
+    params = parse_params(param)
+    with status(f"running the {model} model"):
+        fc = api.forecast(sc, model, rounds=rounds, seed=seed, **params)
     out = output_format(fmt, json_out)
     if out == "json":
         data = fc.to_dict()
