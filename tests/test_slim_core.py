@@ -59,7 +59,7 @@ def test_core_commands_need_no_extra(args: tuple[str, ...]) -> None:
     [
         (("report", "-o", "/dev/null"), "report"),
         (("serve",), "web"),
-        (("sweep", "--draws", "10", "--draws-out", "x.parquet"), "pandas"),
+        (("sweep", "--draws", "10", "--draws-out", "x.parquet"), "parquet"),
         (("sweep", "--draws", "3000", "--engine", "dask"), "dask"),
     ],
 )

@@ -249,7 +249,7 @@ def write_table(cols: Columns, path: Path) -> None:
     if path.suffix.lower() == ".parquet":
         from backchannel._extras import require
 
-        pa = require("pyarrow", "pandas", "writing Parquet files")
+        pa = require("pyarrow", "parquet", "writing Parquet files")
         import pyarrow.parquet as pq
 
         pq.write_table(pa.table({k: _arrow_column(v) for k, v in cols.items()}), str(path))

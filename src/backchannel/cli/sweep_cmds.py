@@ -78,7 +78,7 @@ def sweep(
         typer.Option(
             "--draws-out",
             help="Also write one row per draw (inputs, verdict, outcomes) to this file: "
-            ".csv, or .parquet (needs pyarrow).",
+            ".csv, or .parquet (the [parquet] extra).",
         ),
     ] = None,
     json_out: JsonOpt = False,
