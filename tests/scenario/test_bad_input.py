@@ -209,8 +209,8 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
         "veto player missing a position",
         BASE.replace("  - id: m\n", STATE_Y),
         [
-            "actor 'y' can decide whether a deal is accepted, so it needs a position on every issue; "
-            "missing: ['a']",
+            "actor 'y' can decide whether a deal is accepted, so it needs a position on "
+            "every issue; missing: ['a']",
             "line 12, actors[1] (id: y)",
             "or set `veto: false`",
         ],
@@ -219,7 +219,8 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
         "unknown actor kind",
         BASE.replace("kind: mediator", "kind: boss"),
         [
-            "Input should be 'state', 'organisation', 'armed_group', 'faction', 'party', 'electorate', 'mediator' or 'third_party'",
+            "Input should be 'state', 'organisation', 'armed_group', 'faction', 'party', "
+            "'electorate', 'mediator' or 'third_party'",
             "line 14",
             "fix: use one of the allowed values",
         ],

@@ -328,7 +328,7 @@ def _read(
         if z[j] <= 0.5:
             continue
         if g[0] == "linkage":
-            link = inst.structure.links[int(g[1])]  # type: ignore[call-overload]
+            link = inst.structure.links[int(g[1])]
             out.append(
                 Concession(
                     ids[link.actor],
@@ -342,7 +342,7 @@ def _read(
                 )
             )
             continue
-        v, k = int(g[1]), int(g[2])  # type: ignore[call-overload]
+        v, k = int(g[1]), int(g[2])
         if g[0] == "defer":
             sq = float(inst.to_scale(inst.sq)[k])
             gap = max(inst.low[v, k] - inst.sq[k], inst.sq[k] - inst.high[v, k], 0.0)

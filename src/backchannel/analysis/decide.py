@@ -78,8 +78,15 @@ def lp_dual_bound(model: Model, duals: FloatArray) -> float:
     return float(best)
 
 
-def decide(inst: Instance, time_limit: float | None = None) -> Decision:
-    """Solve and certify the verdict programme of one draw."""
+def decide(inst: Instance, time_limit: float | None = None, *, compact: bool = True) -> Decision:
+    """Solve and certify the verdict programme of one draw (``compact``: use the compact
+    LP of :mod:`.fastpath` where it is exact)."""
+    if compact:
+        from backchannel.analysis.fastpath import fast_decide
+
+        fast = fast_decide(inst)
+        if fast is not None:
+            return fast
     f = build(inst)
     k = inst.n_issues
     lower, upper = -np.inf, np.inf

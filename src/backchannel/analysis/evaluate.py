@@ -56,8 +56,9 @@ class Ratified:
 
 
 def distance(inst: Instance, x: FloatArray, e: FloatArray) -> FloatArray:
-    """(N, K) distance from each ideal point to the reading interval ``[x, x + e]``."""
-    p = inst.position
+    """(N, K) distance from each ideal point to the reading interval ``[x, x + e]`` (0 for
+    actors without a position: they are not deciders)."""
+    p = inst.pos0
     return np.asarray(np.maximum(0.0, np.maximum(x - p, p - (x + e))))
 
 
@@ -65,7 +66,7 @@ def utilities(inst: Instance, x: FloatArray, e: FloatArray) -> FloatArray:
     d = distance(inst, x, e)
     if inst.loss == "quadratic":
         d = d * d
-    return np.asarray(-(np.nan_to_num(inst.weight) * np.nan_to_num(d)).sum(axis=1))
+    return np.asarray(-(inst.weight * d).sum(axis=1))
 
 
 def atom_holds(
@@ -85,7 +86,7 @@ def atom_holds(
 def check_package(inst: Instance, x: FloatArray, e: FloatArray, settled: BoolArray) -> PackageCheck:
     """Check every decider's own constraints and surplus at a package (scaled)."""
     st = inst.structure
-    x = np.where(settled | np.isnan(inst.sq), x, np.nan_to_num(inst.sq))
+    x = np.where(settled | np.isnan(inst.sq), x, inst.sq0)
     e = np.where(settled, e, 0.0)
     u = utilities(inst, x, e)
     surplus = np.full(inst.position.shape[0], np.nan)
@@ -162,11 +163,16 @@ def margin(inst: Instance, check: PackageCheck) -> float:
     their own constraints hold and their surplus is at least ``tau`` (-inf: never; +inf:
     no surplus constrains it)."""
     deciders = list(inst.structure.deciders)
+    if inst.structure.unanimous:  # every decider must accept: the smallest surplus
+        if check.broken:
+            return -np.inf
+        return float(np.min(check.surplus[deciders]))
     ok = np.zeros(inst.position.shape[0], dtype=bool)
     ok[deciders] = [check.own_ok(v) for v in deciders]
+    surplus = np.where(np.isnan(check.surplus), -np.inf, check.surplus)
 
     def passes(t: float) -> bool:
-        return ratify(inst, ok & (np.nan_to_num(check.surplus, nan=-np.inf) >= t)).deal
+        return ratify(inst, ok & (surplus >= t)).deal
 
     if not passes(-np.inf):
         return -np.inf

@@ -11,7 +11,7 @@ import numpy as np
 
 from backchannel.analysis.decide import decide
 from backchannel.analysis.formulation import TOL
-from backchannel.analysis.instance import make_instance, no_deal_utility
+from backchannel.analysis.instance import make_instances, no_deal_utility
 from backchannel.analysis.utility import Loss, issue_weights, utility
 from backchannel.scenario.arrays import BoolArray, FloatArray, ScenarioArrays
 from backchannel.scenario.errors import InputError
@@ -57,8 +57,7 @@ def feasibility_batch(
     point = np.full((b, k), np.nan)
     settled = np.zeros((b, k), dtype=bool)
     thin = np.zeros(b, dtype=bool)
-    for i in range(b):
-        inst = make_instance(arrays, loss, shift=shift, draw=i if batched else None)
+    for i, inst in enumerate(make_instances(arrays, loss, shift=shift)):
         d = decide(inst)
         possible[i], slack[i], thin[i] = d.deal_possible, d.slack, d.razor_thin
         point[i], settled[i] = d.x, d.settled

@@ -115,8 +115,7 @@ class Formulation:
         x = np.clip(z[self.x], 0.0, 1.0)
         e = np.where(self.e >= 0, np.clip(z[np.maximum(self.e, 0)], 0.0, None), 0.0)
         settled = z[self.y] > 0.5
-        sq = self.inst.sq
-        x = np.where(settled | np.isnan(sq), x, np.nan_to_num(sq))
+        x = np.where(settled | np.isnan(self.inst.sq), x, self.inst.sq0)
         e = np.where(settled, np.minimum(e, self.inst.amb), 0.0)
         return x, e, settled
 
@@ -231,8 +230,8 @@ def build(
         on = [(gamma[u, p_i], 1), *cond]
         mv = [member_var(body.unit, mm) for mm in body.members]
         n_m = len(mv)
-        w = inst.body_weight[list(body.slots)]
-        w = w / w.sum()
+        bw = inst.body_weight[list(body.slots)]
+        bw = bw / bw.sum()
         if body.rule == "unanimity" and body.min_blocking is None:
             for j in mv:
                 m.row([j], [1.0], lo=1.0, when=on)
@@ -243,7 +242,7 @@ def build(
             crit = [*on, (zeta, 1)]
             m.row(mv, [1.0] * n_m, lo=n_m - body.min_blocking + 1, when=[*on, (zeta, 0)])
         need = body.share + (1e-9 if body.strict else 0.0)
-        m.row(mv, list(w), lo=need, when=crit)
+        m.row(mv, list(bw), lo=need, when=crit)
         if body.count_share is not None:
             m.row(mv, [1.0] * n_m, lo=float(np.ceil(body.count_share * n_m - 1e-9)), when=crit)
 
@@ -333,12 +332,12 @@ def build(
             w = float(inst.weight[v, k])
             if w <= 0:
                 continue
-            p = float(inst.position[v, k])
+            pos = float(inst.position[v, k])
             dv = m.var(0.0, 1.0, f"d{v}.{k}")
             f.d[v, k] = dv
-            m.row([dv, x[k]], [1.0, -1.0], lo=-p)
+            m.row([dv, x[k]], [1.0, -1.0], lo=-pos)
             i, vv = high_end(k)
-            m.row([dv, *i], [1.0, *vv], lo=p)
+            m.row([dv, *i], [1.0, *vv], lo=pos)
             if inst.loss == "quadratic":
                 qv = m.var(0.0, 1.0, f"q{v}.{k}")
                 f.q[v, k] = qv

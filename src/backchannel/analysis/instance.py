@@ -48,6 +48,8 @@ class Instance:
     structure: Structure
     lo: FloatArray
     span: FloatArray
+    sq0: FloatArray  # status quo with 0 where there is none
+    pos0: FloatArray  # positions with 0 where there is none (non-deciders)
 
     @property
     def n_issues(self) -> int:
@@ -102,56 +104,78 @@ def make_instance(
     draw: int | None = None,
 ) -> Instance:
     """The scaled instance of one draw (``draw`` indexes a leading draw axis, if any)."""
+    if draw is None:
+        return make_instances(arrays, loss, shift=shift)[0]
+    return make_instances(arrays, loss, shift=shift, draws=[draw])[0]
+
+
+def make_instances(
+    arrays: ScenarioArrays,
+    loss: Loss = "linear",
+    *,
+    shift: FloatArray | None = None,
+    draws: list[int] | None = None,
+) -> list[Instance]:
+    """The scaled instances of every draw of a leading draw axis (one if there is none),
+    computed for all draws at once and then sliced."""
     assert arrays.structure is not None
+    batched = np.asarray(arrays.position).ndim == 3
+    b = arrays.position.shape[0] if batched else 1
 
-    def take(x: FloatArray, nd: int) -> FloatArray:
-        x = np.asarray(x)
-        return x[draw] if (draw is not None and x.ndim == nd + 1) else x
+    def full(x: FloatArray, nd: int) -> FloatArray:
+        x = np.asarray(x, dtype=float)
+        return x if x.ndim == nd + 1 else np.broadcast_to(x, (b, *x.shape))
 
-    pos = take(arrays.position, 2)
-    sal = take(arrays.salience, 2)
-    lim = take(arrays.limit, 2)
-    sq = take(arrays.status_quo, 1)
+    pos = full(arrays.position, 2)
+    sal = full(arrays.salience, 2)
+    lim = full(arrays.limit, 2)
+    sq = full(arrays.status_quo, 1)
     lo, hi = arrays.lo, arrays.hi
     span = hi - lo
     low, high = acceptable(pos, lim, arrays.one_sided, lo, hi)
-    sub = arrays
-    if draw is not None and arrays.position.ndim == 3:
-        from dataclasses import replace
-
-        sub = replace(
-            arrays,
-            position=pos,
-            salience=sal,
-            status_quo=sq,
-            no_deal=take(arrays.no_deal, 1),
-            no_deal_adjustment=take(arrays.no_deal_adjustment, 1),
-        )
-    nd = np.asarray(no_deal_utility(sub, loss), dtype=float)
+    nd = np.asarray(no_deal_utility(arrays, loss), dtype=float)
+    nd = full(nd, 1)
     if shift is not None:
-        nd = nd + take(np.asarray(shift, dtype=float), 1)
-    link = take(arrays.link_value, 1)
-    issue_of = np.zeros(len(link), dtype=int)
+        nd = nd + full(np.asarray(shift, dtype=float), 1)
+    weight = issue_weights(sal)
+    link = full(arrays.link_value, 1)
+    issue_of = np.zeros(link.shape[1], dtype=int)
     for li in arrays.structure.links:
         for atom in (li.when, li.then):
             if atom.slot >= 0:
                 issue_of[atom.slot] = atom.issue
-    return Instance(
-        loss=loss,
-        position=(pos - lo) / span,
-        weight=issue_weights(sal),
-        low=(low - lo) / span,
-        high=(high - lo) / span,
-        has_limit=~np.isnan(lim),
-        separable=np.asarray(arrays.separable, dtype=bool),
-        sq=(sq - lo) / span,
-        amb=np.clip(take(arrays.ambiguity, 1) / span, 0.0, 1.0),
-        nd=nd,
-        requires=np.asarray(arrays.requires, dtype=bool),
-        refuses=np.asarray(arrays.refuses, dtype=bool),
-        body_weight=np.asarray(take(arrays.body_weight, 1), dtype=float),
-        link_value=(link - lo[issue_of]) / span[issue_of] if len(link) else np.zeros(0),
-        structure=arrays.structure,
-        lo=lo,
-        span=span,
-    )
+    link_s = (link - lo[issue_of]) / span[issue_of] if link.shape[1] else link
+    amb = np.clip(full(arrays.ambiguity, 1) / span, 0.0, 1.0)
+    body_w = full(arrays.body_weight, 1)
+    pos_s = (pos - lo) / span
+    sq_s = (sq - lo) / span
+    has_limit = ~np.isnan(lim)
+    separable = np.asarray(arrays.separable, dtype=bool)
+    requires = np.asarray(arrays.requires, dtype=bool)
+    refuses = np.asarray(arrays.refuses, dtype=bool)
+    out = []
+    for i in range(b) if draws is None else draws:
+        out.append(
+            Instance(
+                loss=loss,
+                position=pos_s[i],
+                weight=weight[i],
+                low=(low[i] - lo) / span,
+                high=(high[i] - lo) / span,
+                has_limit=has_limit[i],
+                separable=separable,
+                sq=sq_s[i],
+                amb=amb[i],
+                nd=nd[i],
+                requires=requires,
+                refuses=refuses,
+                body_weight=body_w[i],
+                link_value=link_s[i],
+                structure=arrays.structure,
+                lo=lo,
+                span=span,
+                sq0=np.where(np.isnan(sq_s[i]), 0.0, sq_s[i]),
+                pos0=np.where(np.isnan(pos_s[i]), 0.0, pos_s[i]),
+            )
+        )
+    return out

@@ -292,7 +292,7 @@ def mediated(
             "delivered": {},
             "reason": "no mediator or third party offers a deliverable inducement",
         }
-    f = build(shifted(inst, spoil), tau=-TOL, soft=Soft(induce=tuple(induce)))
+    f = build(shifted(inst, spoil), tau=0.0, soft=Soft(induce=tuple(induce)))
     sol = f.solve()
     if not sol.optimal:
         return {

@@ -33,8 +33,11 @@ _banner_lock = threading.Lock()
 _banner_done = False
 
 
+_local = threading.local()
+
+
 def _highs() -> object:
-    """A fresh, silent HiGHS instance.
+    """A silent HiGHS instance, one per thread, cleared for each programme.
 
     HiGHS prints a banner on the C level's standard output the first time an instance is
     made; that would corrupt ``--json`` output, so the first construction runs with file
@@ -43,6 +46,10 @@ def _highs() -> object:
     global _banner_done
     import highspy
 
+    h = getattr(_local, "highs", None)
+    if h is not None:
+        h.clearModel()
+        return h
     with _banner_lock:
         if _banner_done:
             h = highspy.Highs()
@@ -57,6 +64,7 @@ def _highs() -> object:
                 os.close(saved)
             _banner_done = True
     _configure(h)
+    _local.highs = h
     return h
 
 
@@ -185,8 +193,8 @@ class Model:
                 highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                 for i in self.integer
             ]
-        if time_limit is not None:
-            h.setOptionValue("time_limit", float(time_limit))  # type: ignore[attr-defined]
+        limit = float(time_limit) if time_limit is not None else INF
+        h.setOptionValue("time_limit", limit)  # type: ignore[attr-defined]
         h.passModel(lp)  # type: ignore[attr-defined]
         h.run()  # type: ignore[attr-defined]
         status = h.modelStatusToString(h.getModelStatus())  # type: ignore[attr-defined]

@@ -79,19 +79,35 @@ def body_support(inst: Instance, b: int) -> float:
     return float(sol.objective) if sol.optimal else -np.inf
 
 
+def votes_short(body: BodySpec, weights: np.ndarray, share: float) -> float:
+    """How much more weight the body's rule needs than ``share`` of it provides: with
+    whole-number weights (seats, votes) the votes missing, e.g. 1 for 1 of 3 under a simple
+    majority; 0 if it passes. (The count criterion of a double majority and the blocking
+    minority are not counted here.)"""
+    total = float(weights.sum())
+    have = share * total
+    need = body.share * total
+    if np.allclose(weights, np.round(weights)):
+        need = np.floor(need + 1e-9) + 1 if body.strict else np.ceil(need - 1e-9)
+        have = float(np.round(have))
+    elif body.strict:
+        need += 1e-9 * total
+    return float(max(0.0, round(need - have, 9)))
+
+
 def _vote(
     sc: Scenario, arrays: ScenarioArrays, inst: Instance, body: BodySpec, share: float
 ) -> dict[str, Any]:
-    total = float(inst.body_weight[list(body.slots)].sum())
-    short = body.share - share + (1e-9 if body.strict else 0.0)
+    weights = inst.body_weight[list(body.slots)]
+    total = float(weights.sum())
     return {
         "id": body.id,
         "name": body.name,
         "rule": body.describe,
         "needed": body.share,
         "support": None if not np.isfinite(share) else round(share, 6),
-        "passes": bool(np.isfinite(share) and share >= body.share - 1e-12 and short <= 1e-9),
-        "votes_short": None if not np.isfinite(share) else max(0.0, round(short * total, 6)),
+        "passes": bool(np.isfinite(share) and votes_short(body, weights, share) == 0.0),
+        "votes_short": None if not np.isfinite(share) else votes_short(body, weights, share),
         "total_weight": total,
     }
 

@@ -92,7 +92,7 @@ def _set(field: str, idx: tuple[int, ...]) -> Callable[[ScenarioArrays, float], 
     def setter(a: ScenarioArrays, value: float) -> ScenarioArrays:
         arr = np.array(getattr(a, field), dtype=float)
         arr[idx] = value
-        return replace(a, **{field: arr})
+        return replace(a, **{field: arr})  # type: ignore[arg-type]
 
     return setter
 

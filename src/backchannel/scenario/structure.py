@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from backchannel.scenario.rules import Condition
+    from backchannel.scenario.rules import Body, Condition
     from backchannel.scenario.schema import Scenario
 
 AtomKind = Literal["settled", "deferred", "at_least", "at_most"]
@@ -119,6 +119,7 @@ def compile_structure(
         if u in units:
             return
         actor = sc.actor(uid)
+        spec_paths: list[list[tuple[str, str, list[tuple[str, float]], Body | None]]]
         if actor.ratification is None:
             members = [m for m in sc.members_of(uid) if m.has_veto]
             if not members:
@@ -216,8 +217,8 @@ def compile_structure(
         return set.intersection(*per_path) if per_path else set()
 
     forced: set[int] = set()
-    for p in parties:
-        forced |= forced_of(p)
+    for party in parties:
+        forced |= forced_of(party)
     structure = Structure(
         parties=tuple(parties),
         units=tuple(units[u] for u in sorted(units)),
