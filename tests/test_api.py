@@ -193,8 +193,9 @@ def test_analysis_and_concession_frames_come_from_to_dict() -> None:
 def test_scenario_frame_round_trip_and_a_new_scenario_from_a_table() -> None:
     for name in bc.scenarios():
         sc = bc.load(name)
-        df = bc.to_frame(sc)
-        assert bc.scenario_from_frame(df, base=sc) == sc
+        df = sc.to_frame()
+        assert bc.Scenario.from_frame(df, base=sc) == sc
+        assert df.equals(bc.to_frame(sc))
     sc = bc.load()
     df = bc.to_frame(sc)
     df.loc[(df.actor == "usa") & (df.issue == "nuclear"), "limit"] = 55.0
@@ -240,6 +241,9 @@ def test_reprs_are_short_and_html_is_escaped() -> None:
         assert "<table>" in to_html(r)
     fc = results[3]
     assert repr(fc) == summary(fc) and repr(fc).startswith("<Forecast 'eum'")
+    assert (
+        repr(results[0]).startswith("<Scenario 'Iran-US") and "<table>" in results[0]._repr_html_()
+    )
     assert fc._repr_html_() == to_html(fc) and "nuclear" in to_html(fc)
     hostile = bc.what_if(bc.load(), "usa.name=<script>alert(1)</script>")
     page = to_html(bc.analyze(hostile)) + to_html(hostile)
