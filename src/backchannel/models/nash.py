@@ -260,12 +260,15 @@ def _nbs(
         if not right - left > GAIN_TOL:
             return None, "bisection"
         return np.array([_bisect_1d(zz, s[sal, 0], dd, c[sal], loss, left, right)]), "bisection"
-    x0, t = _solve_conic(z, s, phid, c, loss, maxmin=True)
+    # each actor's gains in units of its largest possible gain: the same solutions, and
+    # the conic solver's tolerances mean the same for an actor whose stake is tiny
+    unit = s / best[:, None]
+    x0, t = _solve_conic(z, unit, phid, c, loss, maxmin=True)
     if t <= 1e-7:
         return None, "clarabel"
     if loss == "quadratic":
         return _newton(z, s, phid, c, np.clip(x0, 0.0, 1.0)), "newton"
-    x, _ = _solve_conic(z, s, phid, c, loss, maxmin=False)
+    x, _ = _solve_conic(z, unit, phid, c, loss, maxmin=False)
     return x, "clarabel"
 
 
