@@ -219,6 +219,8 @@ def forecast(
     *,
     rounds: int | None = None,
     seed: int | None = None,
+    procedure: str | None = None,
+    council: str | None = None,
     **params: Any,
 ) -> Forecast:
     """Forecast each issue's outcome with ``model`` (see :func:`forecast_models`): the outcome per
@@ -227,11 +229,35 @@ def forecast(
     ``rounds`` bounds the rounds of models that have them (``eum``, ``exchange``,
     ``spatial``); ``params`` are the model's own parameters. An unknown parameter or model,
     or ``rounds`` for a model without rounds, raises :class:`InputError` naming the valid
-    ones: ``forecast(sc, "eum", round=3)`` raises rather than running 10 rounds."""
+    ones: ``forecast(sc, "eum", round=3)`` raises rather than running 10 rounds.
+
+    The procedural models of EU legislation (``agenda_setter``, ``winset_bargain``,
+    ``compromise_winset``) need the ``procedure`` (``cod`` or ``cns``) and the Council's
+    voting rule ``council`` (``qmv`` or ``unanimity``) of a scenario that is one EU
+    proposal (actors named by their DEU codes)."""
     from backchannel.models import forecast as run
     from backchannel.models import get_model
 
     spec = get_model(model)
+    sc = load(scenario)
+    if spec.needs_rule:
+        if procedure is None or council is None:
+            raise InputError(
+                f"model {model!r} needs the EU legislative procedure and the Council's voting rule",
+                source="procedure/council",
+                fix="give procedure='cod'|'cns' and council='qmv'|'unanimity' "
+                "(--procedure, --council)",
+            )
+        from backchannel.data.legislative import eu_rule_for_scenario
+
+        params["rule"] = eu_rule_for_scenario(sc, procedure, council)
+    elif procedure is not None or council is not None:
+        raise InputError(
+            f"model {model!r} does not use the EU legislative rule",
+            source="procedure/council",
+            fix="drop them, or use a procedural model (agenda_setter, winset_bargain, "
+            "compromise_winset)",
+        )
     if rounds is not None:
         if spec.rounds_param is None:
             raise InputError(
@@ -246,7 +272,7 @@ def forecast(
                 fix=f"give one of them ({spec.rounds_param} is model {model!r}'s own name)",
             )
         params[spec.rounds_param] = rounds
-    return run(load(scenario), model=model, seed=seed, **params)
+    return run(sc, model=model, seed=seed, **params)
 
 
 # -- uncertainty -----------------------------------------------------------------------------
@@ -347,10 +373,14 @@ def backtest(
     repeats: int = 5,
     ensemble: bool = True,
     tuned: bool = True,
+    calibrated_cv: bool = True,
+    calibration: str | os.PathLike[str] | None = None,
 ) -> BacktestResult:
     """Score the forecasting models (all when ``models`` is None) and the baselines on a
     DEU file of real EU negotiations: mean absolute error per model and subset with
-    proposal-bootstrap intervals, a cross-validated stack and a tuned compromise model
+    proposal-bootstrap intervals, a cross-validated stack, a tuned compromise model and the
+    calibration procedure scored by nested cross-validation (``calibrated_cv``); or a
+    saved ``calibration`` (from ``backchannel calibrate deu``) scored without refitting
     (``backchannel backtest deu``)."""
     from backchannel.validation.backtest import run_backtest
     from backchannel.validation.runner import registered_models
@@ -376,6 +406,8 @@ def backtest(
                 source="--model",
                 fix=f"use one of {sorted(known)} (see `backchannel models`)",
             )
+    from backchannel.validation.calibration import Calibration
+
     return run_backtest(
         Path(path),
         list(models) if models else None,
@@ -386,6 +418,8 @@ def backtest(
         repeats=repeats,
         ensemble=ensemble,
         tuned=tuned,
+        calibrated_cv=calibrated_cv,
+        calibration=None if calibration is None else Calibration.load(Path(calibration)),
     )
 
 

@@ -78,7 +78,7 @@ def lp_dual_bound(model: Model, duals: FloatArray) -> float:
     return float(best)
 
 
-def decide(inst: Instance, time_limit: float | None = None, *, compact: bool = True) -> Decision:
+def decide(inst: Instance, *, compact: bool = True) -> Decision:
     """Solve and certify the verdict programme of one draw (``compact``: use the compact
     LP of :mod:`.fastpath` where it is exact)."""
     if compact:
@@ -94,7 +94,7 @@ def decide(inst: Instance, time_limit: float | None = None, *, compact: bool = T
     best_surplus = np.full(inst.position.shape[0], np.nan)
     certificate = ""
     for _ in range(MAX_CUT_ROUNDS):
-        sol = f.model.solve(time_limit=time_limit)
+        sol = f.model.solve()
         if sol.infeasible:
             return _none(inst, k, "the hard constraints admit no package (HiGHS: infeasible)")
         if not sol.optimal:

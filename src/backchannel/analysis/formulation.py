@@ -101,13 +101,13 @@ class Formulation:
                 added = True
         return added
 
-    def solve(self, time_limit: float | None = None, max_rounds: int = 60) -> Solution:
+    def solve(self, node_limit: int | None = None, max_rounds: int = 60) -> Solution:
         """Solve; with quadratic loss, add tangent cuts until the answer is exact."""
-        sol = self.model.solve(time_limit=time_limit)
+        sol = self.model.solve(node_limit=node_limit)
         for _ in range(max_rounds):
             if not sol.optimal or self.inst.loss != "quadratic" or not self.add_cuts(sol.x):
                 break
-            sol = self.model.solve(time_limit=time_limit)
+            sol = self.model.solve(node_limit=node_limit)
         return sol
 
     def package(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

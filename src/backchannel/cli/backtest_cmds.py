@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from backchannel.cli.common import (
@@ -49,6 +50,16 @@ def deu(
         Path | None,
         typer.Option(help="Save a bar chart of the MAE (.png or .svg; needs the [report] extra)."),
     ] = None,
+    calibrated_cv: Annotated[
+        bool, typer.Option(help="Score the calibration procedure by nested cross-validation.")
+    ] = True,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="Score this calibration (from `calibrate deu`) without refitting; no stack, "
+            "tuning or nested calibration is fitted on PATH."
+        ),
+    ] = None,
     fmt: FormatOpt = None,
     table: TableOpt = None,
 ) -> None:
@@ -73,6 +84,8 @@ def deu(
             repeats=repeats,
             ensemble=ensemble,
             tuned=tuned,
+            calibrated_cv=calibrated_cv,
+            calibration=calibration,
         )
     d = res.to_dict()
     if chart is not None:
@@ -130,3 +143,38 @@ def _print(d: dict[str, Any]) -> None:
                 f"  minus compromise: {df['mae']:+.2f} [{df['ci95'][0]:+.2f}, "
                 f"{df['ci95'][1]:+.2f}]: {t['verdict']}"
             )
+    _print_calibrated(d)
+
+
+def _print_calibrated(d: dict[str, Any]) -> None:
+    c = d.get("calibrated")
+    if not c:
+        return
+    if "selected" in c:
+        console.print(
+            f"calibrated on {escape(c['training_data']['source'])} "
+            f"({c['training_data']['scoreable_issues']} issues): {escape(c['selected'])}, "
+            "no refit"
+        )
+        if c["in_sample"]:
+            console.print(
+                "[yellow]warning:[/] this is the calibration's own training file: "
+                "the figure is in-sample"
+            )
+    else:
+        console.print(
+            f"calibration procedure, nested CV ({c['folds']} folds): chosen per fold "
+            + escape(", ".join(sorted(set(c["chosen_per_fold"]))))
+        )
+    for key in ("compromise", "mean"):
+        df = c.get(f"difference_minus_{key}")
+        if df and df["mae"] is not None:
+            lo, hi = df["ci95"]
+            verdict = (
+                "beats it"
+                if c[f"beats_{key}"]
+                else "interval includes 0"
+                if (df["mae"] < 0)
+                else "does not beat it"
+            )
+            console.print(f"  minus {key}: {df['mae']:+.2f} [{lo:+.2f}, {hi:+.2f}]: {verdict}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -9,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from backchannel.cli.common import (
+    Format,
     FormatOpt,
     JsonOpt,
     ScenarioArg,
@@ -52,6 +54,39 @@ ParamOpt = Annotated[
     ),
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed (stochastic models).")]
+CalibrationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--calibration",
+        help="Forecast with a calibration file (`calibrate deu`) instead of --model; the "
+        "scenario is one EU proposal (needs --procedure and --council).",
+    ),
+]
+ProcedureOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--procedure",
+        help="EU legislative procedure, cod or cns (procedural models and --calibration).",
+    ),
+]
+CouncilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--council",
+        help="Council voting rule, qmv or unanimity (procedural models and --calibration).",
+    ),
+]
+
+
+def _eu_rule_options(procedure: str | None, council: str | None, what: str) -> tuple[str, str]:
+    if procedure is None or council is None:
+        raise InputError(
+            f"{what} needs the EU legislative procedure and the Council's voting rule",
+            source="--procedure/--council",
+            fix="add --procedure cod|cns and --council qmv|unanimity (actors named by their "
+            "DEU codes, the scenario dated by the proposal's introduction)",
+        )
+    return procedure, council
 
 
 def _value(text: str) -> Any:
@@ -115,10 +150,10 @@ def round_summary(fc: Forecast, sc: Scenario) -> np.ndarray | None:
 
 
 def _print(fc: Forecast, sc: Scenario) -> None:
-    from backchannel.models import get_model
+    from backchannel.models import get_model, models
 
-    spec = get_model(fc.model)
-    table = Table(title=f"{escape(spec.title)} — {escape(sc.name)}")
+    title = get_model(fc.model).title if fc.model in models() else fc.model
+    table = Table(title=f"{escape(title)} — {escape(sc.name)}")
     table.add_column("issue")
     table.add_column("outcome", justify="right")
     table.add_column("nearest anchor")
@@ -157,16 +192,39 @@ def forecast_cmd(
     json_out: JsonOpt = False,
     fmt: FormatOpt = None,
     table: TableOpt = None,
+    calibration: CalibrationOpt = None,
+    procedure: ProcedureOpt = None,
+    council: CouncilOpt = None,
 ) -> None:
     """Forecast the outcome of each issue with a model (outcome, nearest anchor, rounds;
     CSV tables: rounds, outcome)."""
     from backchannel import api
 
+    out = output_format(fmt, json_out)
     sc = load(scenario, set_)
+    if calibration is not None:
+        from backchannel.validation.calibration import Calibration, forecast_scenario
+
+        if model != "compromise" or param or rounds is not None:
+            raise InputError(
+                "--calibration forecasts with the calibrated model",
+                source="--calibration",
+                fix="drop --model, --param and --rounds",
+            )
+        proc, rule = _eu_rule_options(procedure, council, "--calibration")
+        with status("forecasting with the calibration"):
+            fc = forecast_scenario(Calibration.load(calibration), sc, proc, rule)
+        _show(fc, sc, out, table)
+        return
     params = parse_params(param)
     with status(f"running the {model} model"):
-        fc = api.forecast(sc, model, rounds=rounds, seed=seed, **params)
-    out = output_format(fmt, json_out)
+        fc = api.forecast(
+            sc, model, rounds=rounds, seed=seed, procedure=procedure, council=council, **params
+        )
+    _show(fc, sc, out, table)
+
+
+def _show(fc: Forecast, sc: Scenario, out: Format, table: str | None) -> None:
     if out == "json":
         data = fc.to_dict()
         data["anchors"] = {i: nearest_anchor(sc, i, v) for i, v in fc.outcome_by_issue().items()}

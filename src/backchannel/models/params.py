@@ -18,12 +18,17 @@ from typing import Any, Literal, get_args, get_origin
 
 from backchannel.scenario.errors import InputError
 
-#: inputs every core receives from the scenario, not parameters a user sets
-SHARED = frozenset({"position", "salience", "capability", "lo", "hi", "reference", "seed"})
+#: inputs a core receives from the scenario (``rule``: the EU legislative rule of the
+#: procedural models), not parameters a user sets
+SHARED = frozenset({"position", "salience", "capability", "lo", "hi", "reference", "seed", "rule"})
 
 #: the parameter that bounds the number of rounds, per model with rounds
 ROUNDS = {"eum": "rounds", "exchange": "max_rounds", "spatial": "max_turns"}
 
+ABSENT_DOC = (
+    "Council members without a position: 'support' (they go along with any change a "
+    "winning coalition wants) or 'abstain' (under QMV they add no votes)"
+)
 DOCS: Mapping[str, Mapping[str, str]] = {
     "compromise": {},
     "median": {},
@@ -59,6 +64,9 @@ DOCS: Mapping[str, Mapping[str, str]] = {
         "salience_weight": "w in the 'decide' carry-over step x + (f + w (1 - s)) (y - x)",
         "tol": "gains at or below this count as no gain (0-100 scale)",
     },
+    "agenda_setter": {"absent": ABSENT_DOC},
+    "winset_bargain": {"absent": ABSENT_DOC},
+    "compromise_winset": {"absent": ABSENT_DOC},
     "spatial": {
         "max_turns": "maximum number of turns of challenge, bargain and vote",
         "min_turns": "turns run before the stopping rule applies",
@@ -140,7 +148,8 @@ def check_params(name: str, core: Any, params: Mapping[str, Any]) -> dict[str, A
     """``params`` if every name is a parameter of model ``name`` and every value has its
     type; otherwise an :class:`InputError` listing the valid parameters."""
     known = {p.name: p for p in describe(name, core)}
-    unknown = sorted(set(params) - set(known))
+    inputs = set(inspect.signature(core).parameters) & SHARED  # e.g. ``rule``
+    unknown = sorted(set(params) - set(known) - inputs)
     valid = ", ".join(f"{p.name} ({p.type}, default {p.default!r})" for p in known.values())
     if unknown:
         raise InputError(
@@ -150,7 +159,7 @@ def check_params(name: str, core: Any, params: Mapping[str, Any]) -> dict[str, A
         )
     hints = _hints(core)
     for key, value in params.items():
-        if not _type_ok(value, hints.get(key)):
+        if key in known and not _type_ok(value, hints.get(key)):
             raise InputError(
                 f"parameter {key!r} of model {name!r} must be {known[key].type}, got {value!r}",
                 source=f"model {name!r}",
