@@ -58,7 +58,7 @@ def _doc(member: object) -> str | None:
 
 
 def test_every_public_name_and_method_has_a_docstring() -> None:
-    assert set(bc.__all__) == {"__version__", *bc._NAMES}
+    assert set(bc.__all__) == {"__version__", *bc._NAMES} <= set(dir(bc))
     # a name shared with a submodule would be shadowed by it once that is imported
     import importlib.util
 
@@ -87,6 +87,7 @@ def test_every_public_name_and_method_has_a_docstring() -> None:
     for name, fn in vars(api).items():
         if inspect.isfunction(fn) and fn.__module__ == api.__name__ and not name.startswith("_"):
             assert (fn.__doc__ or "").strip(), name
+            assert name in bc.__all__, f"api.{name} is not exported by backchannel"
 
 
 def test_unknown_or_mistyped_model_parameters_raise_with_the_valid_ones() -> None:

@@ -50,27 +50,7 @@ if TYPE_CHECKING:
     from backchannel.scenario.schema import Scenario
     from backchannel.validation.backtest import BacktestResult
 
-_API = (
-    "analyze",
-    "backtest",
-    "dumps",
-    "evaluate",
-    "forecast",
-    "forecast_models",
-    "html_report",
-    "import_file",
-    "load",
-    "loads",
-    "scenario_from_frame",
-    "scenarios",
-    "schema",
-    "sweep",
-    "to_frame",
-    "what_if",
-    "what_it_takes",
-)
-_NAMES = {
-    **dict.fromkeys(_API, "backchannel.api"),
+_CLASSES = {
     "Analysis": "backchannel.analysis",
     "BacktestResult": "backchannel.validation.backtest",
     "Concessions": "backchannel.analysis",
@@ -112,4 +92,9 @@ __all__ = [
     "what_if",
     "what_it_takes",
 ]
+# every other public name is a function of backchannel.api
+_NAMES = {
+    **{n: "backchannel.api" for n in __all__ if n not in _CLASSES and n != "__version__"},
+    **_CLASSES,
+}
 __getattr__, __dir__ = attach(__name__, _NAMES)
