@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from backchannel.api import (
         analyze,
         backtest,
+        backtest_cases,
+        cases,
         dumps,
         evaluate,
         forecast,
@@ -76,6 +78,8 @@ __all__ = [
     "__version__",
     "analyze",
     "backtest",
+    "backtest_cases",
+    "cases",
     "dumps",
     "evaluate",
     "forecast",

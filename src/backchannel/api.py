@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from backchannel.models.base import Forecast, ModelSpec
     from backchannel.scenario.schema import Scenario
     from backchannel.validation.backtest import BacktestResult
+    from backchannel.validation.cases import CaseBacktest
 
 SWEEP_MODELS = ("compromise", "eum")
 """The forecast models a sweep runs on every draw unless told otherwise."""
@@ -86,6 +87,14 @@ def scenarios() -> list[str]:
     from backchannel.scenario.load import embedded_names
 
     return embedded_names()
+
+
+def cases() -> list[str]:
+    """The names of the coded historical negotiations shipped with backchannel (each
+    loads with :func:`load`; ``backchannel cases``)."""
+    from backchannel.scenario.load import case_names
+
+    return case_names()
 
 
 def what_if(scenario: Scenario | str | os.PathLike[str], *assignments: str) -> Scenario:
@@ -420,6 +429,30 @@ def backtest(
         tuned=tuned,
         calibrated_cv=calibrated_cv,
         calibration=None if calibration is None else Calibration.load(Path(calibration)),
+    )
+
+
+def backtest_cases(
+    directory: str | os.PathLike[str] | None = None,
+    *,
+    draws: int = 200,
+    seed: int = 0,
+    bootstrap: int = 2000,
+    progress: Callable[[str], None] | None = None,
+) -> CaseBacktest:
+    """Score the verdict engine on the coded historical negotiations (or the case YAML
+    files in ``directory``): verdict against history, P(deal) from ``draws`` Monte Carlo
+    draws per case, blockers and mediator roles; accuracy, balanced accuracy, Brier score
+    and log loss with bootstrap intervals against three baselines (``backchannel
+    backtest cases``). ``progress(case)`` is called as each case starts."""
+    from backchannel.validation.cases import run_case_backtest
+
+    return run_case_backtest(
+        None if directory is None else Path(directory),
+        draws=draws,
+        seed=seed,
+        n_boot=bootstrap,
+        progress=progress,
     )
 
 

@@ -205,7 +205,7 @@ class Model:
         sol = h.getSolution()  # type: ignore[attr-defined]
         ok = status == "Optimal"
         x = np.asarray(sol.col_value, dtype=float) if sol.value_valid else np.full(n, np.nan)
-        if ok and is_mip:
+        if is_mip and np.isfinite(info.mip_dual_bound) and not status == "Infeasible":
             bound = float(info.mip_dual_bound)
         elif ok:
             bound = float(info.objective_function_value)

@@ -1,4 +1,5 @@
-"""Scenario model: schema, safe loading, arrays view, importers, embedded scenarios.
+"""Scenario model: schema, safe loading, arrays view, importers, embedded scenarios and
+the library of coded historical cases.
 
 Names are imported on first use, so that ``backchannel.scenario.errors`` (which the CLI
 needs before any command runs) does not pull in pydantic and numpy.
@@ -14,7 +15,9 @@ if TYPE_CHECKING:
     from backchannel.scenario.arrays import ScenarioArrays, to_arrays
     from backchannel.scenario.errors import InputError, ScenarioError
     from backchannel.scenario.load import (
+        case_names,
         embedded_names,
+        load_case,
         load_embedded,
         load_scenario,
         parse_scenario,
@@ -27,7 +30,9 @@ _NAMES = {
     "to_arrays": "backchannel.scenario.arrays",
     "InputError": "backchannel.scenario.errors",
     "ScenarioError": "backchannel.scenario.errors",
+    "case_names": "backchannel.scenario.load",
     "embedded_names": "backchannel.scenario.load",
+    "load_case": "backchannel.scenario.load",
     "load_embedded": "backchannel.scenario.load",
     "load_scenario": "backchannel.scenario.load",
     "parse_scenario": "backchannel.scenario.load",
@@ -49,7 +54,9 @@ __all__ = [
     "ScenarioArrays",
     "ScenarioError",
     "Stance",
+    "case_names",
     "embedded_names",
+    "load_case",
     "load_embedded",
     "load_scenario",
     "parse_scenario",
