@@ -23,8 +23,13 @@ from backchannel.cli.common import (
     err_console,
     load,
 )
-from backchannel.engine.executors import DaskExecutor, LocalExecutor
-from backchannel.engine.sampling import chunk_sizes, sampling_plan
+from backchannel.engine.executors import (
+    DaskExecutor,
+    LocalExecutor,
+    ProcessExecutor,
+    usable_cores,
+)
+from backchannel.engine.sampling import sampling_plan
 from backchannel.engine.sweep import CHUNK_SIZE, SweepResult, run_sweep, wilson_interval
 from backchannel.scenario.errors import InputError
 
@@ -52,7 +57,13 @@ def sweep(
             help="Dask scheduler address (tcp://HOST:8786); default: start a local cluster."
         ),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.")] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes, local or of the local Dask cluster (default: every core "
+            "this process may use; 1 runs the local engine in this process)."
+        ),
+    ] = None,
     model: Annotated[
         list[str] | None,
         typer.Option(
@@ -65,9 +76,18 @@ def sweep(
     sobol: Annotated[
         int,
         typer.Option(
-            help="Base sample of the Sobol' sensitivity design (a power of 2; 0 skips it)."
+            help="Largest base sample of the Sobol' sensitivity design (a power of 2; 0 skips "
+            "it). The design uses the largest power of 2 up to it whose n x (inputs + 2) "
+            "evaluations stay within --draws."
         ),
     ] = 256,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the sweep may take: a pilot measures the cost of a draw and the "
+            "draws (at most --draws) and the Sobol' design are cut to fit."
+        ),
+    ] = None,
     correlation: Annotated[
         float,
         typer.Option(help="Correlation between every pair of inputs (Gaussian copula), in [0, 1)."),
@@ -91,28 +111,30 @@ def sweep(
             source="--sobol",
             fix="use e.g. --sobol 256",
         )
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise InputError(
             f"--workers must be at least 1, got {workers}",
             source="--workers",
-            fix="use e.g. --workers 2",
+            fix="use e.g. --workers 2, or leave it out to use every core",
         )
     plan = sampling_plan(sc)
     has_veto = bool(plan.base.veto_players)
-    n_design = sobol * (len(plan.active()) + 2) if sobol and plan.active() else 0
-    n_chunks = len(chunk_sizes(draws, CHUNK_SIZE)) + len(chunk_sizes(n_design, CHUNK_SIZE))
+    n_workers = workers or usable_cores()
+    several = draws > CHUNK_SIZE  # one chunk (and a design no larger) runs in one process
     notes: list[str] = []
     if not has_veto:
         notes.append("no veto players: forecasts only, no probability of a deal")
-    executor: LocalExecutor | DaskExecutor
-    if engine == Engine.dask and address is None and n_chunks < 2:
+    executor: LocalExecutor | ProcessExecutor | DaskExecutor
+    if engine == Engine.dask and address is None and not several:
         notes.append(
-            f"ran locally: {n_chunks} chunk of {CHUNK_SIZE} draws does not pay for "
-            "starting a Dask cluster"
+            f"ran locally: {draws:,} draws make one chunk of up to {CHUNK_SIZE} draws, which "
+            "does not pay for starting a Dask cluster"
         )
         executor = LocalExecutor()
     elif engine == Engine.dask:
-        executor = DaskExecutor(address=address, workers=workers)
+        executor = DaskExecutor(address=address, workers=n_workers)
+    elif several and n_workers > 1:
+        executor = ProcessExecutor(n_workers)
     else:
         executor = LocalExecutor()
 
@@ -141,6 +163,7 @@ def sweep(
                 n_base=sobol or None,
                 run_feasibility=has_veto,
                 progress=hook,
+                budget=budget,
             )
     if notes:
         result = _with_notes(result, notes)
@@ -161,10 +184,19 @@ def _fmt(v: float | None, digits: int = 3) -> str:
 
 
 def _print(r: SweepResult) -> None:
+    workers = r.engine.get("workers")
     console.print(
         f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}, "
         f"{len(r.inputs)} uncertain inputs, engine {r.engine.get('engine')}"
+        + (f" ({workers} workers)" if workers else "")
     )
+    if r.budget is not None:
+        b = r.budget
+        console.print(
+            f"budget {b['seconds']:g} s: {b['draws']:,} of {b['draws_requested']:,} draws "
+            f"(pilot {b['pilot']['seconds_per_draw'] * 1e3:.3g} ms a draw on one worker), "
+            f"took {b['elapsed']:.1f} s"
+        )
     if r.feasibility:
         lo, hi = r.p_deal_interval()
         console.print(
@@ -228,5 +260,7 @@ def _print(r: SweepResult) -> None:
                     _fmt(row["high"]) if math.isfinite(row["high"]) else "-",
                 )
             console.print(t)
+    if r.design is not None and r.design.n_base:
+        console.print(f"[dim]Sobol' design: {r.design.reason}[/]")
     for note in r.notes:
         console.print(f"[dim]note: {note}[/]")

@@ -30,6 +30,7 @@ are computed again against all senders at once and the rule applied as written
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -236,18 +237,19 @@ class _Tile(NamedTuple):
 
 
 def _tiles(k: int, n: int, tile: int) -> list[_Tile]:
-    """The upper triangle of the pair matrix of ``k`` issues and ``n`` actors in tiles."""
-    if n <= tile:
-        kc = max(1, TILE_CELLS // (n * n))
-        whole = slice(0, n)
-        return [_Tile(slice(c, min(k, c + kc)), whole, whole) for c in range(0, k, kc)]
-    kc = max(1, TILE_CELLS // (tile * tile))
-    edges = [slice(a, min(n, a + tile)) for a in range(0, n, tile)]
+    """The upper triangle of the pair matrix of ``k`` issues and ``n`` actors in tiles: the
+    actors in groups of at most ``tile`` (as even as can be), several issues per tile
+    when the groups are small."""
+    groups = -(-n // tile)
+    bounds = [n * g // groups for g in range(groups + 1)]
+    edges = [slice(a, b) for a, b in itertools.pairwise(bounds)]
+    size = -(-n // groups)
+    kc = max(1, TILE_CELLS // (size * size))
     return [
         _Tile(slice(c, min(k, c + kc)), edges[a], edges[b])
         for c in range(0, k, kc)
-        for a in range(len(edges))
-        for b in range(a, len(edges))
+        for a in range(groups)
+        for b in range(a, groups)
     ]
 
 
