@@ -386,37 +386,33 @@ def test_tiled_round_agrees_with_plain_reference(case: dict[str, object], tile: 
     np.testing.assert_allclose(out.diagnostics["risk"], ref["risk"], atol=1e-9)
 
 
+@pytest.mark.parametrize("tile", [3, 64])
 @pytest.mark.parametrize("accept", ["nearest", "strongest", "strongest_challenge"])
-def test_tiled_round_settles_near_ties_as_the_reference(
-    monkeypatch: pytest.MonkeyPatch, accept: str
+def test_tiled_round_settles_ties_as_the_reference(
+    monkeypatch: pytest.MonkeyPatch, accept: str, tile: int
 ) -> None:
-    """Actors on a 5-point grid with two saliences and capabilities: offers from blocs at
-    the same distance tie, tiles cannot settle them alone and compute them again."""
-    rng = np.random.default_rng(2)
-    n = 30
-    case = {
-        "position": rng.integers(0, 5, (n, 1)) * 1.0,
-        "salience": rng.choice([50.0, 100.0], (n, 1)),
-        "capability": rng.choice([1.0, 2.0], (n, 1)),
-        "lo": np.zeros(1),
-        "hi": np.full(1, 4.0),
-        "rounds": 4,
-        "accept": accept,
-    }
-    again = []
+    """A mirror-symmetric case: the actor in the middle (index 3) gets offers from both
+    sides that tie (the same move and strength) with different targets, which tiles
+    cannot settle alone: they are computed again, and the rule gives the mean, 2."""
+    pos = np.array([[0.0], [0.0], [1.0], [2.0], [3.0], [4.0], [4.0]])
+    sal = np.array([[80.0], [50.0], [40.0], [20.0], [40.0], [80.0], [50.0]])
+    cap = np.array([[3.0], [1.0], [1.0], [0.5], [1.0], [3.0], [1.0]])
+    case = {"position": pos, "salience": sal, "capability": cap, "rounds": 3, "accept": accept}
+    again: list[list[int]] = []
     spy = eum_pairs._offers_of
 
     def counted(*args: object, **kw: object) -> np.ndarray:
-        again.append(args[6])
+        again.append([int(j) for j in args[6]])  # type: ignore[attr-defined]
         return spy(*args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(eum_pairs, "_offers_of", counted)
     monkeypatch.setattr(eum_mod, "SMALL_N", 0)
-    monkeypatch.setattr(eum_pairs, "TILE", 8)
-    out = expected_utility(**case)  # type: ignore[arg-type]
-    assert again, "no near tie: the case does not test what it should"
-    ref = reference_eum(**case)  # type: ignore[arg-type]
-    np.testing.assert_allclose(out.rounds, ref["rounds"], atol=1e-9)
+    monkeypatch.setattr(eum_pairs, "TILE", tile)
+    out = expected_utility(**case, lo=np.zeros(1), hi=np.full(1, 4.0))  # type: ignore[arg-type]
+    assert again and all(cols == [3] for cols in again)
+    ref = reference_eum(**case, lo=np.zeros(1), hi=np.full(1, 4.0))  # type: ignore[arg-type]
+    np.testing.assert_allclose(out.rounds, ref["rounds"], atol=1e-12)
+    assert out.rounds is not None and np.all(out.rounds[:, 3, 0] == 2.0)
 
 
 @pytest.mark.parametrize(
