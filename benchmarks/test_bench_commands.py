@@ -1,0 +1,151 @@
+"""Whole commands, as a user runs them (interpreter start-up, imports, reading the input,
+the model, printing), side by side with the peers' own programs on the same input, each
+pair timed in the same run (median of ``RUNS`` runs each, alternating) and reported as a
+ratio (ours / peer: below 1 we are faster).
+
+Peers are not part of this repository and are skipped when absent (see README,
+"Benchmarks", for how to install them outside it):
+
+* D. Masad's Python replication of Scholz et al.'s expected-utility model
+  (github dmasad/BDM_DecisionModel_Replication, converted to Python 3 with ``lib2to3``):
+  folder ``BDM_REPLICATION_DIR`` (default ``/work/peers/bdm3``); the peer command is a
+  minimal script that reads the EC case and runs 10 rounds (its repository has no CLI);
+* KTAB's ``smpc`` (C++, github KAPSARC/KTAB, built with cmake): ``KTAB_SMPC``
+  (default ``/work/peers/ktab/examples/smp/smpc``) on the China SOE reference case;
+* decide-exchange-model (Python, PyPI, GPL) in a virtual environment ``DECIDE_VENV``
+  (default ``/work/peers/decide-venv``): its model classes driven for 10 rounds on COP21
+  (its own CLI fails on the peewee version pip installs; see docs/peer-comparison.md).
+
+Also timed: ``backchannel --help`` and ``backchannel analyze`` (embedded case), the
+start-up targets of issue 11 (< 0.25 s and < 0.6 s).
+
+Run: ``.venv/bin/pytest benchmarks/test_bench_commands.py --benchmark-only -s``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BIN = Path(sys.executable).parent
+CLI = [str(BIN / "backchannel")]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cases"
+EC = DATA / "ec_emissions" / "ec_car_emissions_1994.csv"
+SOE = DATA / "ktab_china_soe" / "SOE-Pol-Comp.csv"
+COP21 = DATA / "cop21" / "cop21_decide_format.tsv"
+BDM = Path(os.environ.get("BDM_REPLICATION_DIR", "/work/peers/bdm3"))
+SMPC = Path(os.environ.get("KTAB_SMPC", "/work/peers/ktab/examples/smp/smpc"))
+DECIDE = Path(os.environ.get("DECIDE_VENV", "/work/peers/decide-venv"))
+RUNS = 5
+
+BDM_SCRIPT = """
+import csv, sys
+sys.path.insert(0, sys.argv[1])
+from GroupDecisionModel import Actor, Model
+rows = list(csv.DictReader(open(sys.argv[2])))
+actors = [Actor(r["Actor"], None, float(r["Position"]), float(r["Capability"]),
+                float(r["Salience"]) / 100) for r in rows]
+model = Model(actors, 10, 4)
+for _ in range(10):
+    model.run_model()
+print(model.vote())
+"""
+
+DECIDE_SCRIPT = """
+import random, sys
+from decide.data.reader import InputDataFile
+from decide.data.modelfactory import ModelFactory
+from decide.model import equalgain
+from decide.model.utils import ModelLoop
+
+class Quiet:
+    def __getattr__(self, name):
+        return lambda *a, **k: None
+
+random.seed(0)
+model = ModelFactory(InputDataFile.open(sys.argv[1])).create(
+    model_klass=equalgain.EqualGainModel, randomized_value=None)
+loop = ModelLoop(model, Quiet(), 0)
+for _ in range(10):
+    loop.loop()
+print({str(i.name): float(v) for i, v in model.nbs.items()})
+"""
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=cwd)
+    return time.perf_counter() - t
+
+
+def _side_by_side(benchmark: Any, ours: list[str], peer: list[str], cwd: Path) -> None:
+    """Median wall time of both commands over RUNS alternating runs (after one warm-up
+    each), ours as the benchmark's figure, the peer's and the ratio as extra info."""
+    _run(ours, cwd)
+    _run(peer, cwd)
+    mine, theirs = [], []
+    for _ in range(RUNS):
+        mine.append(_run(ours, cwd))
+        theirs.append(_run(peer, cwd))
+    ratio = statistics.median(mine) / statistics.median(theirs)
+    benchmark.extra_info.update(
+        ours_s=statistics.median(mine), peer_s=statistics.median(theirs), ratio=ratio
+    )
+    benchmark.pedantic(lambda: _run(ours, cwd), rounds=1, iterations=1)
+    print(
+        f"\n{' '.join(ours[1:3])}: ours {statistics.median(mine):.3f} s, peer "
+        f"{statistics.median(theirs):.3f} s, ratio {ratio:.2f}"
+    )
+
+
+def _imported(tmp: Path, source: Path, fmt: str) -> Path:
+    out = tmp / f"{source.stem}.yaml"
+    subprocess.run(
+        [*CLI, "import", str(source), "--format", fmt, "-o", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def test_help(benchmark: Any) -> None:
+    """Target: < 0.25 s."""
+    benchmark.pedantic(_run, args=([*CLI, "--help"],), rounds=RUNS, iterations=1, warmup_rounds=1)
+
+
+def test_analyze_embedded(benchmark: Any) -> None:
+    """Target: < 0.6 s."""
+    benchmark.pedantic(_run, args=([*CLI, "analyze"],), rounds=RUNS, iterations=1, warmup_rounds=1)
+
+
+@pytest.mark.skipif(not (BDM / "GroupDecisionModel.py").exists(), reason=f"no replication in {BDM}")
+def test_eum_ec_case_vs_masad(benchmark: Any, tmp_path: Path) -> None:
+    case = _imported(tmp_path, EC, "table")
+    ours = [*CLI, "forecast", str(case), "--model", "eum", "-p", "accept=strongest_challenge"]
+    peer = [sys.executable, "-c", BDM_SCRIPT, str(BDM), str(EC)]
+    _side_by_side(benchmark, ours, peer, tmp_path)
+
+
+@pytest.mark.skipif(not SMPC.exists(), reason=f"no KTAB smpc at {SMPC}")
+def test_spatial_soe_vs_ktab_smpc(benchmark: Any, tmp_path: Path) -> None:
+    case = _imported(tmp_path, SOE, "ktab")
+    ours = [*CLI, "forecast", str(case), "--model", "spatial"]
+    peer = [str(SMPC), "--csv", str(SOE)]
+    _side_by_side(benchmark, ours, peer, tmp_path)
+
+
+@pytest.mark.skipif(
+    not (DECIDE / "bin" / "python").exists(), reason=f"no decide-exchange-model in {DECIDE}"
+)
+def test_exchange_cop21_vs_decide(benchmark: Any, tmp_path: Path) -> None:
+    case = _imported(tmp_path, COP21, "decide")
+    ours = [*CLI, "forecast", str(case), "--model", "exchange", "--rounds", "10"]
+    peer = [str(DECIDE / "bin" / "python"), "-c", DECIDE_SCRIPT, str(COP21)]
+    _side_by_side(benchmark, ours, peer, tmp_path)
