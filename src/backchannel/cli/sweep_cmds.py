@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from backchannel._cores import usable_cores
 from backchannel.cli.common import (
     JsonOpt,
     ScenarioArg,
@@ -23,12 +24,7 @@ from backchannel.cli.common import (
     err_console,
     load,
 )
-from backchannel.engine.executors import (
-    DaskExecutor,
-    LocalExecutor,
-    ProcessExecutor,
-    usable_cores,
-)
+from backchannel.engine.executors import DaskExecutor, LocalExecutor, ProcessExecutor
 from backchannel.engine.sampling import sampling_plan
 from backchannel.engine.sweep import CHUNK_SIZE, SweepResult, run_sweep, wilson_interval
 from backchannel.scenario.errors import InputError

@@ -143,3 +143,35 @@ def affordable(seconds: float, per_draw: float, chunk: int, workers: int) -> int
     if seconds < one_chunk:
         return int(seconds / per_draw)
     return int(seconds / one_chunk) * workers * chunk
+
+
+def fit_draws(
+    plan: SamplingPlan,
+    models: Sequence[str],
+    seed: int,
+    rho: float,
+    run_feasibility: bool,
+    draws: int,
+    chunk: int,
+    workers: int,
+    seconds: float,
+    want_design: bool,
+) -> dict[str, Any]:
+    """The draws (at most ``draws``) that fit in ``seconds``, from a pilot (module
+    docstring), and what the pilot measured: ``{"draws_requested", "draws", "pilot":
+    {"draws", "seconds", "seconds_per_draw"}, "workers"}``."""
+    start = time.perf_counter()
+    per_draw, size, took = pilot(
+        plan, models, seed, rho, run_feasibility, min(1.0, seconds / 10), chunk
+    )
+    left = seconds - (time.perf_counter() - start)
+    fit = max(1, affordable(left / 2 if want_design else left, per_draw, chunk, workers))
+    chosen = min(draws, fit)
+    if chosen > chunk:
+        chosen -= chosen % chunk
+    return {
+        "draws_requested": draws,
+        "draws": chosen,
+        "pilot": {"draws": size, "seconds": took, "seconds_per_draw": per_draw},
+        "workers": workers,
+    }

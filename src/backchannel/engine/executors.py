@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from backchannel._cores import usable_cores
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -73,14 +75,6 @@ class LocalExecutor:
 
     def describe(self) -> dict[str, Any]:
         return {"engine": self.name, "workers": 1}
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS reports it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _worker_init() -> None:

@@ -35,7 +35,7 @@ from backchannel.engine.batch import (
     ChunkTask,
     evaluate_chunk,
 )
-from backchannel.engine.budget import DesignSize, affordable, design_size, pilot
+from backchannel.engine.budget import DesignSize, design_size, fit_draws
 from backchannel.engine.executors import Executor, LocalExecutor
 from backchannel.engine.sampling import InputColumn, SamplingPlan, chunk_seeds, chunk_sizes
 from backchannel.engine.sensitivity import SensitivityResult, analyse, sobol_design
@@ -278,27 +278,27 @@ def run_sweep(
     spent: dict[str, Any] | None = None
     if budget is not None:
         workers = int(_describe(executor).get("workers") or 1)
-        per_draw, size, took = pilot(
-            plan, models, seed, correlation, run_feasibility, min(1.0, budget / 10), chunk_size
+        want_design = bool(n_base and active)
+        spent = fit_draws(
+            plan,
+            models,
+            seed,
+            correlation,
+            run_feasibility,
+            draws,
+            chunk_size,
+            workers,
+            budget - (time.perf_counter() - start),
+            want_design,
         )
-        left = budget - (time.perf_counter() - start)
-        share = left / 2 if n_base and active else left
-        fit = max(1, affordable(share, per_draw, chunk_size, workers))
-        asked, draws = draws, min(draws, fit)
-        if draws > chunk_size:
-            draws -= draws % chunk_size
-        spent = {
-            "seconds": budget,
-            "draws_requested": asked,
-            "draws": draws,
-            "pilot": {"draws": size, "seconds": took, "seconds_per_draw": per_draw},
-            "workers": workers,
-        }
-        if draws < asked:
+        spent["seconds"] = budget
+        if spent["draws"] < draws:
             notes.append(
-                f"--budget {budget:g} s: ran {draws:,} of the {asked:,} draws asked for "
-                f"(pilot: {per_draw * 1e3:.3g} ms a draw on one worker)"
+                f"--budget {budget:g} s: ran {spent['draws']:,} of the {draws:,} draws asked "
+                f"for (pilot: {spent['pilot']['seconds_per_draw'] * 1e3:.3g} ms a draw on one "
+                "worker)"
             )
+        draws = spent["draws"]
     sizes = chunk_sizes(draws, chunk_size)
     seeds = chunk_seeds(seed, len(sizes))
     tasks = [
@@ -322,7 +322,7 @@ def run_sweep(
         notes.append(f"models {looped} couple issues and ran once per draw")
     cap = draws
     if budget is not None:  # the design gets what is left at the rate the draws ran
-        rate = (time.perf_counter() - t_mc) / draws
+        rate = max(time.perf_counter() - t_mc, 1e-9) / draws
         cap = min(draws, int(max(0.0, budget - (time.perf_counter() - start)) / rate))
     design = design_size(n_base, len(active), cap)
     sens = None

@@ -38,6 +38,7 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
+from backchannel._cores import usable_cores
 from backchannel.models.eum_votes import IntArray, VoteTable, pair_shares, pair_terms, vote_table
 from backchannel.scenario.arrays import BoolArray, FloatArray
 
@@ -195,10 +196,7 @@ def threads() -> int:
     env = os.environ.get("BACKCHANNEL_THREADS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return usable_cores()
 
 
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
