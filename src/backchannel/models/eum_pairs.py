@@ -94,10 +94,15 @@ def eu(
         if q != 1.0:
             e -= (1.0 - q) * (2.0 * t - 1.0) * (dm_send + d)
         return e
-    us = np.exp(r * ls)
-    uf = np.exp(r * lf)
+    us = r * ls
+    np.exp(us, out=us)
+    uf = r * lf
+    np.exp(uf, out=uf)
     # U_s - U_f = 4 (uf - us); U_s = 2 - 4 us; U_sq = 2 - 4 (0.5)^r
-    e = (uf - us) * (s_recv * (1.0 - p))  # (p may carry a leading axis of its own)
+    uf -= us
+    w = 1.0 - p  # (p may carry a leading axis of its own)
+    w *= s_recv
+    e = np.multiply(uf, w, out=w)
     e += us
     e *= -4.0
     e += 2.0 - q * (2.0 - 4.0 * np.exp(r * _LOG_HALF))
@@ -273,10 +278,18 @@ def _merge(a: _State, b: _State) -> _State:
     )
 
 
+def _count(mask: BoolArray) -> FloatArray:
+    """How many cells of ``mask`` (K, I, J) are set, per issue."""
+    if mask.shape[0] == 1:
+        return np.array([np.count_nonzero(mask)], dtype=float)
+    return np.count_nonzero(mask.reshape(mask.shape[0], -1), axis=1).astype(float)
+
+
 def _reduce(
     e_in: FloatArray,
     e_back: FloatArray,
     d: FloatArray,
+    step: FloatArray,
     u_send: FloatArray,
     u_recv: FloatArray,
     axis: int,
@@ -284,32 +297,33 @@ def _reduce(
     coincide: bool,
 ) -> tuple[_State, FloatArray]:
     """The offers' state of the receivers of a tile over its senders (``axis``) and the
-    offer counts (3, K): offers, conflicts, capitulations."""
+    offer counts (3, K): offers, conflicts, capitulations. ``step``: u_send - u_recv."""
     valid = e_in > TOL_EU
     if coincide:
         valid &= d > 0.0
     fights = e_back > TOL_EU
+    calm = ~fights
     mag = np.abs(e_back)
-    frac = np.where(fights, 1.0, np.minimum(mag / e_in, 1.0))
-    cand = e_in > e_back + TOL_EU  # j loses the conflict
-    cand |= ~fights
+    capit = mag >= e_in
+    capit &= calm
+    capit &= valid
+    counts = np.stack([_count(valid), _count(valid & fights), _count(capit)])
+    frac = np.divide(mag, e_in, out=mag)
+    np.minimum(frac, 1.0, out=frac)
+    np.copyto(frac, 1.0, where=fights)
+    cand = np.greater(e_in, e_back + TOL_EU)  # j loses the conflict
+    cand |= calm
     cand &= valid
-    target = np.where(frac >= 1.0, u_send, u_recv + frac * (u_send - u_recv))
-    both = (1, 2)
-    counts = np.stack(
-        [
-            np.add.reduce(valid, axis=both),
-            np.add.reduce(valid & fights, axis=both),
-            np.add.reduce(valid & ~fights & (mag >= e_in), axis=both),
-        ]
-    ).astype(float)
+    target = frac * step
+    target += u_recv
+    np.copyto(target, np.broadcast_to(u_send, target.shape), where=frac >= 1.0)
     if accept == "nearest":
         key = np.where(cand, frac * d, np.inf)
     elif accept == "strongest":
         key = np.where(cand, -e_in, np.inf)
     else:  # "strongest_challenge": the strongest valid challenge, held where j wins it
         key = np.where(valid, -e_in, np.inf)
-        target = np.where(cand, target, _HOLD)
+        np.copyto(target, _HOLD, where=~cand)
     arg = np.expand_dims(np.argmin(key, axis=axis), axis)
     k1 = np.take_along_axis(key, arg, axis=axis)
     t1 = np.take_along_axis(target, arg, axis=axis)
@@ -394,14 +408,17 @@ def tiled_round(
         if not everyone:
             e_f += off[ks, rows, None] + off[ks, None, cols]
         u_r, u_c = u[ks, rows, None], u[ks, None, cols]
+        diff = u_r - u_c  # sender (row) minus receiver (column)
         if tl.diagonal:
-            st, c = _reduce(e_f, e_f.transpose(0, 2, 1), d, u_r, u_c, 1, accept, coincide)
+            e_b = e_f.transpose(0, 2, 1)
+            st, c = _reduce(e_f, e_b, d, diff, u_r, u_c, 1, accept, coincide)
             return st, None, c
         e_b = eu(d, ls, lf, bwd, r[ks, None, cols], s[ks, rows, None], dm[ks, None, cols], q, t)
         if not everyone:
             e_b += off[ks, rows, None] + off[ks, None, cols]
-        st_c, c1 = _reduce(e_f, e_b, d, u_r, u_c, 1, accept, coincide)
-        st_r, c2 = _reduce(e_b, e_f, d, u_c, u_r, 2, accept, coincide)
+        st_c, c1 = _reduce(e_f, e_b, d, diff, u_r, u_c, 1, accept, coincide)
+        np.negative(diff, out=diff)
+        st_r, c2 = _reduce(e_b, e_f, d, diff, u_c, u_r, 2, accept, coincide)
         return st_c, st_r, c1 + c2
 
     best = _State(np.full((k, n), np.inf), np.full((k, n), np.nan), np.full((k, n), np.inf))
