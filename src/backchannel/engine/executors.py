@@ -41,6 +41,8 @@ Progress = Callable[[int], None]
 LOCAL_WORKER_ENV = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 28,
     "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 1 << 25,
+    # one thread per worker for the EUM's tiles, as in the local pool
+    "distributed.nanny.pre-spawn-environ.BACKCHANNEL_THREADS": 1,
 }
 
 

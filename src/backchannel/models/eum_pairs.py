@@ -207,6 +207,15 @@ def threads() -> int:
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
 
 
+def _forget_pool() -> None:  # a forked child has the pool object but not its threads
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _map(fn: Callable[[T], R], items: Sequence[T], parallel: bool) -> Iterable[R]:
     """``map(fn, items)`` in order, on the thread pool when ``parallel`` and there are
     several threads and items."""
