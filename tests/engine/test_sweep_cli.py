@@ -17,7 +17,8 @@ runner = CliRunner()
 
 
 def test_sweep_json_on_the_embedded_scenario() -> None:
-    res = runner.invoke(app, ["sweep", "--draws", "3000", "--seed", "4", "--sobol", "16", "--json"])
+    args = ["sweep", "--draws", "3000", "--seed", "4", "--sobol", "16", "--workers", "1"]
+    res = runner.invoke(app, [*args, "--json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["draws"] == 3000 and d["seed"] == 4
@@ -36,12 +37,14 @@ def test_sweep_file_scenario_and_terminal_summary(tmp_path: Path) -> None:
     path = tmp_path / "two.yaml"
     path.write_text(scenario_to_yaml(two_party("{value: 40, range: [30, 60]}")))
     res = runner.invoke(
-        app, ["sweep", str(path), "-n", "2000", "--model", "median", "--sobol", "32"]
+        app, ["sweep", str(path), "-n", "2000", "-m", "median", "--sobol", "32", "--workers", "1"]
     )
     assert res.exit_code == 0, res.output
     assert "P(deal)" in res.stdout and "a.x.limit" in res.stdout
     assert "Sobol' design: --sobol 32 x (1 input + 2) = 96 evaluations" in res.stdout
-    js = runner.invoke(app, ["sweep", str(path), "-n", "2000", "-m", "median", "--json"])
+    js = runner.invoke(
+        app, ["sweep", str(path), "-n", "2000", "-m", "median", "--workers", "1", "--json"]
+    )
     assert 0.6 < json.loads(js.stdout)["p_deal"]["estimate"] < 0.73
 
 
@@ -94,7 +97,20 @@ actors:
   - {id: b, name: B, kind: state, veto: false, positions: {x: {position: 90}}}
 """)
     res = runner.invoke(
-        app, ["sweep", str(path), "-n", "1500", "-m", "compromise", "--sobol", "16", "--json"]
+        app,
+        [
+            "sweep",
+            str(path),
+            "-n",
+            "1500",
+            "-m",
+            "compromise",
+            "--sobol",
+            "16",
+            "--workers",
+            "1",
+            "--json",
+        ],
     )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
