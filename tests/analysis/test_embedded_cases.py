@@ -105,3 +105,13 @@ def test_2019_what_it_takes_falls_mostly_on_the_us_and_works() -> None:
     for issue in ("regional", "missiles", "armed_groups"):
         assert any(a == "usa" and i == issue for a, _k, i in kinds), issue
     assert feasibility_batch(to_arrays(apply_concessions(sc, res))).deal_possible[0]
+
+
+def test_2015_with_congress_able_to_block() -> None:
+    """Had Congress held a veto (not only INARA's review), its red lines (zero enrichment,
+    no relief beyond 30) would have blocked the deal: no deal, blocked by Congress."""
+    res = analyze(apply_overrides(load_embedded("jcpoa_2015"), ["us_congress.veto=true"]))
+    assert not res.deal_possible and res.verdict_class == "none"
+    info = res.two_level["usa"]
+    assert info["negotiator_only_feasible"] and info["blocking_ratifiers"] == ["us_congress"]
+    assert res.blocking[0].actor == "us_congress"

@@ -166,7 +166,10 @@ class Model:
         self.rows_hi.append(float(hi))
 
     # -- solving -----------------------------------------------------------------------
-    def solve(self, time_limit: float | None = None) -> Solution:
+    def solve(self, node_limit: int | None = None) -> Solution:
+        """Solve with HiGHS; ``node_limit`` bounds branch-and-bound (deterministically: a
+        solution found within it is returned with ``optimal`` False and ``incumbent``
+        True)."""
         import highspy
 
         h = _highs()
@@ -193,8 +196,8 @@ class Model:
                 highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                 for i in self.integer
             ]
-        limit = float(time_limit) if time_limit is not None else INF
-        h.setOptionValue("time_limit", limit)  # type: ignore[attr-defined]
+        nodes = int(node_limit) if node_limit is not None else 2**31 - 1
+        h.setOptionValue("mip_max_nodes", nodes)  # type: ignore[attr-defined]
         h.passModel(lp)  # type: ignore[attr-defined]
         h.run()  # type: ignore[attr-defined]
         status = h.modelStatusToString(h.getModelStatus())  # type: ignore[attr-defined]
@@ -202,7 +205,7 @@ class Model:
         sol = h.getSolution()  # type: ignore[attr-defined]
         ok = status == "Optimal"
         x = np.asarray(sol.col_value, dtype=float) if sol.value_valid else np.full(n, np.nan)
-        if ok and is_mip:
+        if is_mip and np.isfinite(info.mip_dual_bound) and not status == "Infeasible":
             bound = float(info.mip_dual_bound)
         elif ok:
             bound = float(info.objective_function_value)
@@ -212,6 +215,7 @@ class Model:
         return Solution(
             status=status,
             optimal=ok,
+            incumbent=bool(sol.value_valid) and not ok and is_mip,
             infeasible=status == "Infeasible",
             x=x,
             objective=float(info.objective_function_value) if ok else np.nan,
@@ -227,6 +231,7 @@ class Solution:
 
     status: str
     optimal: bool
+    incumbent: bool
     infeasible: bool
     x: FloatArray
     objective: float

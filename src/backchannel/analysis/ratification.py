@@ -137,7 +137,12 @@ def two_level(
         neg_ix = [arrays.index(n.id) for n in negotiators]
         level1 = decide(with_members(inst, p, neg_ix)).deal_possible
         blocking = []
-        if level1 and not base.deal_possible:
+        by_veto = all(
+            not st.bodies[b].explicit or st.bodies[b].rule == "unanimity"
+            for path in spec.paths
+            for b in path
+        )
+        if level1 and not base.deal_possible and by_veto:  # rules: see the bodies' votes
             for r in ratifiers:
                 if r in negotiators:
                     continue

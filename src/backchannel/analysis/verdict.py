@@ -441,7 +441,7 @@ def _reasons(
             out.append(f"The best package: {margin['words']}.")
     for state, info in levels.items():
         if info["negotiator_only_feasible"] and not info["ratified_feasible"]:
-            who = ", ".join(info["blocking_ratifiers"]) or "its ratifiers together"
+            who = ", ".join(info["blocking_ratifiers"]) or "its ratification rule"
             out.append(
                 f"Two-level game: {state}'s negotiators could agree, but {who} would not ratify."
             )

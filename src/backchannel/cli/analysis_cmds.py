@@ -58,6 +58,14 @@ def _print_analysis(sc: Scenario, res: Analysis) -> None:
     body = escape("\n".join(f"• {r}" for r in res.reasons))
     console.print(Panel(body, title=f"[{style}]{escape(res.verdict)}[/]", subtitle=sc.name))
     console.print(f"Margin: {escape(res.margin['words'])} [dim]({res.margin['certificate']})[/]")
+    pk = res.package
+    if pk["point"] is not None:
+        shown = ", ".join(f"{sc.issue(i).name} {pk['point'][i]:.4g}" for i in pk["agenda"] or [])
+        deferred = ", ".join(sc.issue(i).name for i in pk["deferred"] or [])
+        console.print(
+            escape(f"Best package: {shown or 'nothing settled'}")
+            + (escape(f"; defers {deferred}") if deferred else "")
+        )
     console.print(_zopa_table(sc, res))
     if res.blocking_sets:
         bt = Table(title="What must give way (minimal blocking sets, fewest constraints first)")

@@ -1,12 +1,14 @@
 """Backtest commands: ``backtest deu PATH`` scores every registered model and the baselines
-on real EU legislative negotiations (DEU data)."""
+on real EU legislative negotiations (DEU data); ``backtest cases`` scores the verdict engine
+on the library of coded historical negotiations."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from backchannel.cli.common import JsonOpt, app, console, emit_json
@@ -40,6 +42,16 @@ def deu(
     chart: Annotated[
         Path | None, typer.Option(help="Save a bar chart of the MAE (.png or .svg).")
     ] = None,
+    calibrated_cv: Annotated[
+        bool, typer.Option(help="Score the calibration procedure by nested cross-validation.")
+    ] = True,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="Score this calibration (from `calibrate deu`) without refitting; no stack, "
+            "tuning or nested calibration is fitted on PATH."
+        ),
+    ] = None,
 ) -> None:
     """Backtest every registered model (or --model ...) on a DEU file: MAE per model and
     subset with proposal-bootstrap intervals, baselines, and a cross-validated stack."""
@@ -67,6 +79,9 @@ def deu(
                 source="--model",
                 fix=f"use one of {sorted(known)} (see `backchannel models`)",
             )
+    from backchannel.validation.calibration import Calibration
+
+    cal = None if calibration is None else Calibration.load(calibration)
     res = run_backtest(
         path,
         model or None,
@@ -77,6 +92,8 @@ def deu(
         repeats=repeats,
         ensemble=ensemble,
         tuned=tuned,
+        calibrated_cv=calibrated_cv,
+        calibration=cal,
     )
     d = res.to_dict()
     if chart is not None:
@@ -133,3 +150,76 @@ def deu(
                 f"  minus compromise: {df['mae']:+.2f} [{df['ci95'][0]:+.2f}, "
                 f"{df['ci95'][1]:+.2f}]: {t['verdict']}"
             )
+    _print_calibrated(d)
+
+
+def _print_calibrated(d: dict[str, Any]) -> None:
+    c = d.get("calibrated")
+    if not c:
+        return
+    if "selected" in c:
+        console.print(
+            f"calibrated on {escape(c['training_data']['source'])} "
+            f"({c['training_data']['scoreable_issues']} issues): {escape(c['selected'])}, "
+            "no refit"
+        )
+        if c["in_sample"]:
+            console.print(
+                "[yellow]warning:[/] this is the calibration's own training file: "
+                "the figure is in-sample"
+            )
+    else:
+        console.print(
+            f"calibration procedure, nested CV ({c['folds']} folds): chosen per fold "
+            + escape(", ".join(sorted(set(c["chosen_per_fold"]))))
+        )
+    for key in ("compromise", "mean"):
+        df = c.get(f"difference_minus_{key}")
+        if df and df["mae"] is not None:
+            lo, hi = df["ci95"]
+            verdict = (
+                "beats it"
+                if c[f"beats_{key}"]
+                else "interval includes 0"
+                if (df["mae"] < 0)
+                else "does not beat it"
+            )
+            console.print(f"  minus {key}: {df['mae']:+.2f} [{lo:+.2f}, {hi:+.2f}]: {verdict}")
+
+
+@backtest_app.command("cases")
+def cases(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Folder of case YAML files (default: the shipped case library)."),
+    ] = None,
+    json_out: JsonOpt = False,
+    draws: Annotated[
+        int, typer.Option(help="Monte Carlo draws per case for P(deal) (0: the verdict's 1 or 0).")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the draws and of the bootstrap.")] = 0,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples of the cases.")] = 2000,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Save a self-contained HTML page with charts.")
+    ] = None,
+) -> None:
+    """Backtest the verdict engine on coded historical negotiations: verdict vs history,
+    blockers, mediator roles, P(deal); accuracy, balanced accuracy, Brier and log loss with
+    bootstrap intervals against "always deal", "always no deal" and a red-line rule."""
+    from backchannel.cli.case_cmds import print_case_backtest
+    from backchannel.validation.cases import run_case_backtest
+
+    progress = None if json_out else (lambda name: console.print(f"  {name}", style="dim"))
+    d = run_case_backtest(
+        directory, draws=draws, seed=seed, n_boot=bootstrap, progress=progress
+    ).to_dict()
+    if html is not None:
+        from backchannel.validation.case_chart import write_html
+
+        write_html(d, html)
+    if json_out:
+        emit_json(d)
+        return
+    print_case_backtest(d)
+    if html is not None:
+        console.print(f"HTML page: {html}")
