@@ -193,6 +193,10 @@ def test_a_budget_cuts_the_draws_and_records_how_to_reproduce_them() -> None:
     # the same draws and base sample without a budget give the same numbers
     again = run_sweep(plan, r.draws, **{**kw, "n_base": r.design.n_base or None})
     np.testing.assert_array_equal(again.outcomes["eum"], r.outcomes["eum"])
+    # a budget too small for more than the pilot's one draw: the pilot's result is used
+    one = run_sweep(plan, 1000, budget=0.01, **kw)
+    assert one.draws == 1 and one.budget is not None and one.budget["pilot"]["draws"] == 1
+    np.testing.assert_array_equal(one.outcomes["eum"], run_sweep(plan, 1, **kw).outcomes["eum"])
     with pytest.raises(InputError, match="--budget"):
         run_sweep(plan, 10, budget=0.0, **kw)
 

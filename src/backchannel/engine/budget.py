@@ -11,7 +11,9 @@ many draws one would need. A sweep therefore costs at most twice its draws.
 **A budget in seconds bounds the draws** (:func:`pilot`, :func:`affordable`). The first
 draws of the sweep's first chunk are evaluated in this process, 1, 8, 64, ... of them,
 until one evaluation takes a tenth of the budget (at most 1 s) or the whole chunk has been
-evaluated (after one evaluation that only warms up imports and caches). Their cost per
+evaluated (after a first draw that warms up imports and caches, and is the measurement
+when it alone takes that long). When the draws that fit are exactly the pilot's, its
+result is the sweep's and they are not evaluated again. Their cost per
 draw, the number of workers and the fixed chunk size give how many draws fit in half of
 what is left (all of it when there is no design to run); the draws are cut to that, in
 whole chunks when more than one. After the draws, the design gets what is left at the
@@ -29,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from backchannel.engine.batch import ChunkTask, evaluate_chunk
+from backchannel.engine.batch import ChunkResult, ChunkTask, evaluate_chunk
 from backchannel.engine.sampling import SamplingPlan, chunk_seeds
 
 DESIGN_RULE = "the largest power of 2 n <= --sobol with n x (inputs + 2) <= the draws"
@@ -104,15 +106,17 @@ def pilot(
     run_feasibility: bool,
     seconds: float,
     most: int,
-) -> tuple[float, int, float]:
-    """(seconds per draw, draws, seconds) of the pilot evaluation (module docstring):
-    the first draws of chunk 0, 8 times more each time, until one evaluation takes
-    ``seconds`` or covers ``most`` draws."""
+) -> tuple[float, int, float, ChunkResult]:
+    """(seconds per draw, draws, seconds, result) of the pilot evaluation (module
+    docstring): the first draws of chunk 0, 8 times more each time, until one evaluation
+    takes ``seconds`` or covers ``most`` draws. The first evaluation, of one draw, also
+    warms up imports and caches; when it alone takes ``seconds`` it is the measurement
+    (an overestimate, by its start-up)."""
     seq = chunk_seeds(seed, 1)[0]
 
-    def run(size: int) -> float:
+    def run(size: int) -> tuple[float, ChunkResult]:
         t = time.perf_counter()
-        evaluate_chunk(
+        res = evaluate_chunk(
             ChunkTask(
                 index=0,
                 plan=plan,
@@ -123,15 +127,17 @@ def pilot(
                 run_feasibility=run_feasibility,
             )
         )
-        return time.perf_counter() - t
+        return time.perf_counter() - t, res
 
-    run(1)  # imports and caches
     size = 1
-    while True:
-        took = run(size)
-        if took >= seconds or size >= most:
-            return took / size, size, took
-        size = min(most, size * 8)
+    took, res = run(size)
+    if took < seconds:
+        while True:
+            took, res = run(size)
+            if took >= seconds or size >= most:
+                break
+            size = min(most, size * 8)
+    return took / size, size, took, res
 
 
 def affordable(seconds: float, per_draw: float, chunk: int, workers: int) -> int:
@@ -156,12 +162,13 @@ def fit_draws(
     workers: int,
     seconds: float,
     want_design: bool,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], ChunkResult | None]:
     """The draws (at most ``draws``) that fit in ``seconds``, from a pilot (module
     docstring), and what the pilot measured: ``{"draws_requested", "draws", "pilot":
-    {"draws", "seconds", "seconds_per_draw"}, "workers"}``."""
+    {"draws", "seconds", "seconds_per_draw"}, "workers"}``; with it the pilot's result
+    when it is exactly the sweep's (its draws are all the draws: chunk 0 of that size)."""
     start = time.perf_counter()
-    per_draw, size, took = pilot(
+    per_draw, size, took, res = pilot(
         plan, models, seed, rho, run_feasibility, min(1.0, seconds / 10), chunk
     )
     left = seconds - (time.perf_counter() - start)
@@ -169,9 +176,10 @@ def fit_draws(
     chosen = min(draws, fit)
     if chosen > chunk:
         chosen -= chosen % chunk
-    return {
+    spent = {
         "draws_requested": draws,
         "draws": chosen,
         "pilot": {"draws": size, "seconds": took, "seconds_per_draw": per_draw},
         "workers": workers,
     }
+    return spent, res if chosen == size else None

@@ -276,10 +276,11 @@ def run_sweep(
     active = plan.active()
     notes: list[str] = []
     spent: dict[str, Any] | None = None
+    reuse = None  # the pilot's result, when it is the sweep's
     if budget is not None:
         workers = int(_describe(executor).get("workers") or 1)
         want_design = bool(n_base and active)
-        spent = fit_draws(
+        spent, reuse = fit_draws(
             plan,
             models,
             seed,
@@ -315,14 +316,21 @@ def run_sweep(
     ]
     advance = progress("draws", len(tasks), draws) if progress else None
     t_mc = time.perf_counter()
-    results = executor.map(evaluate_chunk, tasks, advance)
+    if reuse is not None and len(tasks) == 1:
+        results = [reuse]
+        if advance is not None:
+            advance(1)
+    else:
+        results = executor.map(evaluate_chunk, tasks, advance)
     mc = _stack(results, models, plan.n_inputs, plan.base.n_issues)
     looped = [m for m in models if m not in PER_ISSUE_MODELS]
     if looped:
         notes.append(f"models {looped} couple issues and ran once per draw")
     cap = draws
-    if budget is not None:  # the design gets what is left at the rate the draws ran
-        rate = max(time.perf_counter() - t_mc, 1e-9) / draws
+    if spent is not None and budget is not None:  # the design gets what is left at the
+        # rate the draws ran (the pilot's, when its result was the draws')
+        ran = spent["pilot"]["seconds"] if results[0] is reuse else time.perf_counter() - t_mc
+        rate = max(ran, 1e-9) / draws
         cap = min(draws, int(max(0.0, budget - (time.perf_counter() - start)) / rate))
     design = design_size(n_base, len(active), cap)
     sens = None
