@@ -141,7 +141,6 @@ def pair_shares(
     midpoints are then searched among the positions between those two only (the same
     places, found faster)."""
     m = 0.5 * (ui + uj)
-    ks = np.arange(len(table.W))[issues if issues is not None else slice(None)]
     W = table.W if issues is None else table.W[issues]
     if len(table.W) == 1:
         if window:
@@ -151,12 +150,15 @@ def pair_shares(
             idx += lo
         else:
             idx = table.flat.searchsorted(m, side="left")
-    elif table.sorted_u is not None:  # count the positions below each midpoint
-        idx = np.add.reduce(table.sorted_u[ks, :, None, None] < m[:, None], axis=1)
-        idx += (table.n + 1) * ks[:, None, None]
     else:
-        idx = np.searchsorted(table.flat, m + (_OFFSET * ks)[:, None, None], side="left")
-        idx += ((table.n + 1) - table.n) * ks[:, None, None]
+        part = slice(None) if issues is None else issues
+        ks = np.arange(len(table.W))[part][:, None, None]
+        if table.sorted_u is not None:  # count the positions below each midpoint
+            idx = np.add.reduce(table.sorted_u[part, :, None, None] < m[:, None], axis=1)
+            idx += (table.n + 1) * ks
+        else:
+            idx = np.searchsorted(table.flat, m + _OFFSET * ks, side="left")
+            idx += ((table.n + 1) - table.n) * ks
     # idx indexes the flat (K, N+1) prefix tables: row k starts at k (N+1)
     mid = m * table.W.ravel()[idx]
     mid -= table.X.ravel()[idx]
