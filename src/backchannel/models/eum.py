@@ -57,7 +57,7 @@ import numpy as np
 
 from backchannel.models.base import ModelOutput, ModelSpec, register
 from backchannel.models.eum_pairs import (
-    _LOG_HALF,
+    LOG_HALF,
     OFFER_KINDS,
     TOL_EU,
     TOL_POS,
@@ -78,7 +78,7 @@ _BUDGET = 1 << 20  # pairwise cells per chunk of issues (bounds memory for large
 _SMALL_BUDGET = 1 << 18  # actor x pair cells per chunk of issues on the small-N path
 SMALL_N = 32
 """Up to this many actors, a round works on whole (K, N, N) pair matrices with the votes
-summed directly (O(N^3), few array calls); above it, the sorted O(N^2 log N) form."""
+summed directly (O(N^3), few array calls); above it, the tiled O(N^2 log N) round."""
 
 
 def _offers_small(
@@ -231,7 +231,7 @@ def _small_stepper(
         np.maximum(ls, 0.0, out=ls)
         np.log(ls, out=ls)
         lf = np.log1p(d)
-        lf += _LOG_HALF
+        lf += LOG_HALF
         rr = r[:, :, None]
         if plain:  # the arithmetic of eu
             us = np.exp(rr * ls)
@@ -241,7 +241,7 @@ def _small_stepper(
             e2 = uf * one_minus
             e2 += us
             e2 *= -4.0
-            e2 += 2.0 - (2.0 - 4.0 * np.exp(rr * _LOG_HALF))
+            e2 += 2.0 - (2.0 - 4.0 * np.exp(rr * LOG_HALF))
         else:
             e2 = eu(d, ls, lf, p2, rr, s_recv, dm, q, t)
         if mask is not None:

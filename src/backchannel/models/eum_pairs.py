@@ -58,7 +58,7 @@ PAIR_CACHE_BYTES = 1 << 28
 them up to about 8,000 actors on one issue; beyond, the rest are computed again)."""
 THREADED_CELLS = 1 << 16
 """Rounds with fewer pairs x issues than this run on one thread (threads cost ~0.1 ms)."""
-_LOG_HALF = float(np.log(0.5))
+LOG_HALF = float(np.log(0.5))
 _HOLD = -1.0  # outcome of a challenge the receiver wins (positions lie in [0, 1])
 
 T = TypeVar("T")
@@ -105,7 +105,7 @@ def eu(
     e = np.multiply(uf, w, out=w)
     e += us
     e *= -4.0
-    e += 2.0 - q * (2.0 - 4.0 * np.exp(r * _LOG_HALF))
+    e += 2.0 - q * (2.0 - 4.0 * np.exp(r * LOG_HALF))
     if q != 1.0:
         h = 0.25 * (dm_send + d)
         with np.errstate(divide="ignore"):
@@ -412,7 +412,7 @@ def tiled_round(
         ks, rows, cols = tl
         _, d, fwd, bwd = pairs(tl, p)
         ls = np.log(np.maximum(0.5 - 0.5 * d, 0.0))
-        lf = np.log1p(d) + _LOG_HALF
+        lf = np.log1p(d) + LOG_HALF
         e_f = eu(d, ls, lf, fwd, r[ks, rows, None], s[ks, None, cols], dm[ks, rows, None], q, t)
         if not everyone:
             e_f += off[ks, rows, None] + off[ks, None, cols]
@@ -488,7 +488,7 @@ def _offers_of(
     p, d = pair_terms(table, u, slice(None), cols)
     fwd, bwd = p_in(p, probability)
     ls = np.log(np.maximum(0.5 - 0.5 * d, 0.0))
-    lf = np.log1p(d) + _LOG_HALF
+    lf = np.log1p(d) + LOG_HALF
     e_in = eu(d, ls, lf, fwd, r[:, :, None], s[:, None, cols], dm[:, :, None], q, t)
     e_back = eu(d, ls, lf, bwd, r[:, None, cols], s[:, :, None], dm[:, None, cols], q, t)
     mask = off[:, :, None] + off[:, None, cols]
