@@ -35,6 +35,8 @@ from typing import Any
 
 import pytest
 
+from test_bench_exchange import DRIVER  # decide's classes for N rounds
+
 BIN = Path(sys.executable).parent
 CLI = [str(BIN / "backchannel")]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cases"
@@ -57,26 +59,6 @@ model = Model(actors, 10, 4)
 for _ in range(10):
     model.run_model()
 print(model.vote())
-"""
-
-DECIDE_SCRIPT = """
-import random, sys
-from decide.data.reader import InputDataFile
-from decide.data.modelfactory import ModelFactory
-from decide.model import equalgain
-from decide.model.utils import ModelLoop
-
-class Quiet:
-    def __getattr__(self, name):
-        return lambda *a, **k: None
-
-random.seed(0)
-model = ModelFactory(InputDataFile.open(sys.argv[1])).create(
-    model_klass=equalgain.EqualGainModel, randomized_value=None)
-loop = ModelLoop(model, Quiet(), 0)
-for _ in range(10):
-    loop.loop()
-print({str(i.name): float(v) for i, v in model.nbs.items()})
 """
 
 
@@ -160,5 +142,5 @@ def test_spatial_soe_vs_ktab_smpc(benchmark: Any, tmp_path: Path) -> None:
 def test_exchange_cop21_vs_decide(benchmark: Any, tmp_path: Path) -> None:
     case = _imported(tmp_path, COP21, "decide")
     ours = [*CLI, "forecast", str(case), "--model", "exchange", "--rounds", "10"]
-    peer = [str(DECIDE / "bin" / "python"), "-c", DECIDE_SCRIPT, str(COP21)]
+    peer = [str(DECIDE / "bin" / "python"), "-c", DRIVER, str(COP21), "10"]
     _side_by_side(benchmark, ours, peer, tmp_path, runs=1)  # decide: ~10-20 s a run
