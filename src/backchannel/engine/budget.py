@@ -15,7 +15,7 @@ evaluated (after a first draw that warms up imports and caches, and is the measu
 when it alone takes that long). When the draws that fit are exactly the pilot's, its
 result is the sweep's and they are not evaluated again. Their cost per
 draw, the number of workers and the fixed chunk size give how many draws fit in half of
-what is left (all of it when there is no design to run); the draws are cut to that, in
+what is left (all of it when no design could run); the draws are cut to that, in
 whole chunks when more than one. After the draws, the design gets what is left at the
 wall-clock rate the draws achieved, and never more evaluations than the draws. The budget
 is an estimate, not a deadline: a sweep can overrun it by the error of the estimate, and

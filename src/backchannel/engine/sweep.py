@@ -279,7 +279,8 @@ def run_sweep(
     reuse = None  # the pilot's result, when it is the sweep's
     if budget is not None:
         workers = int(_describe(executor).get("workers") or 1)
-        want_design = bool(n_base and active)
+        # half the time goes to the design, if one could run at all within the draws
+        want_design = bool(n_base and active) and 2 * (len(active) + 2) <= draws
         spent, reuse = fit_draws(
             plan,
             models,
