@@ -17,8 +17,7 @@ Peers are not part of this repository and are skipped when absent (see README,
   (default ``/work/peers/decide-venv``): its model classes driven for 10 rounds on COP21
   (its own CLI fails on the peewee version pip installs; see docs/peer-comparison.md).
 
-Also timed: ``backchannel --help`` and ``backchannel analyze`` (embedded case), the
-start-up targets of issue 11 (< 0.25 s and < 0.6 s).
+Start-up alone (``--help``, ``analyze``): ``benchmarks/test_bench_startup.py``.
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_commands.py --benchmark-only -s``.
 """
@@ -107,16 +106,6 @@ def _imported(tmp: Path, source: Path, fmt: str) -> Path:
         capture_output=True,
     )
     return out
-
-
-def test_help(benchmark: Any) -> None:
-    """Target: < 0.25 s."""
-    benchmark.pedantic(_run, args=([*CLI, "--help"],), rounds=RUNS, iterations=1, warmup_rounds=1)
-
-
-def test_analyze_embedded(benchmark: Any) -> None:
-    """Target: < 0.6 s."""
-    benchmark.pedantic(_run, args=([*CLI, "analyze"],), rounds=RUNS, iterations=1, warmup_rounds=1)
 
 
 @pytest.mark.skipif(not (BDM / "GroupDecisionModel.py").exists(), reason=f"no replication in {BDM}")

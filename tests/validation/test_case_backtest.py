@@ -263,3 +263,22 @@ def test_library_verdicts_beat_every_baseline() -> None:
     for m in ("accuracy", "balanced_accuracy"):
         best = max(b[m]["estimate"] for b in d["baselines"].values())
         assert d[m]["estimate"] > best, (m, d[m]["estimate"], best)
+
+
+def test_recalibration_is_out_of_sample() -> None:
+    """Each case's recalibrated P(deal) comes from a fit on the other cases only: flipping
+    its own outcome leaves it unchanged; and probabilities that are right in order but far
+    too low (as the sweep's are for thin deals) come out better calibrated."""
+    import numpy as np
+
+    from backchannel.validation.verdict_scores import metrics, recalibrated
+
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0], dtype=float)
+    d = y.copy()
+    p = np.array([0.2, 0.3, 0.25, 0.2, 0.0, 0.05, 0.0, 0.1])
+    out = recalibrated(y, d, p)
+    assert metrics(y, d, out)["brier"] < metrics(y, d, p)["brier"]
+    for i in range(len(y)):
+        flipped = y.copy()
+        flipped[i] = 1 - flipped[i]
+        assert recalibrated(flipped, d, p)[i] == pytest.approx(out[i])

@@ -166,7 +166,7 @@ class Model:
         self.rows_hi.append(float(hi))
 
     # -- solving -----------------------------------------------------------------------
-    def solve(self, node_limit: int | None = None) -> Solution:
+    def solve(self, node_limit: int | None = None, presolve: bool = True) -> Solution:
         """Solve with HiGHS; ``node_limit`` bounds branch-and-bound (deterministically: a
         solution found within it is returned with ``optimal`` False and ``incumbent``
         True)."""
@@ -198,6 +198,7 @@ class Model:
             ]
         nodes = int(node_limit) if node_limit is not None else 2**31 - 1
         h.setOptionValue("mip_max_nodes", nodes)  # type: ignore[attr-defined]
+        h.setOptionValue("presolve", "on" if presolve else "off")  # type: ignore[attr-defined]
         h.passModel(lp)  # type: ignore[attr-defined]
         h.run()  # type: ignore[attr-defined]
         status = h.modelStatusToString(h.getModelStatus())  # type: ignore[attr-defined]

@@ -13,19 +13,16 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from backchannel.scenario.load import atomic_write
+from backchannel.validation.cases import FORECASTER_NAMES
 
-NAMES = {
-    "engine": "engine",
-    "always_deal": "always deal",
-    "always_no_deal": "always no deal",
-    "red_line_rule": "red-line rule",
-}
 CONFIG = {"displaylogo": False, "responsive": True}
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
 def _scores(d: dict[str, Any]) -> dict[str, dict[str, Any]]:
     rows = {"engine": {m: d[m] for m in ("accuracy", "balanced_accuracy", "brier", "log_loss")}}
+    if "recalibrated" in d:
+        rows["engine_recalibrated"] = d["recalibrated"]
     rows.update(d["baselines"])
     return rows
 
@@ -42,7 +39,7 @@ def scores_figure(d: dict[str, Any]) -> go.Figure:
             name="accuracy (higher is better)"
             if metric == "accuracy"
             else "Brier (lower is better)",
-            x=[NAMES[k] for k in rows],
+            x=[FORECASTER_NAMES[k] for k in rows],
             y=est,
             marker_color=colour,
             error_y={
@@ -133,7 +130,7 @@ def page(d: dict[str, Any]) -> str:
     """The whole HTML page."""
     score_rows = []
     for k, v in _scores(d).items():
-        cells = [NAMES[k]]
+        cells = [FORECASTER_NAMES[k]]
         for m in ("accuracy", "balanced_accuracy", "brier", "log_loss"):
             lo, hi = v[m]["ci95"]
             cells.append(f"{_num(v[m]['estimate'])} [{_num(lo)}, {_num(hi)}]")

@@ -41,12 +41,22 @@ from backchannel.scenario.arrays import BoolArray, ScenarioArrays
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.load import case_names, load_case, parse_scenario, read_text
 from backchannel.scenario.schema import Scenario
-from backchannel.validation.verdict_scores import reliability, scored
+from backchannel.validation.verdict_scores import recalibrated, reliability, scored
 
 FORECASTS_DEAL = ("own_terms", "mediated")
 
 
 # -- reading ---------------------------------------------------------------------------------
+#: display names of the forecasters the verdict backtest scores
+FORECASTER_NAMES = {
+    "engine": "engine",
+    "engine_recalibrated": "engine, P(deal) recalibrated (leave-one-out)",
+    "always_deal": "always deal",
+    "always_no_deal": "always no deal",
+    "red_line_rule": "red-line rule",
+}
+
+
 def read_cases(directory: str | Path | None = None) -> list[tuple[str, Scenario]]:
     """The shipped case library, or every ``*.yaml`` of ``directory``; each must have an
     ``outcome`` block."""
@@ -263,6 +273,7 @@ class CaseBacktest:
                 np.array([r.forecast for r in self.results], dtype=float),
                 np.array([r.p_deal for r in self.results]),
             ),
+            "engine_recalibrated": _recalibrated(self.results),
             "always_deal": (np.ones(n), np.ones(n)),
             "always_no_deal": (np.zeros(n), np.zeros(n)),
             "red_line_rule": (rule_d, np.array([r.rule_p for r in self.results])),
@@ -273,6 +284,7 @@ class CaseBacktest:
         y = np.array([r.deal for r in rs], dtype=float)
         scores = scored(y, self.forecasters(), n_boot=self.n_boot, seed=self.seed)
         engine = scores.pop("engine")
+        recal = scores.pop("engine_recalibrated")
         fields: dict[str, dict[str, Any]] = {}
         for f in sorted({r.field for r in rs}):
             sub = [r for r in rs if r.field == f]
@@ -296,6 +308,7 @@ class CaseBacktest:
             "brier": engine["brier"],
             "log_loss": engine["log_loss"],
             "baselines": scores,
+            "recalibrated": recal,
             "reliability": reliability(y, np.array([r.p_deal for r in rs])),
             "fields": fields,
             "blockers": {
@@ -323,6 +336,14 @@ class CaseBacktest:
             "cases": [r.to_dict() for r in rs],
             "notes": list(self.notes),
         }
+
+
+def _recalibrated(results: Sequence[CaseResult]) -> tuple[np.ndarray, np.ndarray]:
+    """The engine's P(deal) recalibrated out of sample (leave-one-out; verdict_scores)."""
+    y = np.array([r.deal for r in results], dtype=float)
+    d = np.array([r.forecast for r in results], dtype=float)
+    p = recalibrated(y, d, np.array([r.p_deal for r in results]))
+    return (p > 0.5).astype(float), p
 
 
 def _share(rows: list[dict[str, Any]], part: str, whole: str) -> dict[str, int]:
