@@ -373,3 +373,52 @@ def test_dask_map_gives_up_after_its_timeout(dask_client: Any) -> None:
     with DaskExecutor(client=dask_client, timeout=0.5) as ex:
         with pytest.raises(RuntimeError, match="did not finish 2 chunks"):
             ex.map(_slow, [1, 2])
+
+
+def test_a_spoiler_closes_deals_in_the_sweep() -> None:
+    """a at 0 (no deal 0.3 below the status quo 50), b at 100 (0.05 above): a deal needs x
+    in [55, 80]. A third party backs b to hold out by a in [0.2, 0.4]: b then needs
+    x >= 55 + 100 a, so the deal survives only for a <= 0.25: P = 0.25 with the spoiler,
+    1 without (every draw)."""
+    from backchannel.engine.sampling import sampling_plan
+    from backchannel.scenario.load import scenario_from_data
+
+    sc = scenario_from_data(
+        {
+            "name": "spoiler",
+            "issues": [{"id": "x", "name": "X", "status_quo": 50}],
+            "actors": [
+                {
+                    "id": "a",
+                    "name": "A",
+                    "kind": "state",
+                    "positions": {"x": {"position": 0}},
+                    "no_deal": {"adjustment": -0.3},
+                },
+                {
+                    "id": "b",
+                    "name": "B",
+                    "kind": "state",
+                    "positions": {"x": {"position": 100}},
+                    "no_deal": {"adjustment": 0.05},
+                },
+                {
+                    "id": "t",
+                    "name": "T",
+                    "kind": "third_party",
+                    "inducements": [
+                        {
+                            "target": "b",
+                            "kind": "side_payment",
+                            "aim": "no_deal",
+                            "amount": {"value": 0.3, "range": [0.2, 0.4]},
+                        }
+                    ],
+                },
+            ],
+        }
+    )
+    res = run_sweep(sampling_plan(sc), 4000, seed=0, models=(), n_base=None)
+    assert res.deal.mean() == 1.0
+    assert res.deal_with_inducements is not None
+    assert abs(res.deal_with_inducements.mean() - 0.25) < 0.03
