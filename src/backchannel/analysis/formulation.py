@@ -128,6 +128,7 @@ def build(
     tau: float | None = None,
     fix_forced: bool = True,
     soft: Soft | None = None,
+    model: Model | None = None,
 ) -> Formulation:
     """Build the programme for ``inst``.
 
@@ -138,10 +139,13 @@ def build(
     the minimised objective.
     ``fix_forced``: fix the acceptance of deciders every ratification needs (faster; off
     when ratification rules themselves may be relaxed).
+    ``model``: add the programme's variables and rows to this model instead of a new one
+    (to couple several verdict programmes in one, as staged agreements do); the caller
+    then sets the objective.
     """
     st = inst.structure
     n_k = inst.n_issues
-    m = Model()
+    m = Model() if model is None else model
     relaxed_set = set(relaxed)
     relax = dict(relax or {})
     rv: dict[Group, int] = {}

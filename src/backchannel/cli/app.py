@@ -26,6 +26,7 @@ def _register() -> None:
         report_cmds,
         scenario_cmds,
         sweep_cmds,
+        timeline_cmds,
         web_cmds,
     )
 
