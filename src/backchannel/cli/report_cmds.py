@@ -31,6 +31,12 @@ def report(
         ),
     ] = None,
     set_: SetOpt = None,
+    timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline", help="Add the timeline section (the verdict at every dated event)."
+        ),
+    ] = False,
 ) -> None:
     """Write ONE self-contained HTML report (charts inline, no network needed)."""
     from backchannel.report import build_report
@@ -38,7 +44,9 @@ def report(
     if output.exists() and output.is_dir():
         raise InputError("is a folder", source=str(output), fix="give a file name, e.g. -o r.html")
     sc = load(scenario, set_)
-    html, data = build_report(sc, model=model, sweep_draws=sweep_draws, seed=seed)
+    html, data = build_report(
+        sc, model=model, sweep_draws=sweep_draws, seed=seed, timeline=timeline
+    )
     from backchannel.scenario.load import atomic_write
 
     atomic_write(output, html)
@@ -47,8 +55,10 @@ def report(
         ("what-it-takes", data.concessions),
         ("forecast", data.forecast),
         ("sweep", data.sweep),
+        ("timeline", data.timeline),
     ):
-        if not piece.ok and not (name == "sweep" and sweep_draws == 0):
+        skipped = (name == "sweep" and sweep_draws == 0) or (name == "timeline" and not timeline)
+        if not piece.ok and not skipped:
             err_console.print(
                 f"[yellow]note:[/] {name} section not available: {piece.missing}",
                 highlight=False,

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from backchannel.analysis.decide import Decision, decide
-from backchannel.analysis.evaluate import check_package, margin, utilities
+from backchannel.analysis.evaluate import EDGE, check_package, margin, utilities
 from backchannel.analysis.explain import candidate_groups
 from backchannel.analysis.formulation import TOL, Formulation, Group, Soft, build
 from backchannel.analysis.instance import Instance, make_instance
@@ -172,6 +172,8 @@ class _Problem:
     inst1: Instance
     inst2: Instance
     allowed: BoolArray  # issues an interim agreement may settle
+    low: FloatArray  # (K,) where it may settle them (scaled)
+    high: FloatArray
     rho: FloatArray  # persisting share of the interim move, per issue
     shift: FloatArray  # (N,) declared no-deal shift at the final stage
     per_unit: FloatArray  # (N, K) declared no-deal change per scaled unit of interim move
@@ -247,6 +249,10 @@ def _problem(sc: Scenario) -> _Problem:
     )
     ids = list(arrays.issue_ids)
     allowed = np.array([it.issues is None or i in it.issues for i in ids])
+    bounds = np.array(
+        [it.bounds.get(i, (lo, hi)) for i, lo, hi in zip(ids, arrays.lo, arrays.hi, strict=True)]
+    )
+    low, high = inst0.from_scale(bounds[:, 0]), inst0.from_scale(bounds[:, 1])
     rho = np.array([it.persists.get(i, 1.0) for i in ids])
     n, k = inst0.position.shape
     shift, per_unit = np.zeros(n), np.zeros((n, k))
@@ -260,7 +266,19 @@ def _problem(sc: Scenario) -> _Problem:
             per_unit[v, j] += per * float(inst0.span[j])
     sq_based = np.isnan(np.asarray(final_arrays.no_deal, dtype=float))
     return _Problem(
-        sc, final_sc, arrays, final_arrays, inst1, inst2, allowed, rho, shift, per_unit, sq_based
+        sc,
+        final_sc,
+        arrays,
+        final_arrays,
+        inst1,
+        inst2,
+        allowed,
+        low,
+        high,
+        rho,
+        shift,
+        per_unit,
+        sq_based,
     )
 
 
@@ -319,9 +337,10 @@ def _programme(
     f2 = f1
     lam: dict[int, list[int]] = {}
     y1 = [int(j) for j in f1.y]
-    for j in np.flatnonzero(~p.allowed):
-        m.fix(y1[int(j)], 0)
+    for k in np.flatnonzero(~p.allowed).tolist():
+        m.fix(y1[k], 0)
     m.row(y1, [1.0] * len(y1), lo=1.0)
+    _scope(p, m, f1)
     for pattern in exclude:  # another interim agenda than these
         m.row(y1, [-1.0 if on else 1.0 for on in pattern], lo=1.0 - sum(pattern))
     if final:
@@ -351,6 +370,16 @@ def _programme(
         for f in {id(f1): f1, id(f2): f2}.values():
             m.row([t, f.tau], [1.0, -1.0], hi=0.0)
     return _Programme(m, f1, f2, lam)
+
+
+def _scope(p: _Problem, m: Model, f1: Formulation) -> None:
+    """Where the interim agreement may settle each issue (``interim.bounds``)."""
+    for k in range(p.inst1.n_issues):
+        if p.low[k] > 0 or p.high[k] < 1:
+            cond = [(int(f1.y[k]), 1)]
+            m.row([int(f1.x[k])], [1.0], lo=float(p.low[k]), when=cond)
+            ends = [int(f1.x[k])] + ([int(f1.e[k])] if f1.e[k] >= 0 else [])
+            m.row(ends, [1.0] * len(ends), hi=float(p.high[k]), when=cond)
 
 
 def _couple(
@@ -426,6 +455,10 @@ def _certify(p: _Problem, prog: _Programme, z: FloatArray, upper: float) -> _Ans
     c2 = check_package(inst2, x2, e2, y2)
     m2 = margin(inst2, c2) if bool(np.all(y2 | ~y1)) else -np.inf
     m1 = margin(p.inst1, c1)
+    settled = y1.astype(bool)
+    outside = (x1 < p.low - EDGE) | (x1 + e1 > p.high + EDGE)
+    if np.any(settled & outside):
+        m1 = -np.inf
     return _Answer(x1, e1, y1, x2, e2, y2, m1, m2, nd2, upper, c1.surplus, c2.surplus)
 
 
@@ -476,6 +509,11 @@ def _solve(p: _Problem, exclude: tuple[tuple[bool, ...], ...] = ()) -> tuple[_An
             "final stage's status-quo utility, refined until the bounds meet"
         )
     return best, certificate
+
+
+def _moved(p: _Problem, ans: _Answer) -> frozenset[int]:
+    """The issues an interim package moves from their status quo."""
+    return frozenset(np.flatnonzero(ans.y1 & (np.abs(ans.x1 - p.inst1.sq) > 1e-6)).tolist())
 
 
 def _status(ans: _Answer) -> str:
@@ -529,9 +567,10 @@ def _blocking(p: _Problem, final: bool) -> list[str]:
         m = Model()
         f1 = build(inst, model=m, relax=cost, tau=-TOL, fix_forced=False)
         y1 = [int(j) for j in f1.y]
-        for k in np.flatnonzero(~p.allowed):
-            m.fix(y1[int(k)], 0)
+        for k in np.flatnonzero(~p.allowed).tolist():
+            m.fix(y1[k], 0)
         m.row(y1, [1.0] * len(y1), lo=1.0)
+        _scope(p, m, f1)
         prog = _Programme(m, f1, f1, {})
         relaxed = f1.relax
         names = Namer(p.sc, p.arrays, inst)
@@ -584,12 +623,17 @@ def find_stages(scenario: Scenario, *, alternatives: int = 3) -> StagesResult:
     if best is not None:
         paths.append(_path(p, best))
         seen = [tuple(bool(b) for b in best.y1)]
-        while best is not None and len(paths) < alternatives and paths[-1].status == "deal":
-            best, _ = _solve(p, exclude=tuple(seen))
-            if best is None or _status(best) != "deal":
+        moved = [_moved(p, best)]
+        tries = 0
+        while len(paths) < alternatives and paths[-1].status == "deal" and tries < MAX_ALTERNATIVES:
+            tries += 1
+            ans, _ = _solve(p, exclude=tuple(seen))
+            if ans is None or _status(ans) != "deal":
                 break
-            paths.append(_path(p, best))
-            seen.append(tuple(bool(b) for b in best.y1))
+            seen.append(tuple(bool(b) for b in ans.y1))
+            if _moved(p, ans) not in moved:  # another agenda that moves the same issues is
+                moved.append(_moved(p, ans))  # the same first step
+                paths.append(_path(p, ans))
     feasible = [q for q in paths if q.status == "deal"]
     helps = bool(feasible) and not now_d.deal_possible
     why: list[str] = []

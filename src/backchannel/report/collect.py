@@ -41,6 +41,7 @@ class ReportData:
     outcomes: Piece
     sweep: Piece
     settings: Mapping[str, Any] = field(default_factory=dict)
+    timeline: Piece = Piece(missing="no timeline was computed (backchannel report --timeline)")
 
 
 def _call(fn: Callable[..., Any], what: str, *args: Any, **kw: Any) -> Piece:
@@ -150,10 +151,25 @@ def run_sweep(
     return Piece(data=res.to_dict())
 
 
+def run_timeline(scenario: Scenario) -> Piece:
+    """``run_timeline(scenario).to_dict()`` (:mod:`backchannel.dynamics.timeline`)."""
+    from backchannel.dynamics.timeline import run_timeline as timeline
+
+    if scenario.timeline is None:
+        return Piece(missing="the scenario has no timeline")
+    return _call(lambda s: timeline(s).to_dict(), "The timeline", scenario)
+
+
 def collect(
-    scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0, seed: int = 0
+    scenario: Scenario,
+    *,
+    model: str | None = None,
+    sweep_draws: int = 0,
+    seed: int = 0,
+    timeline: bool = False,
 ) -> ReportData:
-    """Compute every piece of the report for ``scenario``."""
+    """Compute every piece of the report for ``scenario`` (``timeline``: also the analysis
+    at every date of its timeline)."""
     analysis, concessions = run_analysis(scenario)
     return ReportData(
         scenario=scenario,
@@ -163,4 +179,5 @@ def collect(
         outcomes=run_outcomes(scenario, seed),
         sweep=run_sweep(scenario, sweep_draws, seed),
         settings={"model": model, "sweep_draws": sweep_draws, "seed": seed},
+        **({"timeline": run_timeline(scenario)} if timeline else {}),
     )

@@ -112,7 +112,9 @@ class Interim(_Strict):
     """What an interim agreement is and does (``backchannel stages``).
 
     ``issues``: the issues an interim agreement may settle (default: every issue); an
-    issue it settles must be settled again by the final agreement. ``persists``: per
+    issue it settles must be settled again by the final agreement. ``bounds``: per issue,
+    the range (scale units) an interim agreement may settle it in: a first step's scope
+    ("limited relief", "purchases held at current levels"). ``persists``: per
     issue, the share of the interim agreement's move that stands if the final talks fail
     (default 1: the interim agreement stays in force; 0: it is undone, as "reversible"
     sanctions relief is). The final stage's status quo on an issue is the status quo plus
@@ -126,12 +128,21 @@ class Interim(_Strict):
     """
 
     issues: list[Identifier] | None = None
+    bounds: dict[Identifier, tuple[float, float]] = Field(default_factory=dict)
     persists: dict[Identifier, float] = Field(default_factory=dict)
     months: float = Field(default=0.0, ge=0.0, le=240.0)
     red_lines: Literal["final", "both"] = "final"
     effects: list[InterimEffect] = Field(default_factory=list)
     note: str | None = None
     sources: list[str] = Field(default_factory=list)
+
+    @field_validator("bounds")
+    @classmethod
+    def _ranges(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for iid, (low, high) in v.items():
+            if not low <= high:
+                raise ValueError(f"bounds.{iid}: low ({low}) must not exceed high ({high})")
+        return v
 
     @field_validator("persists")
     @classmethod
@@ -565,6 +576,19 @@ def _interim_problems(sc: Scenario, it: Interim) -> list[Problem]:
     for iid in it.persists:
         if iid not in issues:
             out.append(unknown((*here, "persists", iid), iid))
+    for iid, (low, high) in it.bounds.items():
+        if iid not in issues:
+            out.append(unknown((*here, "bounds", iid), iid))
+        elif low < issues[iid].scale.min or high > issues[iid].scale.max:
+            scale = issues[iid].scale
+            out.append(
+                Problem(
+                    (*here, "bounds", iid),
+                    f"interim: bounds [{low:g}, {high:g}] on {iid!r} leave its scale "
+                    f"[{scale.min:g}, {scale.max:g}]",
+                    "keep the bounds inside the issue's scale",
+                )
+            )
     base = base_data(sc)
     for j, eff in enumerate(it.effects):
         loc: Loc = (*here, "effects", j)
