@@ -93,11 +93,10 @@ def timeline(
         typer.Option(
             "--draws",
             "-n",
-            min=0,
             help="Monte Carlo draws of the inputs' ranges per date for P(deal) (0: none).",
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the draws.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
 ) -> None:
     """The verdict, zone, blockers, P(deal), escalation and ripeness at every event date
     and between them; windows of opportunity and what closed them."""
@@ -151,7 +150,7 @@ def stages(
     json: JsonOpt = False,
     set_: SetOpt = None,
     alternatives: Annotated[
-        int, typer.Option("--alternatives", min=1, max=10, help="Interim agendas to show at most.")
+        int, typer.Option("--alternatives", help="Interim agendas to show at most (1-10).")
     ] = 3,
 ) -> None:
     """Interim agreements ("less for less") that make a comprehensive one feasible at the

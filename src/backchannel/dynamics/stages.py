@@ -326,10 +326,12 @@ def _programme(
     relax: dict[Group, float] | None = None,
     exclude: tuple[tuple[bool, ...], ...] = (),
     final: bool = True,
+    floor: float | None = None,
 ) -> _Programme:
     """Both stages in one model (see the module docstring); ``relax``: constraint groups
     of the final stage that may be dropped at a cost (objective: least cost, both stages
-    feasible); ``final=False``: the interim stage alone."""
+    feasible); ``final=False``: the interim stage alone; ``floor``: keep the smaller
+    margin at least this and maximise the final stage's margin instead."""
     m = Model()
     fixed = -TOL if relax is not None else None
     f1 = build(p.inst1, model=m, tau=fixed if final else None)
@@ -365,10 +367,12 @@ def _programme(
         m.maximize = False
     else:
         t = m.var(-4.0, 4.0, "t")
-        m.cost[t] = 1.0
+        m.cost[t if floor is None else f2.tau] = 1.0
         m.maximize = True
         for f in {id(f1): f1, id(f2): f2}.values():
             m.row([t, f.tau], [1.0, -1.0], hi=0.0)
+        if floor is not None:
+            m.lower[t] = floor
     return _Programme(m, f1, f2, lam)
 
 
@@ -473,7 +477,8 @@ def _tangents(f: Formulation, z: FloatArray) -> list[tuple[int, int, float]]:
 
 
 def _solve(p: _Problem, exclude: tuple[tuple[bool, ...], ...] = ()) -> tuple[_Answer | None, str]:
-    """The best path whose interim agenda is none of ``exclude`` (None: none exists)."""
+    """The best path whose interim agenda is none of ``exclude`` (None: none exists): the
+    largest smallest margin over both stages, then the largest final-stage margin."""
     grids = {k: p.grid(k) for k in range(p.inst1.n_issues) if p.rho[k] > 0}
     cuts: tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]] = ([], [])
     best: _Answer | None = None
@@ -502,6 +507,13 @@ def _solve(p: _Problem, exclude: tuple[tuple[bool, ...], ...] = ()) -> tuple[_An
         if not added:
             break
     assert best is not None
+    if _status(best) == "deal":  # then the best final agreement after such an interim one
+        prog = _programme(p, grids, cuts, exclude=exclude, floor=best.lower - 1e-9)
+        sol = prog.model.solve()
+        if sol.optimal:
+            ans = _certify(p, prog, sol.x, best.upper)
+            if ans.lower >= best.lower - TOL / 10 and ans.m2 > best.m2:
+                best = ans
     certificate = "branch-and-bound bound (HiGHS, gap 0); packages checked in plain arithmetic"
     if p.loss == "quadratic":
         certificate += (
@@ -607,6 +619,7 @@ def find_stages(scenario: Scenario, *, alternatives: int = 3) -> StagesResult:
         raise InputError(
             f"alternatives must be between 1 and {MAX_ALTERNATIVES}, got {alternatives}",
             source="--alternatives",
+            fix="e.g. --alternatives 3",
         )
     it = scenario.timeline.interim if scenario.timeline is not None else None
     it = it or Interim()
@@ -704,3 +717,33 @@ def _solve_interim(p: _Problem) -> bool:
         return False
     x1, e1, y1 = prog.f1.package(sol.x)
     return bool(margin(p.inst1, check_package(p.inst1, x1, e1, y1)) >= -TOL)
+
+
+def final_stage_scenario(scenario: Scenario, path: StagedPath) -> Scenario:
+    """The scenario as ``path``'s interim agreement leaves it for the final stage: the
+    declared effects and trends applied, the status quo moved to
+    ``path.status_quo_after`` and each decider's no-deal value shifted as the effects
+    declare. ``analyze`` of it is the final stage's verdict (its best final agreement may
+    also defer an issue the interim one settled, so its margin is at least the path's)."""
+    it = scenario.timeline.interim if scenario.timeline is not None else None
+    it = it or Interim()
+    base = base_data(scenario)
+    data = copy.deepcopy(base)
+    for eff in it.effects:
+        apply_change(data, eff, base)
+    for issue in data["issues"]:
+        issue["status_quo"] = {"value": path.status_quo_after[issue["id"]]}
+    moved = {i: path.interim.point.get(i, q) for i, q in _status_quo(scenario).items()}
+    shifts: dict[str, float] = {}
+    for eff in it.effects:
+        if eff.actor is not None:
+            delta = sum(
+                per * (moved[i] - _status_quo(scenario)[i]) for i, per in eff.per_unit.items()
+            )
+            shifts[eff.actor] = shifts.get(eff.actor, 0.0) + eff.no_deal + delta
+    drift(data, shifts)
+    return _drifted(data, it.months)
+
+
+def _status_quo(scenario: Scenario) -> dict[str, float]:
+    return {i.id: i.status_quo.value for i in scenario.issues if i.status_quo is not None}

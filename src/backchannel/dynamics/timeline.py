@@ -249,7 +249,11 @@ def run_timeline(scenario: Scenario, *, draws: int = 0, seed: int = 0) -> Timeli
             fix="add a `timeline:` with dated `events:` (see `backchannel schema`)",
         )
     if draws < 0:
-        raise InputError(f"--draws must not be negative, got {draws}", source="--draws")
+        raise InputError(
+            f"--draws must not be negative, got {draws}", source="--draws", fix="e.g. --draws 1000"
+        )
+    if seed < 0:
+        raise InputError(f"--seed must not be negative, got {seed}", source="--seed", fix="e.g. 0")
     d0 = as_of(scenario)
     dates = [ev.date for ev in tl.events] + [d0]
     start, end = tl.start or min(dates), tl.end or max(dates)

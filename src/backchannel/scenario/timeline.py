@@ -267,18 +267,26 @@ def validated(data: Data, when: dt.date | None = None) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ChangeError(
-            (), _messages(exc), "correct the change so that the scenario it gives validates"
+            (), _messages(exc, data), "correct the change so that the scenario it gives validates"
         ) from None
 
 
-def _messages(exc: ValidationError) -> str:
+def _messages(exc: ValidationError, data: Data) -> str:
+    """Validation errors with their places in the path language (``x.positions.b``)."""
     out = []
     for err in exc.errors(include_url=False):
         if err["type"] == "references":
             out += [p["msg"] for p in err["ctx"]["problems"]]
-        else:
-            where = ".".join(str(p) for p in err["loc"])
-            out.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+            continue
+        loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+        if len(loc) > 1 and loc[0] in ("actors", "issues") and loc[1].isdigit():
+            items = data.get(loc[0], [])
+            n = int(loc[1])
+            loc = [str(items[n].get("id", n)) if n < len(items) else loc[1], *loc[2:]]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "is required (set it too, or set the whole entry as a mapping)"
+        out.append(f"{'.'.join(loc)} {msg}")
     return "the scenario it gives is not valid: " + "; ".join(out)
 
 
