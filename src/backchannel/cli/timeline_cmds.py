@@ -76,9 +76,13 @@ def _print_timeline(res: TimelineResult) -> None:
             console.print(f"  became binding: {escape(c['text'])}")
         for text in w.conflicts:
             console.print(f"  conflict: {escape(text)}")
-    last = res.points[-1]
-    if not last.deal_possible and last.analysis.blocking_sets:
-        console.print(f"At the end ({last.date}): {escape(last.analysis.blocking_sets[0]['text'])}")
+    blocks: str | None = None
+    for p in res.points:  # the first conflict, each time it changes
+        conflicts = p.analysis.conflicts
+        text = conflicts[0]["text"] if conflicts and not p.deal_possible else None
+        if text is not None and text != blocks:
+            console.print(f"What blocks from {p.date}: {escape(text)}")
+        blocks = text
     for note in res.notes:
         console.print(f"[dim]note: {escape(note)}[/]")
 
@@ -141,7 +145,8 @@ def _print_stages(res: StagesResult) -> None:
         console.print(t)
         sq = ", ".join(f"{i} {v:.4g}" for i, v in p.status_quo_after.items())
         console.print(f"  status quo after the interim agreement: {escape(sq)}")
-    console.print(f"[dim]{escape(res.certificate)}[/]")
+    if res.paths:
+        console.print(f"[dim]{escape(res.certificate)}[/]")
 
 
 @app.command()

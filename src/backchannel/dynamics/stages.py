@@ -486,7 +486,7 @@ def _solve(p: _Problem, exclude: tuple[tuple[bool, ...], ...] = ()) -> tuple[_An
         prog = _programme(p, grids, cuts, exclude=exclude)
         sol = prog.model.solve()
         if sol.infeasible:
-            return None, "the hard constraints admit no such pair of agreements"
+            return None, "HiGHS: the hard constraints admit no pair of agreements"
         if not sol.optimal:
             raise RuntimeError(f"the staged programme was not solved: {sol.status}")
         ans = _certify(p, prog, sol.x, min(sol.bound, best.upper if best else np.inf))
