@@ -74,15 +74,15 @@ def _print_timeline(res: TimelineResult) -> None:
         console.print(head + f" to {w.closes}, closed by {escape(', '.join(w.closed_by))}")
         for c in w.binding:
             console.print(f"  became binding: {escape(c['text'])}")
-        for text in w.conflicts:
-            console.print(f"  conflict: {escape(text)}")
+        for conflict in w.conflicts:
+            console.print(f"  conflict: {escape(conflict)}")
     blocks: str | None = None
     for p in res.points:  # the first conflict, each time it changes
         conflicts = p.analysis.conflicts
-        text = conflicts[0]["text"] if conflicts and not p.deal_possible else None
-        if text is not None and text != blocks:
-            console.print(f"What blocks from {p.date}: {escape(text)}")
-        blocks = text
+        now = str(conflicts[0]["text"]) if conflicts and not p.deal_possible else None
+        if now is not None and now != blocks:
+            console.print(f"What blocks from {p.date}: {escape(now)}")
+        blocks = now
     for note in res.notes:
         console.print(f"[dim]note: {escape(note)}[/]")
 
