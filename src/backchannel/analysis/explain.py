@@ -19,10 +19,11 @@ sets or ``max_checks`` programmes and say so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from backchannel.analysis.fastpath import fast_decide
 from backchannel.analysis.formulation import TOL, Group, build
 from backchannel.analysis.instance import Instance
 
@@ -74,6 +75,7 @@ class Oracle:
     """Is there a deal (margin >= -TOL) with only the groups in ``active`` enforced?"""
 
     def __init__(self, inst: Instance, groups: Sequence[Group], max_checks: int = 10**9) -> None:
+        self.inst = inst
         self.groups = list(groups)
         self.checks = 0
         self.max_checks = max_checks
@@ -87,6 +89,12 @@ class Oracle:
             if self.checks >= self.max_checks:
                 raise OutOfChecks
             self.checks += 1
+            fast = (
+                fast_decide(_without(self.inst, relaxed)) if self.inst.structure.unanimous else None
+            )
+            if fast is not None:
+                self._memo[relaxed] = fast.lower >= -TOL
+                return self._memo[relaxed]
             m = self._f.model
             for g, j in self._f.relax.items():
                 m.lower[j] = m.upper[j] = 1.0 if g in relaxed else 0.0
@@ -95,6 +103,26 @@ class Oracle:
                 raise OutOfChecks  # undecided within the node limit
             self._memo[relaxed] = not sol.infeasible
         return self._memo[relaxed]
+
+
+def _without(inst: Instance, relaxed: frozenset[Group]) -> Instance:
+    """``inst`` with the constraint groups in ``relaxed`` removed (red lines, no-deal
+    values, agenda demands and refusals: the groups of a unanimity structure)."""
+    has_limit, low, high = inst.has_limit.copy(), inst.low.copy(), inst.high.copy()
+    nd, req, ref = inst.nd.copy(), inst.requires.copy(), inst.refuses.copy()
+    for g in relaxed:
+        v = int(g[1])  # type: ignore[call-overload]
+        if g[0] == "no_deal":
+            nd[v] = np.nan
+            continue
+        k = int(g[2])  # type: ignore[call-overload]
+        if g[0] == "red_line":
+            has_limit[v, k], low[v, k], high[v, k] = False, 0.0, 1.0
+        elif g[0] == "requires":
+            req[v, k] = False
+        else:
+            ref[v, k] = False
+    return replace(inst, has_limit=has_limit, low=low, high=high, nd=nd, requires=req, refuses=ref)
 
 
 def _quickxplain(oracle: Oracle, background: list[Group], items: list[Group]) -> list[Group]:
