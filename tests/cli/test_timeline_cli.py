@@ -12,7 +12,11 @@ name: toy
 date: "2020-03-01"
 issues: [{id: a, name: A, status_quo: 0}]
 actors:
-  - {id: x, name: X, kind: state, positions: {a: {position: 100, limit: 30}}, no_deal: {adjustment: 0}}
+  - id: x
+    name: X
+    kind: state
+    positions: {a: {position: 100, limit: 30}}
+    no_deal: {adjustment: 0}
   - id: y
     name: Y
     kind: state

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from backchannel.analysis.proposal import evaluate_proposal
 from backchannel.analysis.verdict import analyze
-from backchannel.dynamics.stages import find_stages, final_stage_scenario
+from backchannel.dynamics.stages import final_stage_scenario, find_stages
 from backchannel.scenario.load import load_embedded, scenario_from_data
 from backchannel.scenario.overrides import apply_overrides
 
