@@ -36,7 +36,7 @@ from backchannel.analysis.verdict import Analysis, analyze
 from backchannel.dynamics.hazard import Hazard, cumulative, hazard
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.schema import Scenario
-from backchannel.scenario.timeline import MONTH_DAYS, as_of, scenario_at
+from backchannel.scenario.timeline import MONTH_DAYS, arrival_gaps, as_of, scenario_at
 
 #: at most this many uncertain events before one date (2^8 combinations of them)
 MAX_UNCERTAIN = 8
@@ -300,7 +300,7 @@ def run_timeline(scenario: Scenario, *, draws: int = 0, seed: int = 0) -> Timeli
         }
         for i, e in tl.ordered()
     )
-    notes = []
+    notes = arrival_gaps(scenario)
     if any(0 < e.probability < 1 for e in tl.events):
         notes.append(
             "verdicts, windows and escalation follow the central path (events with a "

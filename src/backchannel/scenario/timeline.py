@@ -8,15 +8,16 @@ A scenario is one moment, its ``date``. Its optional ``timeline`` places it in t
   definition) and removed (``remove: {issues: [missiles]}``), with a ``note`` and
   ``sources``. An event after the scenario's date may be uncertain: ``probability`` that
   it happens, and ranges on the values it sets (``{value: 3, range: [2, 4]}``).
-* ``initial``: the inputs at ``start`` that differ from the scenario as written (the
-  scenario is what the timeline arrives at on its ``date``: every event up to that date
-  has happened, and together they must give back the scenario as written).
+* ``initial``: the inputs at ``start`` that differ from the scenario as written. Every
+  event up to the scenario's date has happened, and together with ``initial`` they should
+  give back the scenario as written (the *history* arrives at it; :func:`arrival_gaps`
+  says where it does not, as a what-if ``--set`` on the scenario makes it).
 * ``interim``: what an interim agreement does to the next stage (:class:`Interim`), for
   ``backchannel stages``.
 
 The scenario at a date (:func:`scenario_at`): before the scenario's date, the scenario
 with ``initial`` and the events up to that date applied; from its date on, the scenario
-with the later events that happen applied, and no-deal values moved by each actor's
+as written with the later events that happen applied, and no-deal values moved by each actor's
 ``trend`` per month since the scenario's date (the trend is a forecast from the
 scenario's date, as in ``ripeness.months_until_feasible``; before it, the dated events
 carry the history). Cross-references are checked by :func:`timeline_problems`, every
@@ -423,7 +424,7 @@ def timeline_problems(sc: Scenario) -> list[Problem]:
                 Problem(
                     ("date",),
                     f"a scenario with a timeline needs its `date` as YYYY-MM-DD, not "
-                    f"{sc.date!r}: the timeline arrives at the scenario as written on that date",
+                    f"{sc.date!r}: the scenario as written is the timeline's state on that date",
                     'write e.g. date: "2019-06-13"',
                 )
             )
@@ -463,8 +464,7 @@ def timeline_problems(sc: Scenario) -> list[Problem]:
 
 def _chain_problems(sc: Scenario, d0: dt.date) -> list[Problem]:
     """Apply the history (``initial`` and the events up to the scenario's date) and the
-    forecast (every later event), validating after each change; then check that the
-    history gives back the scenario as written."""
+    forecast (every later event), validating after each change."""
     from backchannel.scenario.references import Problem
 
     tl = sc.timeline
@@ -480,12 +480,9 @@ def _chain_problems(sc: Scenario, d0: dt.date) -> list[Problem]:
     last = max((ev.date for ev in tl.events), default=d0)
     for when, past in ((d0, True), (max(last, d0), False)):
         try:
-            data = data_at(sc, when, range(len(tl.events)), on_change=check, past=past)
+            data_at(sc, when, range(len(tl.events)), on_change=check, past=past)
         except ChangeError as exc:
             out.append(Problem(exc.loc, _describe(sc, exc.loc) + exc.message, exc.fix))
-            continue
-        if past:
-            out += _arrival_problems(sc, d0, data)
     return out
 
 
@@ -525,38 +522,37 @@ def _by_id(data: Data) -> Data:
     return top
 
 
-def _arrival_problems(sc: Scenario, d0: dt.date, history: Data) -> list[Problem]:
-    from backchannel.scenario.references import Problem
-
+def arrival_gaps(sc: Scenario) -> list[str]:
+    """Where the history (``initial`` and the events up to the scenario's date) does not
+    give back the scenario as written, in words (empty: it does). Not an error: a what-if
+    (``--set``) changes the scenario as written but not its history, and the timeline then
+    shows the change from the scenario's date on."""
     tl = sc.timeline
-    assert tl is not None
+    if tl is None or (tl.initial is None and not tl.events):
+        return []
+    d0 = as_of(sc)
+    try:
+        history = data_at(sc, d0, past=True)
+    except ChangeError:
+        return []  # reported by validation
     got, want = _plain(_by_id(history)), _plain(_by_id(base_data(sc)))
     out = []
     for path in _diff(got, want, ""):
         head = path.split(".")[0]
-        loc: Loc = ("timeline",)
-        for i, ev in reversed(tl.ordered()):
+        last = "timeline.initial" if tl.initial is not None else "no change"
+        for _, ev in reversed(tl.ordered()):
             touched = [k for k in ev.set if k.startswith(path) or path.startswith(k)]
             moved = head in (*ev.remove.actors, *ev.remove.issues) or any(
                 (e if isinstance(e, str) else e.get("id")) == head
                 for e in (*ev.add.actors, *ev.add.issues)
             )
             if ev.date <= d0 and (touched or moved):
-                loc = ("timeline", "events", i)
+                last = f"event {ev.name!r} ({ev.date})"
                 break
-        else:
-            if tl.initial is not None:
-                loc = ("timeline", "initial")
-
         out.append(
-            Problem(
-                loc,
-                f"the timeline does not arrive at the scenario as written on its date ({d0}): "
-                f"{path} is {_show(got, path)} after the changes up to that date, the "
-                f"scenario says {_show(want, path)}",
-                "make the last change up to the scenario's date give the scenario's value, "
-                "or correct the scenario",
-            )
+            f"the history does not arrive at the scenario as written on {d0}: {path} is "
+            f"{_show(got, path)} after the changes up to that date (last: {last}), the "
+            f"scenario says {_show(want, path)}; the scenario as written holds from {d0} on"
         )
     return out
 
