@@ -200,3 +200,14 @@ def test_2013_the_window_opens_with_the_joint_plan_of_action() -> None:
         None,
     )
     assert not res.points[0].deal_possible
+
+
+def test_a_what_if_on_the_scenario_shows_from_its_date_and_is_noted() -> None:
+    """The history keeps Y at 20 (no deal); the scenario as written says 40 (a what-if)."""
+    res = run_timeline(toy(start="2020-01-01", initial={"set": {"y.positions.a.limit": 20}}))
+    (w,) = res.windows
+    assert (w.opens, w.opened_by) == (
+        D(2020, 3, 1),
+        ("the scenario as written (it differs from its history)",),
+    )
+    assert len(res.notes) == 1 and "y.positions.a.limit is 20" in res.notes[0]

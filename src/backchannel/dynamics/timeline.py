@@ -288,7 +288,8 @@ def run_timeline(scenario: Scenario, *, draws: int = 0, seed: int = 0) -> Timeli
             )
         )
     points = _escalation_since_start(points)
-    windows = _windows(points, memo)
+    gaps = arrival_gaps(scenario)
+    windows = _windows(points, memo, bool(gaps))
     events = tuple(
         {
             "date": e.date.isoformat(),
@@ -300,7 +301,7 @@ def run_timeline(scenario: Scenario, *, draws: int = 0, seed: int = 0) -> Timeli
         }
         for i, e in tl.ordered()
     )
-    notes = arrival_gaps(scenario)
+    notes = gaps
     if any(0 < e.probability < 1 for e in tl.events):
         notes.append(
             "verdicts, windows and escalation follow the central path (events with a "
@@ -386,15 +387,25 @@ def _texts(sc: Scenario) -> set[str]:
     return {names.text(g) for g in candidate_groups(inst)}
 
 
-def _windows(points: list[Point], memo: _Dates) -> list[Window]:
+def _cause(p: Point, what_if: bool) -> tuple[str, ...]:
+    """What changed the verdict on ``p``'s date."""
+    if what_if and "as_of" in p.kinds:
+        return ("the scenario as written (it differs from its history)",)
+    if "event" in p.kinds:
+        return p.events
+    if "trend" in p.kinds:
+        return ("trend",)
+    return ("in force at the start",)
+
+
+def _windows(points: list[Point], memo: _Dates, what_if: bool) -> list[Window]:
     out: list[Window] = []
     opened: tuple[dt.date, tuple[str, ...]] | None = None
     for p in points:
         if p.deal_possible and opened is None:
-            why = p.events if "event" in p.kinds else ("trend",) if "trend" in p.kinds else ()
-            opened = (p.date, why or ("in force at the start",))
+            opened = (p.date, _cause(p, what_if))
         elif not p.deal_possible and opened is not None:
-            why = p.events if "event" in p.kinds else ("trend",)
+            why = _cause(p, what_if)
             before = memo.at(p.date - dt.timedelta(days=1))
             known = _texts(before)
             conflicts = p.analysis.conflicts
