@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from backchannel.analysis.proposal import evaluate_proposal
@@ -161,7 +161,7 @@ def _brute(
     loss: str,
 ) -> float:
     """Best max-min margin over a grid of interim and final packages, in plain arithmetic:
-    A (ideal pa, one-sided red line la above which it refuses) and B (ideal pb) on one
+    A (ideal pa, one-sided red line la > pa above which it refuses) and B (ideal pb) on one
     issue with status quo 100 (scale 0-100); B's final no-deal value moves by shift_b."""
     f = (lambda d: d * d) if loss == "quadratic" else abs
     grid = np.linspace(0.0, 1.0, 801)
@@ -189,6 +189,7 @@ def _brute(
     rho=st.sampled_from([0.0, 0.5, 1.0]),
     shift_b=st.sampled_from([-0.2, 0.0]),
 )
+@example(pa=30, la=30, pb=60, adj_b=-0.3, rho=0.0, shift_b=0.0)  # a single-stage deal exists
 def test_the_two_stage_programme_matches_a_brute_force_grid(
     pa: int, la: int, pb: int, adj_b: float, rho: float, shift_b: float
 ) -> None:
@@ -205,7 +206,7 @@ def test_the_two_stage_programme_matches_a_brute_force_grid(
                     "name": "A",
                     "kind": "state",
                     "positions": {
-                        "x": {"position": pa, "limit": max(la, pa), "limit_side": "one_sided"}
+                        "x": {"position": pa, "limit": max(la, pa + 5), "limit_side": "one_sided"}
                     },
                 },
                 {
@@ -221,7 +222,7 @@ def test_the_two_stage_programme_matches_a_brute_force_grid(
     )
     res = find_stages(sc, alternatives=1)
     best = res.paths[0] if res.paths else None
-    grid = _brute(pa, max(la, pa), pb, 0.0, adj_b, rho, shift_b, "linear")
+    grid = _brute(pa, max(la, pa + 5), pb, 0.0, adj_b, rho, shift_b, "linear")
     if best is None:  # no pair of agreements at all: the grid finds none either
         assert grid == -np.inf
         return
