@@ -11,7 +11,8 @@ import pytest
 
 from backchannel.scenario.errors import InputError, ManyErrors
 from backchannel.scenario.load import load_embedded, parse_scenario, scenario_from_data
-from backchannel.scenario.timeline import arrival_gaps, scenario_at
+from backchannel.scenario.timeline import scenario_at
+from backchannel.scenario.timeline_checks import arrival_gaps
 
 D = dt.date
 

@@ -36,7 +36,8 @@ from backchannel.analysis.verdict import Analysis, analyze
 from backchannel.dynamics.hazard import Hazard, cumulative, hazard
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.schema import Scenario
-from backchannel.scenario.timeline import MONTH_DAYS, arrival_gaps, as_of, scenario_at
+from backchannel.scenario.timeline import MONTH_DAYS, as_of, scenario_at
+from backchannel.scenario.timeline_checks import arrival_gaps
 
 #: at most this many uncertain events before one date (2^8 combinations of them)
 MAX_UNCERTAIN = 8

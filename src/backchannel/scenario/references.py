@@ -205,7 +205,7 @@ def reference_problems(sc: Scenario) -> list[Problem]:
                     )
                 )
     if sc.timeline is not None and not out:  # events apply to a scenario without problems
-        from backchannel.scenario.timeline import timeline_problems
+        from backchannel.scenario.timeline_checks import timeline_problems
 
         out += timeline_problems(sc)
     return out
