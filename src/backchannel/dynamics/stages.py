@@ -38,14 +38,14 @@ from backchannel.analysis.formulation import TOL
 from backchannel.analysis.instance import Instance, make_instance
 from backchannel.dynamics.twostage import (
     Answer,
-    Problem,
+    TwoStage,
     blocking,
     drifted,
     interim_possible,
-    make_problem,
     moved,
     solve,
     status_of,
+    two_stage,
 )
 from backchannel.scenario.arrays import BoolArray, FloatArray, to_arrays
 from backchannel.scenario.errors import InputError
@@ -136,7 +136,7 @@ def _f(x: float) -> float | None:
 
 
 def _stage(
-    p: Problem, inst: Instance, x: FloatArray, settled: BoolArray, m: float, surplus: FloatArray
+    p: TwoStage, inst: Instance, x: FloatArray, settled: BoolArray, m: float, surplus: FloatArray
 ) -> Stage:
     ids = p.arrays.issue_ids
     scaled = inst.to_scale(x)
@@ -150,7 +150,7 @@ def _stage(
     )
 
 
-def _path(p: Problem, ans: Answer) -> StagedPath:
+def _path(p: TwoStage, ans: Answer) -> StagedPath:
     inst2 = replace(p.inst2, nd=ans.nd2)
     s1 = p.inst2.to_scale(p.sigma(ans.x1))
     return StagedPath(
@@ -163,7 +163,7 @@ def _path(p: Problem, ans: Answer) -> StagedPath:
     )
 
 
-def _transitive(p: Problem, it: Interim) -> bool:
+def _transitive(p: TwoStage, it: Interim) -> bool:
     """The conditions under which an interim agreement cannot help (module docstring)."""
     adj = np.asarray(p.arrays.no_deal_adjustment)[list(p.inst1.structure.deciders)]
     return bool(not it.effects and it.months == 0 and np.all(p.rho == 1.0) and np.all(adj >= 0))
@@ -194,7 +194,7 @@ def find_stages(scenario: Scenario, *, alternatives: int = 3) -> StagesResult:
         )
     it = scenario.timeline.interim if scenario.timeline is not None else None
     it = it or Interim()
-    p = make_problem(scenario)
+    p = two_stage(scenario)
     ids = p.arrays.issue_ids
     now_d, now = _single(make_instance(p.arrays, scenario.loss), ids)
     after = None

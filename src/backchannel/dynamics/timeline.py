@@ -261,8 +261,7 @@ def run_timeline(scenario: Scenario, *, draws: int = 0, seed: int = 0) -> Timeli
     central = tl.central()
     memo = _Dates(scenario, draws, seed)
     grid = _grid(scenario, start, end)
-    days = sorted(grid)
-    for a, b in itertools.pairwise(list(days)):  # a trend may flip the verdict in between
+    for a, b in itertools.pairwise(sorted(grid)):  # a trend may flip the verdict in between
         before = b - dt.timedelta(days=1) if "event" in grid[b] else b
         if before <= a:
             continue
@@ -273,17 +272,15 @@ def run_timeline(scenario: Scenario, *, draws: int = 0, seed: int = 0) -> Timeli
     names = {
         d: tuple(e.name for i, e in tl.ordered() if e.date == d and i in central) for d in grid
     }
-    hz = []
     for d in sorted(grid):
         s = memo.at(d)
-        hz.append(hazard(s))
         points.append(
             Point(
                 date=d,
                 kinds=tuple(k for k in KINDS if k in grid[d]),
                 events=names[d] if "event" in grid[d] else (),
                 analysis=memo.analysis(s),
-                hazard=hz[-1],
+                hazard=hazard(s),
                 p_escalation=None,
                 p_deal=_p_deal(scenario, d, memo, draws),
             )

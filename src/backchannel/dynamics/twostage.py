@@ -62,7 +62,7 @@ MAX_ROUNDS = 40
 
 # -- the problem -----------------------------------------------------------------------
 @dataclass(frozen=True)
-class Problem:
+class TwoStage:
     """Both stages' instances and how the first stage's package moves the second's
     no-deal values (all on the scaled issues of :mod:`backchannel.analysis.instance`)."""
 
@@ -115,7 +115,9 @@ def _loss(d: float, loss: str) -> float:
     return d * d if loss == "quadratic" else abs(d)
 
 
-def make_problem(sc: Scenario) -> Problem:
+def two_stage(sc: Scenario) -> TwoStage:
+    """Both stages of ``sc`` (its ``timeline.interim`` block, or an interim agreement
+    without declared effects)."""
     it = sc.timeline.interim if sc.timeline is not None else None
     it = it or Interim()
     arrays = to_arrays(sc)
@@ -166,7 +168,7 @@ def make_problem(sc: Scenario) -> Problem:
             j = ids.index(iid)
             per_unit[v, j] += per * float(inst0.span[j])
     sq_based = np.isnan(np.asarray(final_arrays.no_deal, dtype=float))
-    return Problem(
+    return TwoStage(
         sc,
         final_sc,
         arrays,
@@ -220,7 +222,7 @@ class _Programme:
 
 
 def _programme(
-    p: Problem,
+    p: TwoStage,
     grids: Mapping[int, list[float]],
     cuts: tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]],
     *,
@@ -229,13 +231,14 @@ def _programme(
     final: bool = True,
     floor: float | None = None,
 ) -> _Programme:
-    """Both stages in one model (see the module docstring); ``relax``: constraint groups
-    of the final stage that may be dropped at a cost (objective: least cost, both stages
-    feasible); ``final=False``: the interim stage alone; ``floor``: keep the smaller
-    margin at least this and maximise the final stage's margin instead."""
+    """Both stages in one model (see the module docstring); ``final=False``: the interim
+    stage alone; ``relax``: constraint groups of the last stage that may be dropped at a
+    cost (objective: least cost, every stage feasible); ``floor``: keep the smaller margin
+    at least this and maximise the final stage's margin instead."""
     m = Model()
     fixed = -TOL if relax is not None else None
-    f1 = build(p.inst1, model=m, tau=fixed if final else None)
+    alone = None if final else relax
+    f1 = build(p.inst1, model=m, tau=fixed, relax=alone, fix_forced=alone is None)
     deciders = [v for v in p.inst2.structure.deciders if np.isfinite(p.inst2.nd[v])]
     f2 = f1
     lam: dict[int, list[int]] = {}
@@ -263,7 +266,7 @@ def _programme(
             f.cut(v, k, d0)
     m.cost = [0.0] * m.n_vars
     if relax is not None:
-        for g, j in f2.relax.items():
+        for g, j in f2.relax.items():  # f2 is f1 when the interim stage is alone
             m.cost[j] = relax[g]
         m.maximize = False
     else:
@@ -277,7 +280,7 @@ def _programme(
     return _Programme(m, f1, f2, lam)
 
 
-def _scope(p: Problem, m: Model, f1: Formulation) -> None:
+def _scope(p: TwoStage, m: Model, f1: Formulation) -> None:
     """Where the interim agreement may settle each issue (``interim.bounds``)."""
     for k in range(p.inst1.n_issues):
         if p.low[k] > 0 or p.high[k] < 1:
@@ -288,7 +291,7 @@ def _scope(p: Problem, m: Model, f1: Formulation) -> None:
 
 
 def _couple(
-    p: Problem,
+    p: TwoStage,
     m: Model,
     f1: Formulation,
     f2: Formulation,
@@ -349,7 +352,7 @@ class Answer:
         return min(self.m1, self.m2)
 
 
-def _certify(p: Problem, prog: _Programme, z: FloatArray, upper: float) -> Answer:
+def _certify(p: TwoStage, prog: _Programme, z: FloatArray, upper: float) -> Answer:
     """Evaluate both packages of solution ``z`` with plain arithmetic."""
     x1, e1, y1 = prog.f1.package(z)
     x2, e2, y2 = prog.f2.package(z)
@@ -377,7 +380,7 @@ def _tangents(f: Formulation, z: FloatArray) -> list[tuple[int, int, float]]:
     return out
 
 
-def solve(p: Problem, exclude: tuple[tuple[bool, ...], ...] = ()) -> tuple[Answer | None, str]:
+def solve(p: TwoStage, exclude: tuple[tuple[bool, ...], ...] = ()) -> tuple[Answer | None, str]:
     """The best path whose interim agenda is none of ``exclude`` (None: none exists): the
     largest smallest margin over both stages, then the largest final-stage margin."""
     grids = {k: p.grid(k) for k in range(p.inst1.n_issues) if p.rho[k] > 0}
@@ -424,7 +427,7 @@ def solve(p: Problem, exclude: tuple[tuple[bool, ...], ...] = ()) -> tuple[Answe
     return best, certificate
 
 
-def moved(p: Problem, ans: Answer) -> frozenset[int]:
+def moved(p: TwoStage, ans: Answer) -> frozenset[int]:
     """The issues an interim package moves from their status quo."""
     return frozenset(np.flatnonzero(ans.y1 & (np.abs(ans.x1 - p.inst1.sq) > 1e-6)).tolist())
 
@@ -438,34 +441,21 @@ def status_of(ans: Answer) -> str:
 
 
 # -- explanations ----------------------------------------------------------------------
-def blocking(p: Problem, final: bool) -> list[str]:
+def blocking(p: TwoStage, final: bool) -> list[str]:
     """The fewest constraints that must give way for any interim agreement (``final``
     False) or for a final one after the best interim agreement (True), in words."""
     inst = p.inst2 if final else p.inst1
     cost = {g: 1.0 + 1e-3 * w for g, w in candidate_groups(inst).items()}
-    grids = {k: p.grid(k) for k in range(p.inst1.n_issues) if p.rho[k] > 0}
-    if final:
-        prog = _programme(p, grids, ([], []), relax=cost)
-        relaxed = prog.f2.relax
-        names = Namer(p.final_sc, p.final_arrays, p.inst2)
-    else:  # the interim stage alone, with its own constraints relaxable
-        m = Model()
-        f1 = build(inst, model=m, relax=cost, tau=-TOL, fix_forced=False)
-        y1 = [int(j) for j in f1.y]
-        for k in np.flatnonzero(~p.allowed).tolist():
-            m.fix(y1[k], 0)
-        m.row(y1, [1.0] * len(y1), lo=1.0)
-        _scope(p, m, f1)
-        prog = _Programme(m, f1, f1, {})
-        relaxed = f1.relax
-        names = Namer(p.sc, p.arrays, inst)
+    grids = {k: p.grid(k) for k in range(p.inst1.n_issues) if p.rho[k] > 0 and final}
+    prog = _programme(p, grids, ([], []), relax=cost, final=final)
+    names = Namer(p.final_sc, p.final_arrays, inst) if final else Namer(p.sc, p.arrays, inst)
     sol = prog.model.solve()
     if not sol.optimal:
         return []
-    return [names.text(g) for g, j in relaxed.items() if sol.x[j] > 0.5]
+    return [names.text(g) for g, j in prog.f2.relax.items() if sol.x[j] > 0.5]
 
 
-def interim_possible(p: Problem) -> bool:
+def interim_possible(p: TwoStage) -> bool:
     """Whether some interim agreement alone is acceptable now."""
     prog = _programme(p, {}, ([], []), final=False)
     sol = prog.model.solve()

@@ -221,13 +221,17 @@ def apply_change(data: Data, change: Change | InterimEffect, base: Data) -> None
         for j, iid in enumerate(change.remove.issues):
             if not any(i["id"] == iid for i in data["issues"]):
                 raise ChangeError(
-                    ("remove", "issues", j), f"removes issue {iid!r}, absent at this date", ""
+                    ("remove", "issues", j),
+                    f"removes issue {iid!r}, absent at this date",
+                    "remove only what is there at that date (check earlier removals)",
                 )
             _drop_issue(data, iid)
         for j, aid in enumerate(change.remove.actors):
             if not any(a["id"] == aid for a in data["actors"]):
                 raise ChangeError(
-                    ("remove", "actors", j), f"removes actor {aid!r}, absent at this date", ""
+                    ("remove", "actors", j),
+                    f"removes actor {aid!r}, absent at this date",
+                    "remove only what is there at that date (check earlier removals)",
                 )
             data["actors"] = [a for a in data["actors"] if a["id"] != aid]
         for key in ("issues", "actors"):
@@ -309,12 +313,12 @@ def _trends(data: Data) -> dict[str, float]:
     return out
 
 
-def drift(data: Data, months: dict[str, float]) -> None:
-    """Move each actor's no-deal value by ``months[id]`` utility (its trend times the
-    months elapsed): the explicit ``no_deal.utility`` (clipped to [-1, 0]) where given,
-    else the ``adjustment`` (a range on it moves with it)."""
+def drift(data: Data, shifts: dict[str, float]) -> None:
+    """Move each actor's no-deal value by ``shifts[id]`` utility (a trend times the months
+    elapsed, or a declared effect): the explicit ``no_deal.utility`` (clipped to [-1, 0])
+    where given, else the ``adjustment`` (a range on it moves with it)."""
     for a in data["actors"]:
-        shift = months.get(a["id"], 0.0)
+        shift = shifts.get(a["id"], 0.0)
         nd = a.get("no_deal")
         if not shift or nd is None:
             continue
@@ -371,7 +375,7 @@ def data_at(
         try:
             apply_change(data, change, base)
         except ChangeError as exc:
-            raise ChangeError(where(kind, i) + exc.loc, exc.message, exc.fix) from None
+            raise ChangeError(where(i) + exc.loc, exc.message, exc.fix) from None
         if on_change is not None:
             on_change(kind, i, data)
     if when > d0:
@@ -379,7 +383,7 @@ def data_at(
     return data
 
 
-def where(kind: str, i: int | None) -> Loc:
+def where(i: int | None) -> Loc:
     """The place of a change in the scenario file."""
     return ("timeline", "initial") if i is None else ("timeline", "events", i)
 

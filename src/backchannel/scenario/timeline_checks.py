@@ -94,7 +94,7 @@ def _chain_problems(sc: Scenario, d0: dt.date) -> list[Problem]:
         try:
             validated(data)
         except ChangeError as exc:
-            raise ChangeError(where(kind, i), exc.message, exc.fix) from None
+            raise ChangeError(where(i), exc.message, exc.fix) from None
 
     out: list[Problem] = []
     last = max((ev.date for ev in tl.events), default=d0)
