@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
 
 import pytest
 
@@ -13,41 +12,12 @@ from backchannel.analysis.verdict import analyze
 from backchannel.dynamics.hazard import cumulative
 from backchannel.dynamics.timeline import run_timeline
 from backchannel.scenario.errors import InputError
-from backchannel.scenario.load import load_embedded, scenario_from_data
+from backchannel.scenario.load import load_embedded
 from backchannel.scenario.timeline import MONTH_DAYS, scenario_at
 
+from .cases import toy
+
 D = dt.date
-
-
-def toy(trend: float = 0.0, **timeline: Any) -> Any:
-    """X (ideal 100, red line 30: accepts 30-100) and Y (ideal 0, accepts up to its limit)
-    on one issue whose status quo is Y's ideal; no deal costs Y 0.5, so a deal exists
-    exactly when the red lines overlap (and X's no-deal value allows it)."""
-    return scenario_from_data(
-        {
-            "name": "toy",
-            "date": "2020-03-01",
-            "issues": [{"id": "a", "name": "A", "status_quo": 0}],
-            "actors": [
-                {
-                    "id": "x",
-                    "name": "X",
-                    "kind": "state",
-                    "positions": {"a": {"position": 100, "limit": 30}},
-                    "no_deal": {"adjustment": 0, "trend": trend},
-                },
-                {
-                    "id": "y",
-                    "name": "Y",
-                    "kind": "state",
-                    "positions": {"a": {"position": 0, "limit": 40, "limit_side": "one_sided"}},
-                    "no_deal": {"adjustment": -0.5},
-                },
-            ],
-            "escalation": {"rate": 1.0, "p_escalate": 0.1, "horizon_months": 12},
-            "timeline": timeline,
-        }
-    )
 
 
 WINDOW = {

@@ -14,33 +14,9 @@ from backchannel.scenario.load import load_embedded, parse_scenario, scenario_fr
 from backchannel.scenario.timeline import scenario_at
 from backchannel.scenario.timeline_checks import arrival_gaps
 
+from .cases import toy_data
+
 D = dt.date
-
-
-def toy(**timeline: Any) -> dict[str, Any]:
-    """Two states, one issue; as written on 2020-03-01."""
-    return {
-        "name": "toy",
-        "date": "2020-03-01",
-        "issues": [{"id": "a", "name": "A", "status_quo": 0}],
-        "actors": [
-            {
-                "id": "x",
-                "name": "X",
-                "kind": "state",
-                "positions": {"a": {"position": 100, "limit": 30}},
-                "no_deal": {"adjustment": 0, "trend": 0.1},
-            },
-            {
-                "id": "y",
-                "name": "Y",
-                "kind": "state",
-                "positions": {"a": {"position": 0, "limit": 40, "limit_side": "one_sided"}},
-                "no_deal": {"adjustment": -0.5},
-            },
-        ],
-        "timeline": timeline,
-    }
 
 
 def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -50,7 +26,8 @@ def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_every_problem_of_a_timeline_is_reported_with_its_place() -> None:
-    data = toy(
+    data = toy_data(
+        trend=0.1,
         start="2020-01-01",
         end="2020-12-31",
         initial={"set": {"y.positions.a.limit": 20}},
@@ -77,17 +54,18 @@ def test_every_problem_of_a_timeline_is_reported_with_its_place() -> None:
 
 
 def test_a_timeline_needs_the_scenario_date() -> None:
-    data = toy(events=[{"date": "2020-06-01", "name": "e"}])
+    data = toy_data(trend=0.1, events=[{"date": "2020-06-01", "name": "e"}])
     data["date"] = "spring 2020"
     assert any("YYYY-MM-DD" in p for _, p in problems(data))
 
 
 def test_changes_that_break_the_scenario_are_placed_at_their_event() -> None:
-    data = toy(
+    data = toy_data(
+        trend=0.1,
         events=[
             {"date": "2020-04-01", "name": "gone", "remove": {"actors": ["x"]}},
             {"date": "2020-05-01", "name": "again", "add": {"actors": ["y"]}},
-        ]
+        ],
     )
     found = problems(data)
     assert any("events[0]" in w and "valid" in p for w, p in found) or any(
@@ -117,7 +95,8 @@ timeline:
 
 
 def test_history_before_the_scenario_date_and_events_after_it() -> None:
-    data = toy(
+    data = toy_data(
+        trend=0.1,
         start="2020-01-01",
         initial={"set": {"y.positions.a.limit": 20}},
         events=[
@@ -142,14 +121,18 @@ def test_history_before_the_scenario_date_and_events_after_it() -> None:
 
 
 def test_trends_set_by_events_change_the_drift_from_their_date() -> None:
-    data = toy(events=[{"date": "2020-05-01", "name": "stop", "set": {"x.no_deal.trend": 0.0}}])
+    data = toy_data(
+        trend=0.1, events=[{"date": "2020-05-01", "name": "stop", "set": {"x.no_deal.trend": 0.0}}]
+    )
     sc = scenario_from_data(data)
     got = scenario_at(sc, D(2020, 9, 1)).actor("x").no_deal.adjustment.value  # type: ignore[union-attr]
     assert got == pytest.approx(0.1 * (D(2020, 5, 1) - D(2020, 3, 1)).days / (365.2425 / 12))
 
 
 def test_removing_an_issue_takes_its_positions_and_agenda_entries_with_it() -> None:
-    data = toy()
+    data = toy_data(
+        trend=0.1,
+    )
     data["issues"].append({"id": "b", "name": "B", "status_quo": 50})
     for a in data["actors"]:
         a["positions"]["b"] = {"position": 50}
@@ -182,7 +165,7 @@ def test_the_embedded_timelines_arrive_at_the_scenarios_as_written() -> None:
 
 
 def test_a_history_that_misses_the_scenario_is_said_and_a_what_if_still_runs() -> None:
-    data = toy(start="2020-01-01", initial={"set": {"y.positions.a.limit": 20}})
+    data = toy_data(trend=0.1, start="2020-01-01", initial={"set": {"y.positions.a.limit": 20}})
     sc = scenario_from_data(data)  # valid: y's limit stays 20 until the scenario's date
     (gap,) = arrival_gaps(sc)
     assert "y.positions.a.limit is 20" in gap and "timeline.initial" in gap and "says 40" in gap

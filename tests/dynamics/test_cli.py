@@ -7,26 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-TOY = """
-name: toy
-date: "2020-03-01"
-issues: [{id: a, name: A, status_quo: 0}]
-actors:
-  - id: x
-    name: X
-    kind: state
-    positions: {a: {position: 100, limit: 30}}
-    no_deal: {adjustment: 0}
-  - id: y
-    name: Y
-    kind: state
-    positions: {a: {position: 0, limit: 40, limit_side: one_sided}}
-    no_deal: {adjustment: -0.5}
-timeline:
-  end: "2020-12-31"
-  events:
-    - {date: "2020-06-15", name: X hardens, set: {x.positions.a.limit: 50}}
-"""
+from .cases import toy_yaml
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +21,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_timeline_json_has_points_windows_and_events(tmp_path: Path) -> None:
     path = tmp_path / "toy.yaml"
-    path.write_text(TOY)
+    path.write_text(toy_yaml())
     out = run("timeline", str(path), "--json")
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
@@ -81,7 +62,7 @@ def test_timeline_json_has_points_windows_and_events(tmp_path: Path) -> None:
 
 def test_stages_json_and_terminal(tmp_path: Path) -> None:
     path = tmp_path / "toy.yaml"
-    path.write_text(TOY)
+    path.write_text(toy_yaml())
     out = run("stages", str(path), "--json")
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
@@ -108,6 +89,6 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     out = run("stages", "--alternatives", "0")
     assert out.returncode == 2 and "between 1 and 10" in out.stderr
     bad = tmp_path / "bad.yaml"
-    bad.write_text(TOY.replace("x.positions.a.limit", "w.positions.a.limit"))
+    bad.write_text(toy_yaml().replace("x.positions.a.limit", "w.positions.a.limit"))
     out = run("stages", str(bad))
     assert out.returncode == 2 and "timeline.events[0]" in out.stderr and "'w'" in out.stderr

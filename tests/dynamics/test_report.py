@@ -6,27 +6,9 @@ from backchannel.report import build_report
 from backchannel.report.figures import timeline_figure
 from backchannel.scenario.load import parse_scenario
 
-TOY = """
-name: toy
-date: "2020-03-01"
-issues: [{id: a, name: A, status_quo: 0}]
-actors:
-  - id: x
-    name: X
-    kind: state
-    positions: {a: {position: 100, limit: 30}}
-    no_deal: {adjustment: 0}
-  - id: y
-    name: Y
-    kind: state
-    positions: {a: {position: 0, limit: 40, limit_side: one_sided}}
-    no_deal: {adjustment: -0.5}
-escalation: {rate: 1, p_escalate: 0.1}
-timeline:
-  end: "2020-12-31"
-  events:
-    - {date: "2020-06-15", name: "X <b>hardens</b>", set: {x.positions.a.limit: 50}}
-"""
+from .cases import toy_yaml
+
+TOY = toy_yaml(hardens="X <b>hardens</b>")
 
 
 def test_the_timeline_section_has_its_chart_and_windows() -> None:
