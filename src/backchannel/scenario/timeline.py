@@ -218,22 +218,18 @@ def apply_change(data: Data, change: Change | InterimEffect, base: Data) -> None
     from backchannel.scenario.overrides import set_path
 
     if isinstance(change, Change):
-        for j, iid in enumerate(change.remove.issues):
-            if not any(i["id"] == iid for i in data["issues"]):
-                raise ChangeError(
-                    ("remove", "issues", j),
-                    f"removes issue {iid!r}, absent at this date",
-                    "remove only what is there at that date (check earlier removals)",
-                )
-            _drop_issue(data, iid)
-        for j, aid in enumerate(change.remove.actors):
-            if not any(a["id"] == aid for a in data["actors"]):
-                raise ChangeError(
-                    ("remove", "actors", j),
-                    f"removes actor {aid!r}, absent at this date",
-                    "remove only what is there at that date (check earlier removals)",
-                )
-            data["actors"] = [a for a in data["actors"] if a["id"] != aid]
+        for key in ("issues", "actors"):
+            for j, xid in enumerate(getattr(change.remove, key)):
+                if not any(x["id"] == xid for x in data[key]):
+                    raise ChangeError(
+                        ("remove", key, j),
+                        f"removes {key[:-1]} {xid!r}, absent at this date",
+                        "remove only what is there at that date (check earlier removals)",
+                    )
+                if key == "issues":
+                    _drop_issue(data, xid)
+                else:
+                    data[key] = [x for x in data[key] if x["id"] != xid]
         for key in ("issues", "actors"):
             for j, entry in enumerate(getattr(change.add, key)):
                 what = key[:-1]
