@@ -22,6 +22,7 @@ def _register() -> None:
         analysis_cmds,
         backtest_cmds,
         calibrate_cmds,
+        case_cmds,
         forecast_cmds,
         import_cmds,
         report_cmds,

@@ -1,5 +1,6 @@
 """Backtest commands: ``backtest deu PATH`` scores every registered model and the baselines
-on real EU legislative negotiations (DEU data)."""
+on real EU legislative negotiations (DEU data); ``backtest cases`` scores the verdict engine
+on the library of coded historical negotiations."""
 
 from __future__ import annotations
 
@@ -184,3 +185,41 @@ def _print_calibrated(d: dict[str, Any]) -> None:
                 else "does not beat it"
             )
             console.print(f"  minus {key}: {df['mae']:+.2f} [{lo:+.2f}, {hi:+.2f}]: {verdict}")
+
+
+@backtest_app.command("cases")
+def cases(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Folder of case YAML files (default: the shipped case library)."),
+    ] = None,
+    json_out: JsonOpt = False,
+    draws: Annotated[
+        int, typer.Option(help="Monte Carlo draws per case for P(deal) (0: the verdict's 1 or 0).")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the draws and of the bootstrap.")] = 0,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples of the cases.")] = 2000,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Save a self-contained HTML page with charts.")
+    ] = None,
+) -> None:
+    """Backtest the verdict engine on coded historical negotiations: verdict vs history,
+    blockers, mediator roles, P(deal); accuracy, balanced accuracy, Brier and log loss with
+    bootstrap intervals against "always deal", "always no deal" and a red-line rule."""
+    from backchannel.cli.case_cmds import print_case_backtest
+    from backchannel.validation.cases import run_case_backtest
+
+    progress = None if json_out else (lambda name: console.print(f"  {name}", style="dim"))
+    d = run_case_backtest(
+        directory, draws=draws, seed=seed, n_boot=bootstrap, progress=progress
+    ).to_dict()
+    if html is not None:
+        from backchannel.validation.case_chart import write_html
+
+        write_html(d, html)
+    if json_out:
+        emit_json(d)
+        return
+    print_case_backtest(d)
+    if html is not None:
+        console.print(f"HTML page: {html}")

@@ -1,9 +1,12 @@
-"""Scenario model: schema, safe loading, arrays view, importers, embedded scenarios."""
+"""Scenario model: schema, safe loading, arrays view, importers, embedded scenarios and
+the library of coded historical cases."""
 
 from backchannel.scenario.arrays import ScenarioArrays, to_arrays
 from backchannel.scenario.errors import InputError, ScenarioError
 from backchannel.scenario.load import (
+    case_names,
     embedded_names,
+    load_case,
     load_embedded,
     load_scenario,
     parse_scenario,
@@ -21,7 +24,9 @@ __all__ = [
     "ScenarioArrays",
     "ScenarioError",
     "Stance",
+    "case_names",
     "embedded_names",
+    "load_case",
     "load_embedded",
     "load_scenario",
     "parse_scenario",
