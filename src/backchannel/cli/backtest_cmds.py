@@ -11,8 +11,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, app, console, emit_json
-from backchannel.scenario.errors import InputError
+from backchannel.cli.common import (
+    FormatOpt,
+    JsonOpt,
+    TableOpt,
+    app,
+    console,
+    emit,
+    emit_json,
+    output_format,
+    status,
+)
 
 backtest_app = typer.Typer(
     help="Score the forecasting models on real negotiations.", no_args_is_help=True
@@ -40,7 +49,8 @@ def deu(
         bool, typer.Option(help="Score the compromise model tuned by nested cross-validation.")
     ] = True,
     chart: Annotated[
-        Path | None, typer.Option(help="Save a bar chart of the MAE (.png or .svg).")
+        Path | None,
+        typer.Option(help="Save a bar chart of the MAE (.png or .svg; needs the [report] extra)."),
     ] = None,
     calibrated_cv: Annotated[
         bool, typer.Option(help="Score the calibration procedure by nested cross-validation.")
@@ -52,49 +62,33 @@ def deu(
             "tuning or nested calibration is fitted on PATH."
         ),
     ] = None,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
 ) -> None:
     """Backtest every registered model (or --model ...) on a DEU file: MAE per model and
-    subset with proposal-bootstrap intervals, baselines, and a cross-validated stack."""
-    from backchannel.validation.backtest import run_backtest
-    from backchannel.validation.runner import registered_models
+    subset with proposal-bootstrap intervals, baselines, and a cross-validated stack
+    (CSV tables: models, subsets)."""
+    from backchannel import api
 
-    if power not in ("shapley_shubik", "banzhaf", "equal"):
-        raise InputError(
-            f"unknown power index {power!r}",
-            source="--power",
-            fix="use shapley_shubik, banzhaf or equal",
-        )
-    if bootstrap < 1 or folds < 2 or repeats < 1:
-        raise InputError(
-            "--bootstrap and --repeats must be >= 1, --folds >= 2",
-            source="options",
-            fix="give positive counts",
-        )
-    if model:
-        known = registered_models()
-        bad = [m for m in model if m not in known]
-        if bad:
-            raise InputError(
-                f"unknown model(s) {bad}",
-                source="--model",
-                fix=f"use one of {sorted(known)} (see `backchannel models`)",
-            )
-    from backchannel.validation.calibration import Calibration
+    out = output_format(fmt, json_out)
+    if chart is not None:
+        from backchannel._extras import require
 
-    cal = None if calibration is None else Calibration.load(calibration)
-    res = run_backtest(
-        path,
-        model or None,
-        power=power,  # type: ignore[arg-type]
-        n_boot=bootstrap,
-        seed=seed,
-        folds=folds,
-        repeats=repeats,
-        ensemble=ensemble,
-        tuned=tuned,
-        calibrated_cv=calibrated_cv,
-        calibration=cal,
-    )
+        require("matplotlib", "report", "the backtest chart (--chart)")
+    with status(f"scoring the models on {path.name}"):
+        res = api.backtest(
+            path,
+            model,
+            power=power,  # type: ignore[arg-type]
+            bootstrap=bootstrap,
+            seed=seed,
+            folds=folds,
+            repeats=repeats,
+            ensemble=ensemble,
+            tuned=tuned,
+            calibrated_cv=calibrated_cv,
+            calibration=calibration,
+        )
     d = res.to_dict()
     if chart is not None:
         from backchannel.validation.chart import plot_mae
@@ -105,9 +99,10 @@ def deu(
             f"DEU backtest: {Path(d['source']).name}, "
             f"{d['data']['scoreable_issues']} scoreable issues",
         )
-    if json_out:
-        emit_json(d)
-        return
+    emit(res, out, table, lambda: _print(d))
+
+
+def _print(d: dict[str, Any]) -> None:
     data = d["data"]
     console.print(
         f"[bold]{d['source']}[/]: {data['scoreable_issues']} scoreable issues of "
@@ -206,12 +201,12 @@ def cases(
     """Backtest the verdict engine on coded historical negotiations: verdict vs history,
     blockers, mediator roles, P(deal); accuracy, balanced accuracy, Brier and log loss with
     bootstrap intervals against "always deal", "always no deal" and a red-line rule."""
+    from backchannel import api
     from backchannel.cli.case_cmds import print_case_backtest
-    from backchannel.validation.cases import run_case_backtest
 
     progress = None if json_out else (lambda name: console.print(f"  {name}", style="dim"))
-    d = run_case_backtest(
-        directory, draws=draws, seed=seed, n_boot=bootstrap, progress=progress
+    d = api.backtest_cases(
+        directory, draws=draws, seed=seed, bootstrap=bootstrap, progress=progress
     ).to_dict()
     if html is not None:
         from backchannel.validation.case_chart import write_html

@@ -7,8 +7,16 @@ from typing import Any
 
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, app, console, emit_json
-from backchannel.scenario.load import case_names, load_case
+from backchannel.cli.common import (
+    Format,
+    FormatOpt,
+    JsonOpt,
+    app,
+    console,
+    emit_json,
+    emit_rows,
+    output_format,
+)
 
 RESULTS = {
     "agreement": "agreement",
@@ -19,9 +27,12 @@ RESULTS = {
 
 
 @app.command()
-def cases(json_out: JsonOpt = False) -> None:
+def cases(json_out: JsonOpt = False, fmt: FormatOpt = None) -> None:
     """List the coded historical negotiations shipped with backchannel (load one by its
     name wherever a scenario is asked for, e.g. `backchannel analyze dayton_1995`)."""
+    from backchannel.scenario.load import case_names, load_case
+
+    shape = output_format(fmt, json_out)
     rows: list[dict[str, Any]] = []
     for name in case_names():
         sc = load_case(name)
@@ -38,9 +49,13 @@ def cases(json_out: JsonOpt = False) -> None:
                 "outcome_date": out.date if out else None,
             }
         )
-    if json_out:
+    if shape == Format.json:
         emit_json({"cases": rows})
         return
+    emit_rows(rows, shape, lambda: _print_cases(rows))
+
+
+def _print_cases(rows: list[dict[str, Any]]) -> None:
     table = Table(title=f"Coded historical negotiations ({len(rows)})")
     table.add_column("name", no_wrap=True)
     for col in ("field", "years", "outcome", "title"):

@@ -30,6 +30,10 @@ class Piece:
         return self.missing is None
 
 
+#: the timeline piece when it was not asked for
+NO_TIMELINE = Piece(missing="no timeline was computed (backchannel report --timeline)")
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Inputs to the report: the scenario and each computed piece, with the settings."""
@@ -41,7 +45,7 @@ class ReportData:
     outcomes: Piece
     sweep: Piece
     settings: Mapping[str, Any] = field(default_factory=dict)
-    timeline: Piece = Piece(missing="no timeline was computed (backchannel report --timeline)")
+    timeline: Piece = NO_TIMELINE
 
 
 def _call(fn: Callable[..., Any], what: str, *args: Any, **kw: Any) -> Piece:
@@ -169,17 +173,31 @@ def collect(
     sweep_draws: int = 0,
     seed: int = 0,
     timeline: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> ReportData:
     """Compute every piece of the report for ``scenario`` (``timeline``: also the analysis
-    at every date of its timeline)."""
+    at every date of its timeline); ``progress(step)`` is called as each step starts."""
+
+    def step(what: str) -> None:
+        if progress is not None:
+            progress(what)
+
+    step("feasibility analysis and what-it-takes")
     analysis, concessions = run_analysis(scenario)
+    step("forecasts")
+    fc = run_forecast(scenario, model, seed)
+    outcomes = run_outcomes(scenario, seed)
+    step(f"Monte Carlo sweep ({sweep_draws:,} draws)" if sweep_draws else "no sweep")
+    sweep = run_sweep(scenario, sweep_draws, seed)
+    if timeline:
+        step("the timeline")
     return ReportData(
         scenario=scenario,
         analysis=analysis,
         concessions=concessions,
-        forecast=run_forecast(scenario, model, seed),
-        outcomes=run_outcomes(scenario, seed),
-        sweep=run_sweep(scenario, sweep_draws, seed),
+        forecast=fc,
+        outcomes=outcomes,
+        sweep=sweep,
         settings={"model": model, "sweep_draws": sweep_draws, "seed": seed},
-        **({"timeline": run_timeline(scenario)} if timeline else {}),
+        timeline=run_timeline(scenario) if timeline else NO_TIMELINE,
     )

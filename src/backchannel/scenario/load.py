@@ -18,13 +18,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from backchannel.scenario.embedded import DEFAULT_SCENARIO
 from backchannel.scenario.errors import InputError, ManyErrors, ScenarioError
 from backchannel.scenario.schema import Scenario
 
 MAX_BYTES = 20 * 1024 * 1024
 EMBEDDED_PACKAGE = "backchannel.scenario.embedded"
 CASES_PACKAGE = "backchannel.scenario.cases"
-DEFAULT_SCENARIO = "iran_us_2019"
 
 
 # -- YAML with positions -------------------------------------------------------------------
