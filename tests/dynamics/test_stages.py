@@ -273,3 +273,19 @@ def test_without_declared_effects_an_interim_agreement_never_helps(
     )
     res = find_stages(sc, alternatives=1)
     assert not res.helps
+
+
+def test_the_first_step_touches_only_the_issues_it_may() -> None:
+    """A second issue z that both sides would trade on, but that the interim block keeps
+    out of the first step: it stays at its status quo until the final agreement."""
+    sc = one_issue({"adjustment": -0.3}, {"issues": ["x"]})
+    data = sc.model_dump(mode="json", exclude_none=True)
+    data["issues"].append({"id": "z", "name": "Z", "status_quo": 50})
+    data["actors"][0]["positions"]["z"] = {"position": 0, "salience": 20}
+    data["actors"][1]["positions"]["z"] = {"position": 100, "salience": 20}
+    res = find_stages(scenario_from_data(data))
+    best = res.paths[0]
+    assert best.interim.agenda == ("x",) and "z" not in best.interim.point
+    assert best.status_quo_after["z"] == pytest.approx(50)
+    # the programme's bound is the certified margin: z was held at its status quo in it too
+    assert best.upper - best.margin <= 1e-7 and best.margin > 0.1

@@ -69,6 +69,7 @@ class Stage:
     no_deal: dict[str, float | None]
 
     def to_dict(self) -> dict[str, Any]:
+        """``interim`` or ``final`` of a path in the JSON."""
         return {
             "agenda": list(self.agenda),
             "point": self.point,
@@ -91,6 +92,7 @@ class StagedPath:
     status: str  # deal | no_deal | razor_thin
 
     def to_dict(self) -> dict[str, Any]:
+        """One entry of ``paths`` in the JSON."""
         return {
             "interim": self.interim.to_dict(),
             "final": self.final.to_dict(),
@@ -117,6 +119,7 @@ class StagesResult:
     certificate: str = field(default="")
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``backchannel stages --json`` (keys in the README)."""
         return {
             "scenario": self.scenario,
             "loss": self.loss,

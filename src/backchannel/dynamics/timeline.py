@@ -63,9 +63,11 @@ class Point:
 
     @property
     def deal_possible(self) -> bool:
+        """Whether a deal is feasible on the parties' own terms on this date."""
         return self.analysis.deal_possible
 
     def to_dict(self) -> dict[str, Any]:
+        """One entry of ``points`` in the JSON (keys in the README)."""
         a = self.analysis
         pk = a.package
         esc = a.escalation
@@ -115,6 +117,7 @@ class Window:
     conflicts: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """One entry of ``windows`` in the JSON."""
         return {
             "opens": self.opens.isoformat(),
             "opened_by": list(self.opened_by),
@@ -141,6 +144,7 @@ class TimelineResult:
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``backchannel timeline --json`` (keys in the README)."""
         return {
             "scenario": self.scenario,
             "as_of": self.as_of.isoformat(),
