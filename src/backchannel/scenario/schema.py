@@ -401,12 +401,14 @@ class Scenario(_Strict):
 
     # -- structure -----------------------------------------------------------------------
     def actor(self, actor_id: str) -> Actor:
+        """The actor with this id (KeyError if there is none)."""
         for a in self.actors:
             if a.id == actor_id:
                 return a
         raise KeyError(actor_id)
 
     def issue(self, issue_id: str) -> Issue:
+        """The issue with this id (KeyError if there is none)."""
         for i in self.issues:
             if i.id == issue_id:
                 return i
@@ -421,6 +423,7 @@ class Scenario(_Strict):
         return [a for a in self.actors if a.parent == unit_id]
 
     def factions_of(self, state_id: str) -> list[Actor]:
+        """The factions whose parent is ``state_id``."""
         return [a for a in self.members_of(state_id) if a.kind == ActorKind.FACTION]
 
     def ratifiers(self, unit_id: str) -> list[Actor]:
@@ -469,9 +472,11 @@ class Scenario(_Strict):
         return [a for a in self.actors if a.kind in BROKER_KINDS]
 
     def mediators(self) -> list[Actor]:
+        """Actors of kind mediator."""
         return [a for a in self.actors if a.kind == ActorKind.MEDIATOR]
 
     def third_parties(self) -> list[Actor]:
+        """Actors of kind third_party."""
         return [a for a in self.actors if a.kind == ActorKind.THIRD_PARTY]
 
     # -- tables and display (backchannel.scenario.frames, backchannel.display) ----------
