@@ -7,6 +7,8 @@ Everything here is re-exported at the top level, so ``import backchannel as bc``
     plan = bc.what_it_takes(sc)                      # the cheapest concessions that open one
     fc = bc.forecast(sc, "eum", rounds=5)            # what will it look like?
     mc = bc.sweep(sc, draws=2000, seed=0)            # P(deal), outcome spread, sensitivity
+    tl = bc.timeline(sc)                             # the verdict at every dated event
+    st = bc.stages("iran_p5_2013")                   # an interim deal that opens a final one
     fc.to_frame()                                    # pandas (the [pandas] extra)
 
 Functions take a :class:`~backchannel.scenario.schema.Scenario` or anything :func:`load`
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
     from backchannel.analysis import Analysis, Concessions
     from backchannel.analysis.proposal import ProposalResult
+    from backchannel.dynamics.stages import StagesResult
+    from backchannel.dynamics.timeline import TimelineResult
     from backchannel.engine.sweep import ProgressHook, SweepResult
     from backchannel.models.base import Forecast, ModelSpec
     from backchannel.scenario.schema import Scenario
@@ -211,6 +215,32 @@ def evaluate(
 
     sc = load(scenario)
     return evaluate_proposal(sc, parse_package(sc, package, source))
+
+
+# -- time ------------------------------------------------------------------------------------
+def timeline(
+    scenario: Scenario | str | os.PathLike[str] | None = None, *, draws: int = 0, seed: int = 0
+) -> TimelineResult:
+    """The scenario at every date of its ``timeline`` (``backchannel timeline``): the
+    verdict, zone, blockers, P(deal) (over uncertain events; over the inputs' ranges with
+    ``draws``), escalation hazard and ripeness at each event and month, windows of
+    opportunity and what closed them. ``to_dict()`` is the JSON the dashboard draws (with
+    :func:`backchannel.report.figures.timeline_figure`)."""
+    from backchannel.dynamics.timeline import run_timeline
+
+    return run_timeline(load(scenario), draws=draws, seed=seed)
+
+
+def stages(
+    scenario: Scenario | str | os.PathLike[str] | None = None, *, alternatives: int = 3
+) -> StagesResult:
+    """Interim agreements ("less for less") that make a comprehensive agreement feasible
+    at the next stage, ranked by the worst-off ratifier's surplus, or why no sequence
+    helps (``backchannel stages``); what an interim agreement does comes from the
+    scenario's ``timeline.interim`` block."""
+    from backchannel.dynamics.stages import find_stages
+
+    return find_stages(load(scenario), alternatives=alternatives)
 
 
 # -- forecasts -------------------------------------------------------------------------------
@@ -473,11 +503,13 @@ def html_report(
     model: str | None = None,
     sweep_draws: int = 0,
     seed: int = 0,
+    timeline: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> str:
     """One self-contained HTML report (verdict, positions, ZOPA, concessions, forecast
-    rounds, sweep) with charts inline; written to ``path`` if given, and returned.
-    Needs the ``[report]`` extra. ``progress(step)`` is called as each section starts."""
+    rounds, sweep; with ``timeline``, the timeline chart and windows) with charts inline;
+    written to ``path`` if given, and returned. Needs the ``[report]`` extra.
+    ``progress(step)`` is called as each section starts."""
     from backchannel._extras import require
 
     require("plotly", "report", "the HTML report")
@@ -486,7 +518,12 @@ def html_report(
     from backchannel.scenario.load import atomic_write
 
     html, _ = build_report(
-        load(scenario), model=model, sweep_draws=sweep_draws, seed=seed, progress=progress
+        load(scenario),
+        model=model,
+        sweep_draws=sweep_draws,
+        seed=seed,
+        timeline=timeline,
+        progress=progress,
     )
     if path is not None:
         atomic_write(Path(path), html)

@@ -12,7 +12,8 @@ A scenario is what an analyst writes down about a negotiation. It is validated b
 Every numeric input is a :class:`~backchannel.scenario.base.Quantity` (a number with its
 source note and optional range). Ratification rules and linkage are in
 :mod:`backchannel.scenario.rules`; a coded case's metadata and outcome in
-:mod:`backchannel.scenario.case`; cross-references are checked by
+:mod:`backchannel.scenario.case`; dated events and interim agreements in
+:mod:`backchannel.scenario.timeline`; cross-references are checked by
 :mod:`backchannel.scenario.references`, which reports every problem at once.
 """
 
@@ -28,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from backchannel.scenario.base import Identifier, Quantity, Uncertainty, _Strict, q
 from backchannel.scenario.case import CaseInfo, Outcome
 from backchannel.scenario.rules import Linkage, Ratification
+from backchannel.scenario.timeline import Timeline
 
 __all__ = [
     "Actor",
@@ -379,6 +381,7 @@ class Scenario(_Strict):
     sources: dict[str, str] = Field(default_factory=dict)
     case: CaseInfo | None = None
     outcome: Outcome | None = None
+    timeline: Timeline | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
