@@ -43,8 +43,9 @@ def chromium_path() -> str | None:
 
 
 @contextmanager
-def chromium_context(**context_kw: Any) -> Iterator[Any]:
-    """A Playwright browser context in headless system Chromium with a fresh profile."""
+def chromium_context(extra_args: tuple[str, ...] = (), **context_kw: Any) -> Iterator[Any]:
+    """A Playwright browser context in headless system Chromium with a fresh profile
+    (``extra_args``: more command-line flags, e.g. ``--host-resolver-rules``)."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
@@ -57,7 +58,7 @@ def chromium_context(**context_kw: Any) -> Iterator[Any]:
             profile,
             executable_path=exe,
             headless=True,
-            args=list(CHROMIUM_ARGS),
+            args=[*CHROMIUM_ARGS, *extra_args],
             **context_kw,
         )
         try:
