@@ -48,10 +48,13 @@ def live_server(live: LiveServer) -> str:
 
 @pytest.fixture()
 def browser_context() -> Iterator[Any]:
-    """A headless system-Chromium context (fresh profile) with bounded timeouts."""
+    """A headless system-Chromium context (fresh profile) with bounded timeouts. It
+    bypasses the page's Content-Security-Policy, which would forbid Playwright's
+    ``wait_for_function`` (and would hide an escaping bug from the injection tests);
+    ``test_the_page_runs_under_its_content_security_policy`` runs with it."""
     from backchannel.web.headless import chromium_context
 
-    with chromium_context(viewport={"width": 1400, "height": 1000}) as ctx:
+    with chromium_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True) as ctx:
         ctx.set_default_timeout(20_000)
         yield ctx
 

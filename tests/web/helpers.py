@@ -20,22 +20,25 @@ FUZZ_EXAMPLES = int(os.environ.get("BACKCHANNEL_FUZZ_EXAMPLES", "25"))
 
 
 def big_scenario(n_actors: int = 40, n_issues: int = 15, seed: int = 0) -> dict[str, Any]:
-    """A valid n_actors x n_issues scenario: six veto states (the first pins six issues on
-    the agenda, so the optional ones stay few enough to enumerate), the rest without."""
+    """A valid n_actors x n_issues scenario in which a deal is possible: six veto states
+    near the middle of every scale with wide red lines (the first pins six issues on the
+    agenda, so few enough stay optional to enumerate), the others anywhere."""
     rnd = random.Random(seed)
     issues = [{"id": f"i{j}", "name": f"Issue {j}", "status_quo": 50} for j in range(n_issues)]
     actors = []
     for a in range(n_actors):
+        veto = a < 6
         positions = {}
         for j in range(n_issues):
-            p = round(rnd.uniform(0, 100), 1)
-            limit = round(min(100.0, max(0.0, p + rnd.uniform(-60, 60))), 1)
+            p = round(50 + rnd.uniform(-10, 10) if veto else rnd.uniform(0, 100), 1)
+            reach = rnd.uniform(40, 48) if veto else rnd.uniform(0, 60)
+            limit = round(min(100.0, max(0.0, p + rnd.choice((-1, 1)) * reach)), 1)
             positions[f"i{j}"] = {"position": p, "salience": rnd.randint(10, 90), "limit": limit}
         actor: dict[str, Any] = {
             "id": f"a{a}",
             "name": f"Actor {a}",
             "kind": "state",
-            "veto": a < 6,
+            "veto": veto,
             "capability": rnd.randint(1, 10),
             "positions": positions,
             "no_deal": {"adjustment": -0.1},

@@ -240,6 +240,10 @@ def create_app(store_path: str | Path | None = None, settings: Settings | None =
     async def analyze(request: Request) -> Response:
         return send(await computed(compute.analyze, await request.body(), settings))
 
+    @app.post("/api/what-it-takes")
+    async def takes(request: Request) -> Response:
+        return send(await computed(compute.what_it_takes, await request.body(), settings))
+
     @app.post("/api/export")
     async def export(request: Request) -> Response:
         return send(await computed(compute.export, await request.body(), settings))

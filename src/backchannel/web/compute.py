@@ -20,12 +20,7 @@ import backchannel.models
 import backchannel.report
 import backchannel.report.html
 from backchannel.report import figures
-from backchannel.report.collect import (
-    round_model,
-    run_analysis,
-    run_outcomes,
-    run_sweep,
-)
+from backchannel.report.collect import round_model, run_outcomes, run_sweep
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.load import (
     load_embedded,
@@ -155,14 +150,22 @@ def to_data(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
+def _piece(fn: Callable[[Scenario], Any], what: str, sc: Scenario) -> tuple[Any, str | None]:
+    """``fn(sc).to_dict()``, or why it could not run (a scenario it rejects)."""
+    try:
+        return fn(sc).to_dict(), None
+    except InputError as exc:
+        return None, f"{what} could not run: {exc.render()}"
+
+
 def analysis_payload(sc: Scenario) -> dict[str, Any]:
-    analysis, concessions = run_analysis(sc)
+    """The verdict and everything :func:`backchannel.analysis.analyze` says, without the
+    (slower) what-it-takes optimisation, which has its own request."""
+    analysis, missing = _piece(backchannel.analysis.analyze, "The feasibility analysis", sc)
     return {
         "ok": True,
-        "analysis": analysis.data,
-        "analysis_missing": analysis.missing,
-        "concessions": concessions.data,
-        "concessions_missing": concessions.missing,
+        "analysis": analysis,
+        "analysis_missing": missing,
         "veto": [a.id for a in sc.actors if a.has_veto],
         "no_veto": not any(a.has_veto for a in sc.actors),
         "names": {a.id: a.name for a in sc.actors},
@@ -176,6 +179,19 @@ def analyze(body: bytes, settings: Settings) -> Reply:
     def run() -> Reply:
         req.update(request(body, {"data"}))
         return reply(200, analysis_payload(scenario_of(req)))
+
+    return answer(run, settings, lambda: req.get("data"))
+
+
+def what_it_takes(body: bytes, settings: Settings) -> Reply:
+    req: dict[str, Any] = {}
+
+    def run() -> Reply:
+        req.update(request(body, {"data"}))
+        sc = scenario_of(req)
+        fn = backchannel.analysis.what_it_takes
+        concessions, missing = _piece(fn, "The what-it-takes analysis", sc)
+        return reply(200, {"ok": True, "concessions": concessions, "concessions_missing": missing})
 
     return answer(run, settings, lambda: req.get("data"))
 
