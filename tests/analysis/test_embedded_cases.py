@@ -29,14 +29,21 @@ def test_2019_no_deal_and_mediators_are_communicators() -> None:
         "oman": "communicator",
         "iraq": "communicator",
         "japan": "communicator",
-        "eu3": "communicator",
     }
     assert not any(m.can_open_zopa for m in res.mediators)
+    # the E3 is a third party, not a mediator: INSTEX cannot change the verdict
+    assert [t.id for t in res.third_parties] == ["eu3"]
+    assert not res.third_parties[0].opens
+    assert res.verdict_class == "none" and not res.mediated["possible"]
     # the nuclear issue has no ZOPA: dismantlement vs keeping the programme
     assert res.zopa["nuclear"]["empty"]
     # agenda conflict: the US requires regional, missiles, armed groups; Iran refuses them
     agenda = {(b.actor, b.issue) for b in res.blocking if b.kind == "agenda"}
     assert {("usa", "regional"), ("iran_leader", "regional"), ("iran_leader", "missiles")} <= agenda
+    # every no-deal is explained: conflicts that cannot all hold, minimal sets to relax
+    texts = [c["text"] for c in res.conflicts]
+    assert any("usa's demand that the deal settle Regional" in t for t in texts)
+    assert all(len(s["constraints"]) >= 1 for s in res.blocking_sets)
     # the channels lower escalation risk, the only thing mediators can do here
     assert res.escalation is not None
     assert res.escalation.p_with_channels < res.escalation.p_without_channel
@@ -69,17 +76,23 @@ def test_2019_verdict_flips_when_the_us_changes_as_the_essay_says() -> None:
     assert 40 <= res.package["point"]["nuclear"] <= 55
 
 
-@pytest.mark.parametrize("change", ["limit", "agenda", "pressure"])
+@pytest.mark.parametrize("change", COUNTERFACTUAL_2019)
 def test_2019_each_change_alone_is_not_enough(change: str) -> None:
-    d = data("iran_us_2019")
-    us = actor(d, "usa")
-    if change == "limit":
-        us["positions"]["nuclear"]["limit"] = {"value": 55}
-    elif change == "agenda":
-        us["agenda"]["requires"] = ["nuclear"]
-    else:
-        us["no_deal"]["adjustment"] = {"value": -0.1}
-    assert not analyze(scenario_from_data(d)).deal_possible
+    sc = apply_overrides(load_embedded("iran_us_2019"), [change])
+    assert not analyze(sc).deal_possible
+
+
+def test_2019_partial_agenda_needs_the_us_to_let_the_rest_be_deferred() -> None:
+    """Red lines bind the status quo: a US that drops its demands but keeps its red lines on
+    regional behaviour, missiles and armed groups still blocks a nuclear-only deal."""
+    without = [c for c in COUNTERFACTUAL_2019 if "separable" not in c]
+    res = analyze(
+        apply_overrides(load_embedded("iran_us_2019"), without),
+    )
+    assert not res.deal_possible
+    assert {"regional", "missiles", "armed_groups"} <= {
+        r["issue"] for r in res.red_lines_at_status_quo if r["actor"] == "usa"
+    }
 
 
 def test_2019_what_it_takes_falls_mostly_on_the_us_and_works() -> None:
@@ -88,5 +101,17 @@ def test_2019_what_it_takes_falls_mostly_on_the_us_and_works() -> None:
     assert res.by_actor["usa"] > 0.5 * res.total_cost
     kinds = {(c.actor, c.kind, c.issue) for c in res.concessions}
     assert ("usa", "red_line", "nuclear") in kinds
-    assert ("usa", "drop_requirement", "regional") in kinds
+    # the US gives way on each issue of its comprehensive agenda, one way or another
+    for issue in ("regional", "missiles", "armed_groups"):
+        assert any(a == "usa" and i == issue for a, _k, i in kinds), issue
     assert feasibility_batch(to_arrays(apply_concessions(sc, res))).deal_possible[0]
+
+
+def test_2015_with_congress_able_to_block() -> None:
+    """Had Congress held a veto (not only INARA's review), its red lines (zero enrichment,
+    no relief beyond 30) would have blocked the deal: no deal, blocked by Congress."""
+    res = analyze(apply_overrides(load_embedded("jcpoa_2015"), ["us_congress.veto=true"]))
+    assert not res.deal_possible and res.verdict_class == "none"
+    info = res.two_level["usa"]
+    assert info["negotiator_only_feasible"] and info["blocking_ratifiers"] == ["us_congress"]
+    assert res.blocking[0].actor == "us_congress"

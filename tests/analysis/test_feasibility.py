@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backchannel.analysis import analyze, feasibility_batch
-from backchannel.analysis.feasibility import admissible_agendas
 from backchannel.scenario import to_arrays
 
 from .conftest import build, issue, state
@@ -50,7 +49,11 @@ def test_disjoint_red_lines_block_and_name_both_actors() -> None:
     assert res.zopa["x"]["empty"]
     kinds = {(b.actor, b.issue, b.kind) for b in res.blocking}
     assert kinds == {("a", "x", "red_line"), ("b", "x", "red_line")}
-    assert "10% of the scale" in res.blocking[0].detail
+    assert [c["text"] for c in res.conflicts] == [
+        "a's red line on X (accepts 0 to 60) and b's red line on X (accepts 70 to 100; "
+        "its status quo 50 is beyond it) cannot both hold."
+    ]
+    assert sorted(len(s["constraints"]) for s in res.blocking_sets) == [1, 1]
 
 
 def test_no_deal_values_block_with_exact_slack() -> None:
@@ -125,17 +128,12 @@ def test_agenda_conflict_blocks_and_dropping_it_flips() -> None:
     blocked = analyze(sc(True))
     assert not blocked.deal_possible
     assert {(b.actor, b.kind) for b in blocked.blocking} >= {("a", "agenda"), ("b", "agenda")}
-    assert blocked.package["admissible_agendas"] == []
+    assert blocked.conflicts[0]["text"] == (
+        "a's demand that the deal settle Y and b's refusal to negotiate Y cannot both hold."
+    )
     open_ = analyze(sc(False))
     assert open_.deal_possible
     assert open_.package["agenda"] == ["x"]
-
-
-def test_admissible_agendas_enumeration() -> None:
-    req = np.array([[True, False, False]])
-    ref = np.array([[False, False, True]])
-    ag = admissible_agendas(req, ref, np.array([True, True, True]))
-    assert sorted(map(tuple, ag.tolist())) == [(True, False, False), (True, True, False)]
 
 
 def two_level(hardliner_veto: bool):
@@ -173,7 +171,7 @@ def test_two_level_ratification_changes_the_verdict() -> None:
     info = res.two_level["s"]
     assert info["negotiator_only_feasible"] and not info["ratified_feasible"]
     assert info["blocking_ratifiers"] == ["hawk"]
-    assert any(b.kind == "ratification" and b.actor == "hawk" for b in res.blocking)
+    assert any(b.kind == "red_line" and b.actor == "hawk" for b in res.blocking)
     assert analyze(two_level(False)).deal_possible
 
 

@@ -290,8 +290,8 @@ def test_chain_of_close_positions_regression() -> None:
 @pytest.mark.skipif(not DEU.exists(), reason="shared data not present")
 def test_deu_proposals_that_failed_regression() -> None:
     """The five DEU proposals (17-29 actors) on which the model raised IndexError run."""
-    from backchannel.validation.capability import capabilities
-    from backchannel.validation.deu import load_deu
+    from backchannel.data.capability import capabilities
+    from backchannel.data.deu import load_deu
 
     data = load_deu(DEU)
     capability = capabilities(data, "shapley_shubik")

@@ -106,7 +106,10 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
     (
         "parent is not a state",
         BASE + "  - {id: f, name: F, kind: faction, parent: m}\n",
-        ["parent 'm' must be a state, not a mediator", "line 15"],
+        [
+            "parent 'm' is a mediator; a parent must be a state, an organisation or an armed group",
+            "line 15",
+        ],
     ),
     (
         "salience out of range",
@@ -121,7 +124,7 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
         "position outside the scale",
         BASE.replace("position: 5", "position: 50"),
         [
-            "position 50.0 lies outside the issue's scale [0.0, 10.0]",
+            "position 50 lies outside the issue's scale [0, 10]",
             "line 11, actors[0] (id: x).positions.a.position",
             "fix: move it inside",
         ],
@@ -149,12 +152,12 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
     (
         "duplicate actor ids",
         BASE + "  - {id: x, name: X2, kind: third_party}\n",
-        ["duplicate actor id(s) ['x']", "line 15, actors[2] (id: x).id", "fix: rename one"],
+        ["duplicate actor id 'x'", "line 15, actors[2] (id: x).id", "fix: rename one"],
     ),
     (
         "duplicate issue ids",
         BASE.replace("issues:\n", "issues:\n  - {id: a, name: A2}\n"),
-        ["duplicate issue id(s) ['a']", "line 4, issues[1] (id: a).id"],
+        ["duplicate issue id 'a'", "line 4, issues[1] (id: a).id"],
     ),
     (
         "faction without parent",
@@ -162,9 +165,13 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
         ["a faction needs 'parent'", "line 15, actors[2] (id: f)", "fix: add `parent:"],
     ),
     (
-        "parent on a state",
-        BASE.replace("    name: X\n", "    name: X\n    parent: m\n"),
-        ["only factions have a parent", "line 7", "fix: remove `parent`"],
+        "parent on a mediator",
+        BASE.replace("    name: M\n", "    name: M\n    parent: x\n"),
+        [
+            "a mediator stands outside the parties and has no parent",
+            "line 12",
+            "fix: remove `parent`",
+        ],
     ),
     (
         "mediator with veto",
@@ -202,8 +209,8 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
         "veto player missing a position",
         BASE.replace("  - id: m\n", STATE_Y),
         [
-            "actor 'y' must agree to any deal, so it needs a position on every issue; "
-            "missing: ['a']",
+            "actor 'y' can decide whether a deal is accepted, so it needs a position on "
+            "every issue; missing: ['a']",
             "line 12, actors[1] (id: y)",
             "or set `veto: false`",
         ],
@@ -212,7 +219,8 @@ YAML_CASES: list[tuple[str, str, list[str]]] = [
         "unknown actor kind",
         BASE.replace("kind: mediator", "kind: boss"),
         [
-            "Input should be 'state', 'faction', 'mediator' or 'third_party'",
+            "Input should be 'state', 'organisation', 'armed_group', 'faction', 'party', "
+            "'electorate', 'mediator' or 'third_party'",
             "line 14",
             "fix: use one of the allowed values",
         ],
@@ -280,7 +288,9 @@ def test_bad_scenario_yaml(kind: str, text: str, fragments: list[str]) -> None:
     with pytest.raises(InputError) as info:
         parse_scenario(text, "f.yaml")
     msg = _message(info.value)
-    assert msg.startswith("f.yaml")
+    assert msg.startswith(
+        ("f.yaml", f"{len(getattr(info.value, 'errors', []))} problem(s) found: f.yaml")
+    )
     for frag in fragments:
         assert frag in msg, f"{kind}: {frag!r} not in {msg!r}"
     assert "fix:" in msg

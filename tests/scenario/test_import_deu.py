@@ -89,7 +89,7 @@ def test_counts_and_proposal() -> None:
 
 def test_round_trip_every_issue() -> None:
     text = DEU.read_text(encoding="utf-8")
-    from backchannel.validation.deu import parse_deu
+    from backchannel.data.deu import parse_deu
 
     data = parse_deu(text, "deu3_dev.tsv")
     for iid in data.issue_ids[::16]:

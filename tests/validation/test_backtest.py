@@ -9,11 +9,9 @@ import sys
 import numpy as np
 import pytest
 
+from backchannel.data.deu import DeuData
 from backchannel.validation.backtest import run_backtest
-from backchannel.validation.deu import DeuData
 from backchannel.validation.scoring import replicate_weights, score
-
-from .conftest import DEU_DEV
 
 
 def test_backtest_dev(deu_dev: DeuData) -> None:
@@ -48,6 +46,12 @@ def test_backtest_dev(deu_dev: DeuData) -> None:
     assert diff["mae"] == pytest.approx(t["cv"]["mae"] - m["compromise"]["mae"], abs=1e-3)
     assert len(t["selected_first_repeat"]) == 10
     assert isinstance(t["beats_compromise"], bool) and t["verdict"]
+    c = d["calibrated"]
+    assert m["calibrated_cv"]["n"] == 250 and len(c["chosen_per_fold"]) == 10
+    diff = c["difference_minus_compromise"]
+    assert diff["mae"] == pytest.approx(
+        m["calibrated_cv"]["mae"] - m["compromise"]["mae"], abs=1e-3
+    )
     json.dumps(d, allow_nan=False)
 
 
@@ -60,7 +64,7 @@ def test_bootstrap_by_proposal_is_seeded() -> None:
     assert a == b and a.mae == pytest.approx(9.5) and a.n_proposals == 10
 
 
-def test_cli_json() -> None:
+def test_cli_json(deu_dev: DeuData) -> None:
     out = subprocess.run(
         [
             sys.executable,
@@ -68,7 +72,7 @@ def test_cli_json() -> None:
             "backchannel.cli.app",
             "backtest",
             "deu",
-            str(DEU_DEV),
+            deu_dev.source,
             "--json",
             "--model",
             "compromise",
@@ -76,6 +80,7 @@ def test_cli_json() -> None:
             "100",
             "--repeats",
             "1",
+            "--no-calibrated-cv",
         ],
         capture_output=True,
         text=True,
@@ -91,7 +96,7 @@ def test_cli_json() -> None:
             "backchannel.cli.app",
             "backtest",
             "deu",
-            str(DEU_DEV),
+            deu_dev.source,
             "--model",
             "nonexistent",
         ],

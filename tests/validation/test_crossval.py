@@ -6,12 +6,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backchannel.data.deu import DeuData
 from backchannel.validation.crossval import (
     cross_validate_stack,
     fit_convex_lad,
     proposal_folds,
 )
-from backchannel.validation.deu import DeuData
 
 
 @settings(max_examples=30, deadline=None)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backchannel.validation.capability import capabilities, issue_periods
+from backchannel.data.capability import capabilities, issue_periods
+from backchannel.data.deu import DeuData
 from backchannel.validation.crossval import proposal_folds
-from backchannel.validation.deu import DeuData
 from backchannel.validation.runner import run_models
 from backchannel.validation.tuning import (
     Spec,

@@ -1,11 +1,12 @@
 """The full analysis of a scenario: can a deal happen, why not, and what mediators can do.
 
-:func:`analyze` composes the exact feasibility programme (:mod:`.feasibility`) into the
-answers an analyst reads: the ZOPA per issue (intersection of the veto players'
-acceptable intervals), the package verdict over admissible agendas, the two-level check
-(could the negotiators agree if their domestic veto players did not have to?), a ranked
-diagnosis of who and which issue block a deal, each broker's role, ripeness, and the
-escalation risk with and without channels.
+:func:`analyze` composes the exact, certified verdict programme (:mod:`.decide`) into the
+answers an analyst reads: the three-way verdict (reachable on the parties' own terms, only
+with mediators' or third parties' inducements, or not at all) with its margin, the zone of
+agreement per issue, the package (what it settles, what it defers and on which
+separability it relies), the two-level game and each ratifying body's vote, exact minimal
+explanations of a no-deal (blocking sets and conflicts), mediators' roles, third parties'
+effects, ripeness, escalation risk, and how robust the verdict is to each input.
 """
 
 from __future__ import annotations
@@ -15,25 +16,40 @@ from typing import Any
 
 import numpy as np
 
-from backchannel.analysis.feasibility import (
-    BatchFeasibility,
-    feasibility_batch,
-    no_deal_utility,
-    surplus,
+from backchannel.analysis.decide import Decision, decide
+from backchannel.analysis.explain import Explanation, explain
+from backchannel.analysis.formulation import TOL, Group
+from backchannel.analysis.instance import Instance, make_instance
+from backchannel.analysis.mediation import (
+    BrokerRole,
+    EscalationRisk,
+    ThirdParty,
+    escalation_risk,
+    mediated,
+    mediator_roles,
+    third_parties,
 )
-from backchannel.analysis.mediation import EscalationRisk, escalation_risk, inducement_shift
-from backchannel.analysis.utility import Loss, acceptable_interval, issue_weights
+from backchannel.analysis.ratification import two_level
+from backchannel.analysis.robustness import Flip
+from backchannel.analysis.robustness import robustness as flip_points
+from backchannel.analysis.utility import Loss
+from backchannel.analysis.words import KINDS, Namer, join, margin_words
 from backchannel.scenario.arrays import ScenarioArrays, to_arrays
 from backchannel.scenario.schema import Scenario
 
-TOL = 1e-7
+VERDICTS = {
+    "own_terms": "Deal reachable on the parties' own terms.",
+    "mediated": "Deal reachable only with mediators' or third parties' inducements.",
+    "none": "No deal reachable: the veto players' win-sets do not intersect.",
+    "razor_thin": "Undecided within 1e-7 (razor-thin): the best package sits on the boundary.",
+}
 
 
 @dataclass(frozen=True)
 class Blocker:
     actor: str
     issue: str | None
-    kind: str  # agenda | red_line | no_deal_value | ratification
+    kind: str  # agenda | red_line | no_deal_value | ratification | linkage
     score: float
     detail: str
 
@@ -48,41 +64,28 @@ class Blocker:
 
 
 @dataclass(frozen=True)
-class BrokerRole:
-    id: str
-    name: str
-    kind: str
-    role: str  # communicator | formulator | manipulator
-    can_open_zopa: bool
-    channel: float | None
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "role": self.role,
-            "can_open_zopa": self.can_open_zopa,
-            "channel": self.channel,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
 class Analysis:
     """Everything :func:`analyze` computes (frozen; ``to_dict`` gives the JSON)."""
 
     scenario: str
     loss: str
     deal_possible: bool
+    verdict_class: str
     verdict: str
     reasons: tuple[str, ...]
+    margin: dict[str, Any]
     zopa: dict[str, dict[str, Any]]
     package: dict[str, Any]
     two_level: dict[str, dict[str, Any]]
     blocking: tuple[Blocker, ...]
+    blocking_sets: tuple[dict[str, Any], ...]
+    conflicts: tuple[dict[str, Any], ...]
+    explanation_complete: bool
     mediators: tuple[BrokerRole, ...]
+    third_parties: tuple[ThirdParty, ...]
+    mediated: dict[str, Any]
+    red_lines_at_status_quo: tuple[dict[str, Any], ...]
+    robustness: tuple[Flip, ...] | None
     ripeness: dict[str, Any]
     escalation: EscalationRisk | None
     warnings: tuple[str, ...]
@@ -92,13 +95,24 @@ class Analysis:
             "scenario": self.scenario,
             "loss": self.loss,
             "deal_possible": self.deal_possible,
+            "verdict_class": self.verdict_class,
             "verdict": self.verdict,
             "reasons": list(self.reasons),
+            "margin": self.margin,
             "zopa": self.zopa,
             "package": self.package,
             "two_level": self.two_level,
             "blocking": [b.to_dict() for b in self.blocking],
+            "blocking_sets": list(self.blocking_sets),
+            "conflicts": list(self.conflicts),
+            "explanation_complete": self.explanation_complete,
             "mediators": [m.to_dict() for m in self.mediators],
+            "third_parties": [t.to_dict() for t in self.third_parties],
+            "mediated": self.mediated,
+            "red_lines_at_status_quo": list(self.red_lines_at_status_quo),
+            "robustness": None
+            if self.robustness is None
+            else [f.to_dict() for f in self.robustness],
             "ripeness": self.ripeness,
             "escalation": None if self.escalation is None else self.escalation.to_dict(),
             "warnings": list(self.warnings),
@@ -109,334 +123,354 @@ def _f(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def issue_zopas(arrays: ScenarioArrays) -> dict[str, dict[str, Any]]:
-    """Per issue: each veto player's acceptable interval and their intersection."""
-    v = list(arrays.veto_players)
-    low, high = acceptable_interval(arrays.position[v], arrays.limit[v], arrays.lo, arrays.hi)
-    out: dict[str, dict[str, Any]] = {}
-    for k, iid in enumerate(arrays.issue_ids):
-        zl, zh = float(low[:, k].max()), float(high[:, k].min())
-        empty = zl > zh + TOL
-        out[iid] = {
-            "low": None if empty else zl,
-            "high": None if empty else zh,
-            "empty": bool(empty),
-            "acceptable": {
-                arrays.actor_ids[a]: [float(low[i, k]), float(high[i, k])] for i, a in enumerate(v)
-            },
-        }
-    return out
+def analyze(
+    scenario: Scenario, loss: Loss | None = None, *, robustness: bool | int = False
+) -> Analysis:
+    """Analyse a scenario: the certified verdict with its reasons, margin and fragility.
 
-
-def _red_line_blockers(arrays: ScenarioArrays, issues: np.ndarray) -> list[Blocker]:
-    """Pairs of veto players whose acceptable intervals on one of ``issues`` (a mask) do
-    not overlap."""
-    v = np.array(arrays.veto_players)
-    low, high = acceptable_interval(arrays.position[v], arrays.limit[v], arrays.lo, arrays.hi)
-    w = issue_weights(arrays.salience[v])
-    gap = (low[:, None, :] - high[None, :, :]) / arrays.span  # (V, V, K): a's low above b's high
-    out: list[Blocker] = []
-    for k in np.flatnonzero(issues):
-        iid = arrays.issue_ids[k]
-        g = gap[:, :, k]
-        for a_i, b_i in zip(*np.nonzero(g > TOL), strict=True):
-            a, b = arrays.actor_ids[v[a_i]], arrays.actor_ids[v[b_i]]
-            for actor, idx in ((a, a_i), (b, b_i)):
-                out.append(
-                    Blocker(
-                        actor,
-                        iid,
-                        "red_line",
-                        float(g[a_i, b_i] * w[idx, k]),
-                        f"red lines of {a} (accepts >= {low[a_i, k]:g}) and {b} (accepts <= "
-                        f"{high[b_i, k]:g}) on {iid} leave a gap of {g[a_i, b_i] * 100:.0f}% of "
-                        "the scale",
-                    )
-                )
-    return out
-
-
-def _agenda_blockers(scenario: Scenario, arrays: ScenarioArrays) -> list[Blocker]:
-    v = list(arrays.veto_players)
-    w = issue_weights(arrays.salience[v])
-    req, ref = arrays.requires[v], arrays.refuses[v]
-    out: list[Blocker] = []
-    for k in np.flatnonzero(req.any(axis=0) & ref.any(axis=0)):
-        iid = arrays.issue_ids[k]
-        who_req = [arrays.actor_ids[v[i]] for i in np.flatnonzero(req[:, k])]
-        who_ref = [arrays.actor_ids[v[i]] for i in np.flatnonzero(ref[:, k])]
-        text = (
-            f"{', '.join(who_req)} require(s) {scenario.issue(iid).name} on the agenda; "
-            f"{', '.join(who_ref)} refuse(s) to negotiate it"
-        )
-        for i in np.flatnonzero(req[:, k] | ref[:, k]):
-            out.append(Blocker(arrays.actor_ids[v[i]], iid, "agenda", float(w[i, k]), text))
-    return out
-
-
-def analyze(scenario: Scenario, loss: Loss | None = None) -> Analysis:
-    """Analyse a scenario: feasibility, ZOPA, two-level game, blockers, mediators, risk."""
+    ``robustness``: also find where each input flips the verdict: True for a budget of
+    400 programmes, or the number of programmes to spend (inputs not reached are listed
+    as such); False to skip (``robustness`` is then None in the JSON).
+    """
     loss = loss or scenario.loss
     arrays = to_arrays(scenario)
-    warnings: list[str] = []
-    nd = no_deal_utility(arrays, loss)
-    for i in arrays.veto_players:
-        if np.isnan(nd[i]):
-            warnings.append(
-                f"{arrays.actor_ids[i]} has no no-deal value (no status quo on every issue and "
-                "no no_deal.utility): only its red lines constrain a deal"
-            )
-    base = feasibility_batch(arrays, loss)
-    possible = bool(base.deal_possible[0])
-    zopa = issue_zopas(arrays)
-    package = _package(arrays, base, loss)
-    two_level = _two_level(scenario, arrays, loss)
-    vv = list(arrays.veto_players)
-    # issues on every admissible agenda (or required, when agendas conflict)
-    must_on = np.asarray(
-        base.agendas.all(axis=0)
-        if base.agendas.size
-        else arrays.requires[vv].any(axis=0) | np.isnan(arrays.status_quo)
-    )
+    if not arrays.veto_players:
+        from backchannel.scenario.errors import InputError
 
-    blocking: list[Blocker] = []
-    if not possible:
-        blocking += _agenda_blockers(scenario, arrays)
-        blocking += _red_line_blockers(arrays, must_on)
-        if np.isfinite(base.slack[0]):
-            sur = surplus(arrays, base.point[0], loss)
-            for i, s in zip(arrays.veto_players, sur, strict=True):
-                if s < -TOL:
-                    blocking.append(
-                        Blocker(
-                            arrays.actor_ids[i],
-                            None,
-                            "no_deal_value",
-                            float(-s),
-                            f"{arrays.actor_ids[i]} prefers no deal to the best available "
-                            f"agreement by {-s:.3f} utility",
-                        )
-                    )
-        for state, info in two_level.items():
-            if info["negotiator_only_feasible"] and not info["ratified_feasible"]:
-                for f in info["blocking_ratifiers"]:
-                    blocking.append(
-                        Blocker(
-                            f,
-                            None,
-                            "ratification",
-                            1.0,
-                            f"{f} would not ratify a deal {state}'s negotiator could accept",
-                        )
-                    )
-    strongest: dict[tuple[str, str | None, str], Blocker] = {}
-    for b in blocking:  # one entry per (actor, issue, kind): its strongest reason
-        key = (b.actor, b.issue, b.kind)
-        if key not in strongest or b.score > strongest[key].score:
-            strongest[key] = b
-    blocking = sorted(strongest.values(), key=lambda b: (-b.score, b.actor, b.issue or ""))
-    mediators = _brokers(scenario, arrays, base, loss)
-    ripeness = _ripeness(scenario, arrays, possible, loss)
+        raise InputError(
+            "no party holds a veto, so there is no deal to analyse",
+            source="scenario",
+            fix="mark the parties to the deal as states (or organisations, armed groups) "
+            "with `veto: true`",
+        )
+    inst = make_instance(arrays, loss)
+    base = decide(inst)
+    names = Namer(scenario, arrays, inst)
+    warnings = _warnings(scenario, arrays, inst)
+    ex = explain(inst) if not base.deal_possible else Explanation((), (), True, 0)
+    blocking = _blockers(names, ex)
+    mediators = mediator_roles(scenario, arrays, inst, base)
+    thirds = third_parties(scenario, arrays, inst, base)
+    med = mediated(scenario, arrays, inst, base)
+    if base.razor_thin:
+        vclass = "razor_thin"
+    elif base.deal_possible:
+        vclass = "own_terms"
+    elif med["possible"]:
+        vclass = "mediated"
+    else:
+        vclass = "none"
+    package = _package(names, inst, base)
+    levels = two_level(scenario, arrays, inst, base)
     esc = escalation_risk(scenario)
-    verdict, reasons = _verdict(
-        scenario, possible, package, zopa, blocking, mediators, esc, two_level
-    )
+    margin = {
+        "status": base.status,
+        "slack": _f(base.slack),
+        "lower": _f(base.lower),
+        "upper": _f(base.upper),
+        "certificate": base.certificate,
+        "words": margin_words(base.status, _f(base.slack), base.lower, base.upper),
+    }
+    flips = None
+    if robustness:
+        smallest = min((len(s) for s in ex.blocking_sets), default=0)
+        solves = 400 if robustness is True else int(robustness)
+        flips = tuple(flip_points(scenario, loss, base, solves=solves, min_blocking=smallest))
+    at_sq = _red_lines_at_status_quo(names, inst)
+    reasons = _reasons(names, base, package, ex, mediators, thirds, med, esc, levels, margin, at_sq)
     return Analysis(
         scenario=scenario.name,
         loss=loss,
-        deal_possible=possible,
-        verdict=verdict,
+        deal_possible=base.deal_possible,
+        verdict_class=vclass,
+        verdict=VERDICTS[vclass],
         reasons=tuple(reasons),
-        zopa=zopa,
+        margin=margin,
+        zopa=issue_zopas(arrays, inst),
         package=package,
-        two_level=two_level,
+        two_level=levels,
         blocking=tuple(blocking),
+        blocking_sets=tuple(_sets(names, s, "blocking") for s in ex.blocking_sets),
+        conflicts=tuple(_sets(names, s, "conflict") for s in ex.conflicts),
+        explanation_complete=ex.complete,
         mediators=tuple(mediators),
-        ripeness=ripeness,
+        third_parties=tuple(thirds),
+        mediated=med,
+        red_lines_at_status_quo=tuple(at_sq),
+        robustness=flips,
+        ripeness=_ripeness(scenario, arrays, inst, base),
         escalation=esc,
         warnings=tuple(warnings),
     )
 
 
-def _package(arrays: ScenarioArrays, res: BatchFeasibility, loss: Loss) -> dict[str, Any]:
-    feasible = bool(res.deal_possible[0])
-    best = int(res.agenda[0])
-    agenda = (
-        [i for i, o in zip(arrays.issue_ids, res.agendas[best], strict=True) if o]
-        if best >= 0
-        else None
-    )
-    point = (
-        {i: float(x) for i, x in zip(arrays.issue_ids, res.point[0], strict=True)}
-        if best >= 0
-        else None
-    )
-    sur = None
-    if best >= 0:
-        s = surplus(arrays, res.point[0], loss)
-        sur = {arrays.actor_ids[i]: float(x) for i, x in zip(arrays.veto_players, s, strict=True)}
-    return {
-        "feasible": feasible,
-        "admissible_agendas": [
-            [i for i, o in zip(arrays.issue_ids, a, strict=True) if o] for a in res.agendas
-        ],
-        "agenda": agenda,
-        "point": point,
-        "slack": _f(float(res.slack[0])),
-        "surplus": sur,
-        "note": "point = the agreement that maximises the smallest surplus over no deal "
-        "among the veto players (best admissible agenda)",
-    }
-
-
-def _two_level(scenario: Scenario, arrays: ScenarioArrays, loss: Loss) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for party in scenario.parties():
-        ratifiers = scenario.ratifiers(party.id)
-        if ratifiers == [party]:
-            continue
-        negotiators = [f for f in ratifiers if f.negotiator] or ratifiers[:1]
-        others = [
-            i for i in arrays.veto_players if arrays.actor_ids[i] not in {r.id for r in ratifiers}
-        ]
-        level1 = tuple(sorted(others + [arrays.index(n.id) for n in negotiators]))
-        f1 = bool(feasibility_batch(arrays, loss, veto=level1).deal_possible[0])
-        full = bool(feasibility_batch(arrays, loss).deal_possible[0])
-        blocking = []
-        if f1 and not full:
-            for r in ratifiers:
-                if r in negotiators:
-                    continue
-                alone = tuple(sorted([*level1, arrays.index(r.id)]))
-                if not feasibility_batch(arrays, loss, veto=alone).deal_possible[0]:
-                    blocking.append(r.id)
-        out[party.id] = {
-            "ratifiers": [r.id for r in ratifiers],
-            "negotiators": [n.id for n in negotiators],
-            "negotiator_only_feasible": f1,
-            "ratified_feasible": full,
-            "blocking_ratifiers": blocking,
+def issue_zopas(arrays: ScenarioArrays, inst: Instance) -> dict[str, dict[str, Any]]:
+    """Per issue: each decider's acceptable interval and the intersection over the deciders
+    every ratification needs (all deciders when no one is needed by every path)."""
+    st = inst.structure
+    who = list(st.forced) or list(st.deciders)
+    low = inst.lo + inst.low * inst.span
+    high = inst.lo + inst.high * inst.span
+    out: dict[str, dict[str, Any]] = {}
+    for k, iid in enumerate(arrays.issue_ids):
+        zl, zh = float(low[who, k].max()), float(high[who, k].min())
+        empty = zl > zh + TOL * inst.span[k]
+        out[iid] = {
+            "low": None if empty else zl,
+            "high": None if empty else zh,
+            "empty": bool(empty),
+            "acceptable": {
+                arrays.actor_ids[a]: [float(low[a, k]), float(high[a, k])] for a in st.deciders
+            },
         }
     return out
 
 
-def _brokers(
-    scenario: Scenario, arrays: ScenarioArrays, base: BatchFeasibility, loss: Loss
-) -> list[BrokerRole]:
-    possible = bool(base.deal_possible[0])
-    out = []
-    for b in scenario.brokers():
-        shift = inducement_shift(scenario, arrays, [b.id])
-        opens = False
-        if not possible and shift.any():
-            opens = bool(feasibility_batch(arrays, loss, shift=shift).deal_possible[0])
-        if possible:
-            role, reason = "formulator", "a ZOPA exists: it can propose a point inside it"
-        elif opens:
-            role, reason = "manipulator", "its deliverable inducements open a ZOPA"
-        else:
-            role = "communicator"
-            reason = (
-                "no ZOPA, and its deliverable inducements cannot open one"
-                if shift.any()
-                else "no ZOPA, and it has no inducements to offer"
-            )
-            if b.channel is not None:
-                reason += f"; its channel removes {b.channel.value:.0%} of escalation risk"
-        out.append(
-            BrokerRole(
-                b.id,
-                b.name,
-                b.kind.value,
-                role,
-                opens,
-                None if b.channel is None else b.channel.value,
-                reason,
-            )
+def _package(names: Namer, inst: Instance, base: Decision) -> dict[str, Any]:
+    ids = names.arrays.issue_ids
+    feasible = base.deal_possible
+    found = bool(np.isfinite(base.x).all())
+    relies: list[dict[str, Any]] = []
+    if found:
+        for k in np.flatnonzero(~base.settled):
+            who = [
+                names.actor(v)
+                for v in inst.structure.deciders
+                if inst.has_limit[v, k]
+                and inst.separable[v, k]
+                and not inst.low[v, k] - 1e-9 <= inst.sq[k] <= inst.high[v, k] + 1e-9
+            ]
+            if who:
+                relies.append({"issue": ids[k], "separable_for": who})
+    return {
+        "feasible": feasible,
+        "agenda": [ids[k] for k in np.flatnonzero(base.settled)] if found else None,
+        "deferred": [ids[k] for k in np.flatnonzero(~base.settled)] if found else None,
+        "relies_on_deferral": relies,
+        "point": {i: float(x) for i, x in zip(ids, base.x, strict=True)} if found else None,
+        "ambiguous": {
+            ids[k]: [float(base.x[k]), float(base.x[k] + base.e[k])]
+            for k in np.flatnonzero(base.e > 1e-9)
+        },
+        "slack": _f(base.slack),
+        "surplus": {
+            names.actor(v): _f(float(base.surplus[v]))
+            for v in inst.structure.deciders
+            if not np.isnan(base.surplus[v])
+        }
+        if found
+        else None,
+        "note": "point = the package that maximises the smallest surplus over no deal among "
+        "the actors a ratification needs; deferred issues stay at their status quo",
+    }
+
+
+SHOWN = 8  # conflicts shown among the reasons
+ORDER = ("requires", "refuses", "red_line", "linkage", "no_deal", "body")
+
+
+def _sets(names: Namer, groups: tuple[Group, ...], what: str) -> dict[str, Any]:
+    def key(g: Group) -> tuple[int, int, int]:
+        first = int(names.inst.structure.links[int(g[1])].actor) if g[0] == "linkage" else int(g[1])  # type: ignore[call-overload]
+        return (first, ORDER.index(str(g[0])), int(g[2]) if len(g) > 2 else -1)  # type: ignore[call-overload]
+
+    items = [names.constraint(g) for g in sorted(groups, key=key)]
+    texts = [c["text"] for c in items]
+    if what == "conflict":
+        verb = "cannot both hold" if len(texts) == 2 else "cannot all hold"
+        text = f"{join(texts)} {verb}" if len(texts) > 1 else f"{texts[0]} cannot hold"
+    else:
+        text = (
+            "A deal opens if "
+            + ("this gives way: " if len(texts) == 1 else "all of these give way: ")
+            + "; ".join(texts)
         )
+    return {"constraints": items, "text": text + "."}
+
+
+def _blockers(names: Namer, ex: Explanation) -> list[Blocker]:
+    """One entry per constraint in any conflict, scored by the share of conflicts it is in
+    (plus its salience weight to break ties)."""
+    if not ex.conflicts:
+        return []
+    count: dict[Group, int] = {}
+    for c in ex.conflicts:
+        for g in c:
+            count[g] = count.get(g, 0) + 1
+    out = []
+    for g, n in count.items():
+        actor, issue = names.subject(g)
+        w = 0.0
+        if g[0] in ("red_line", "requires", "refuses"):
+            w = float(names.inst.weight[int(g[1]), int(g[2])])  # type: ignore[call-overload]
+        score = n / len(ex.conflicts) + 0.01 * w
+        partner = [names.text(h) for c in ex.conflicts if g in c for h in c if h != g]
+        detail = names.text(g)
+        if partner:
+            detail += " conflicts with " + join(list(dict.fromkeys(partner))[:3])
+        out.append(Blocker(actor or "", issue, KINDS[str(g[0])], score, detail))
+    return sorted(out, key=lambda b: (-b.score, b.actor, b.issue or ""))
+
+
+def _red_lines_at_status_quo(names: Namer, inst: Instance) -> list[dict[str, Any]]:
+    """Red lines the status quo already breaks: the deal must settle those issues (unless
+    separable for that actor)."""
+    out = []
+    for v in inst.structure.deciders:
+        for k in range(inst.n_issues):
+            sq = inst.sq[k]
+            if not inst.has_limit[v, k] or np.isnan(sq):
+                continue
+            if inst.low[v, k] - 1e-9 <= sq <= inst.high[v, k] + 1e-9:
+                continue
+            out.append(
+                {
+                    "actor": names.actor(v),
+                    "issue": names.arrays.issue_ids[k],
+                    "status_quo": names.num(k, sq),
+                    "accepts": [names.num(k, inst.low[v, k]), names.num(k, inst.high[v, k])],
+                    "separable": bool(inst.separable[v, k]),
+                }
+            )
+    return out
+
+
+def _warnings(sc: Scenario, arrays: ScenarioArrays, inst: Instance) -> list[str]:
+    out: list[str] = []
+    for v in inst.structure.deciders:
+        aid = arrays.actor_ids[v]
+        if np.isnan(inst.nd[v]):
+            out.append(
+                f"{aid} has no no-deal value (no status quo on every issue and no "
+                "no_deal.utility): only its red lines and rules constrain a deal"
+            )
+        for k, iss in enumerate(sc.issues):
+            lim, pos = arrays.limit[v, k], arrays.position[v, k]
+            if np.isnan(lim) or arrays.one_sided[v, k] or lim == pos:
+                continue
+            mirror = 2 * pos - lim
+            if iss.scale.min < mirror < iss.scale.max:
+                side = "above" if mirror > pos else "below"
+                out.append(
+                    f"{aid}'s red line on {iss.id} at {lim:g} (ideal {pos:g}) is mirrored: it "
+                    f"also rejects values {side} {mirror:g}; write `limit_side: one_sided` if "
+                    f"{aid} accepts anything from {lim:g} on"
+                )
+        adj = arrays.no_deal_adjustment[v]
+        if abs(adj) > 0.5:
+            out.append(
+                f"{aid}'s no-deal adjustment {adj:+g} is more than half the utility scale: "
+                "check its sign and size"
+            )
     return out
 
 
 def _ripeness(
-    scenario: Scenario, arrays: ScenarioArrays, possible: bool, loss: Loss
+    scenario: Scenario, arrays: ScenarioArrays, inst: Instance, base: Decision
 ) -> dict[str, Any]:
     hurting = {}
     for p in scenario.parties():
-        rats = scenario.ratifiers(p.id)
-        hurting[p.id] = all(arrays.no_deal_trend[arrays.index(r.id)] < 0 for r in rats)
+        deciders = scenario.deciders(p.id)
+        hurting[p.id] = all(arrays.no_deal_trend[arrays.index(r.id)] < 0 for r in deciders)
     mhs = bool(hurting) and all(hurting.values())
-    # months until a deal becomes feasible if no-deal values keep their trends
-    months = np.arange(0, 37, dtype=float)
-    nd_b = months[:, None] * arrays.no_deal_trend[None, :]
-    batch = replace(
-        arrays,
-        position=np.broadcast_to(arrays.position, (len(months), *arrays.position.shape)),
-    )
-    res = feasibility_batch(batch, loss, shift=nd_b)
-    first = np.flatnonzero(res.deal_possible)
+    horizon = 36
+    first = None
+    if not base.deal_possible and np.any(arrays.no_deal_trend != 0):
+        for month in range(1, horizon + 1):
+            moved = replace(inst, nd=inst.nd + month * arrays.no_deal_trend)
+            if decide(moved).deal_possible:
+                first = month
+                break
     return {
         "hurting": hurting,
         "mutually_hurting_stalemate": mhs,
-        "way_out": possible,
-        "ripe": bool(mhs and possible),
-        "months_until_feasible": None if first.size == 0 else int(months[first[0]]),
-        "horizon_months": int(months[-1]),
+        "way_out": base.deal_possible,
+        "ripe": bool(mhs and base.deal_possible),
+        "months_until_feasible": 0 if base.deal_possible else first,
+        "horizon_months": horizon,
     }
 
 
-def _verdict(
-    scenario: Scenario,
-    possible: bool,
+def _reasons(
+    names: Namer,
+    base: Decision,
     package: dict[str, Any],
-    zopa: dict[str, dict[str, Any]],
-    blocking: list[Blocker],
+    ex: Explanation,
     mediators: list[BrokerRole],
+    thirds: list[ThirdParty],
+    med: dict[str, Any],
     esc: EscalationRisk | None,
-    two_level: dict[str, Any],
-) -> tuple[str, list[str]]:
-    reasons: list[str] = []
-    if possible:
-        verdict = "Deal reachable: the veto players' win-sets intersect."
-        agenda = ", ".join(package["agenda"] or [])
-        reasons.append(
-            f"A package on [{agenda}] leaves every veto player better off than "
-            f"no deal (smallest surplus {package['slack']:.3f})."
+    levels: dict[str, Any],
+    margin: dict[str, Any],
+    at_sq: list[dict[str, Any]],
+) -> list[str]:
+    sc = names.sc
+    out: list[str] = []
+    if base.deal_possible:
+        settled = ", ".join(sc.issue(i).name for i in package["agenda"] or []) or "nothing"
+        out.append(
+            f"A package settling {settled} leaves every party that must ratify better off "
+            f"than no deal: {margin['words']}."
         )
-    else:
-        verdict = "No deal reachable: the veto players' win-sets do not intersect."
-        kinds = {b.kind for b in blocking}
-        if "agenda" in kinds:
-            for issue in dict.fromkeys(b.issue for b in blocking if b.kind == "agenda"):
-                reasons.append(
-                    next(b.detail for b in blocking if b.kind == "agenda" and b.issue == issue)
-                    + "."
-                )
-        empty = [i for i, z in zopa.items() if z["empty"]]
-        if empty:
-            names = ", ".join(scenario.issue(i).name for i in empty)
-            reasons.append(f"The red lines leave no zone of agreement on: {names}.")
-        for b in blocking:
-            if b.kind in ("no_deal_value", "ratification"):
-                reasons.append(b.detail + ".")
-    for state, info in two_level.items():
-        if info["negotiator_only_feasible"] and not info["ratified_feasible"]:
-            reasons.append(
-                f"Two-level game: {state}'s negotiators could agree, but "
-                f"{', '.join(info['blocking_ratifiers'])} would not ratify."
+        if package["deferred"]:
+            deferred = ", ".join(sc.issue(i).name for i in package["deferred"])
+            out.append(f"It defers {deferred} (left at the status quo).")
+        for r in package["relies_on_deferral"]:
+            out.append(
+                f"It relies on {join(r['separable_for'])} letting {sc.issue(r['issue']).name} "
+                "be deferred although its status quo is beyond their red line (separable)."
             )
-    roles = {m.role for m in mediators}
+        for iid, (a, b) in package["ambiguous"].items():
+            out.append(
+                f"It settles {sc.issue(iid).name} in constructively ambiguous words: "
+                f"{a:.4g} to {b:.4g}, each side reading its own point."
+            )
+    else:
+        # one conflict per issue first, then the others, at most SHOWN of them
+        first: dict[object, tuple[Group, ...]] = {}
+        for c in ex.conflicts:
+            first.setdefault(frozenset(names.subject(g)[1] for g in c), c)
+        shown = list(dict.fromkeys([*first.values(), *ex.conflicts]))[:SHOWN]
+        for c in shown:
+            out.append(_sets(names, c, "conflict")["text"])
+        if len(ex.conflicts) > len(shown):
+            out.append(f"({len(ex.conflicts) - len(shown)} more conflicts in `conflicts`.)")
+        if not ex.complete:
+            out.append("(The search for conflicts stopped at its limit; there may be more.)")
+        if np.isfinite(base.slack):
+            out.append(f"The best package: {margin['words']}.")
+    for state, info in levels.items():
+        if info["negotiator_only_feasible"] and not info["ratified_feasible"]:
+            who = ", ".join(info["blocking_ratifiers"]) or "its ratification rule"
+            out.append(
+                f"Two-level game: {state}'s negotiators could agree, but {who} would not ratify."
+            )
+        for body in info["bodies"]:
+            if not body["passes"] and body["votes_short"] is not None and not base.deal_possible:
+                out.append(
+                    f"{state}'s {body['name']} ({body['rule']}) would be {body['votes_short']:g} "
+                    f"of {body['total_weight']:g} votes short at best."
+                )
     if mediators:
-        if possible:
-            reasons.append("Mediators can act as formulators: propose a point in the ZOPA.")
+        roles = {m.role for m in mediators}
+        if base.deal_possible:
+            out.append(
+                "Mediators can act as formulators: propose a point in the zone of agreement."
+            )
         elif roles == {"communicator"}:
-            reasons.append("Mediators are communicators: no one's inducements can open a ZOPA.")
+            out.append("Mediators are communicators: no one's inducements can open a ZOPA.")
         else:
             mans = [m.name for m in mediators if m.role == "manipulator"]
-            reasons.append(f"Manipulators whose leverage opens a ZOPA: {', '.join(mans)}.")
-    if esc is not None and not possible:
-        reasons.append(
+            out.append(f"Manipulators whose leverage opens a ZOPA: {', '.join(mans)}.")
+    if not base.deal_possible and med["possible"]:
+        out.append("With inducements: " + med["reason"] + ".")
+    for t in thirds:
+        if t.effect != "bystander":
+            out.append(f"{t.name} is a {t.effect}: {t.reason}.")
+    if esc is not None and not base.deal_possible:
+        out.append(
             f"What the channels can still do: lower the risk of escalation over "
             f"{esc.horizon_months:g} months from {esc.p_without_channel:.0%} to "
             f"{esc.p_with_channels:.0%}."
         )
-    return verdict, reasons
+    return out

@@ -21,6 +21,7 @@ def _register() -> None:
     from backchannel.cli import (  # noqa: F401
         analysis_cmds,
         backtest_cmds,
+        calibrate_cmds,
         forecast_cmds,
         import_cmds,
         report_cmds,

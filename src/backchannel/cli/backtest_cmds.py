@@ -4,9 +4,10 @@ on real EU legislative negotiations (DEU data)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from backchannel.cli.common import JsonOpt, app, console, emit_json
@@ -40,6 +41,16 @@ def deu(
     chart: Annotated[
         Path | None, typer.Option(help="Save a bar chart of the MAE (.png or .svg).")
     ] = None,
+    calibrated_cv: Annotated[
+        bool, typer.Option(help="Score the calibration procedure by nested cross-validation.")
+    ] = True,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="Score this calibration (from `calibrate deu`) without refitting; no stack, "
+            "tuning or nested calibration is fitted on PATH."
+        ),
+    ] = None,
 ) -> None:
     """Backtest every registered model (or --model ...) on a DEU file: MAE per model and
     subset with proposal-bootstrap intervals, baselines, and a cross-validated stack."""
@@ -67,6 +78,9 @@ def deu(
                 source="--model",
                 fix=f"use one of {sorted(known)} (see `backchannel models`)",
             )
+    from backchannel.validation.calibration import Calibration
+
+    cal = None if calibration is None else Calibration.load(calibration)
     res = run_backtest(
         path,
         model or None,
@@ -77,6 +91,8 @@ def deu(
         repeats=repeats,
         ensemble=ensemble,
         tuned=tuned,
+        calibrated_cv=calibrated_cv,
+        calibration=cal,
     )
     d = res.to_dict()
     if chart is not None:
@@ -133,3 +149,38 @@ def deu(
                 f"  minus compromise: {df['mae']:+.2f} [{df['ci95'][0]:+.2f}, "
                 f"{df['ci95'][1]:+.2f}]: {t['verdict']}"
             )
+    _print_calibrated(d)
+
+
+def _print_calibrated(d: dict[str, Any]) -> None:
+    c = d.get("calibrated")
+    if not c:
+        return
+    if "selected" in c:
+        console.print(
+            f"calibrated on {escape(c['training_data']['source'])} "
+            f"({c['training_data']['scoreable_issues']} issues): {escape(c['selected'])}, "
+            "no refit"
+        )
+        if c["in_sample"]:
+            console.print(
+                "[yellow]warning:[/] this is the calibration's own training file: "
+                "the figure is in-sample"
+            )
+    else:
+        console.print(
+            f"calibration procedure, nested CV ({c['folds']} folds): chosen per fold "
+            + escape(", ".join(sorted(set(c["chosen_per_fold"]))))
+        )
+    for key in ("compromise", "mean"):
+        df = c.get(f"difference_minus_{key}")
+        if df and df["mae"] is not None:
+            lo, hi = df["ci95"]
+            verdict = (
+                "beats it"
+                if c[f"beats_{key}"]
+                else "interval includes 0"
+                if (df["mae"] < 0)
+                else "does not beat it"
+            )
+            console.print(f"  minus {key}: {df['mae']:+.2f} [{lo:+.2f}, {hi:+.2f}]: {verdict}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -37,6 +38,39 @@ ParamOpt = Annotated[
     ),
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed (stochastic models).")]
+CalibrationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--calibration",
+        help="Forecast with a calibration file (`calibrate deu`) instead of --model; the "
+        "scenario is one EU proposal (needs --procedure and --council).",
+    ),
+]
+ProcedureOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--procedure",
+        help="EU legislative procedure, cod or cns (procedural models and --calibration).",
+    ),
+]
+CouncilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--council",
+        help="Council voting rule, qmv or unanimity (procedural models and --calibration).",
+    ),
+]
+
+
+def _eu_rule_options(procedure: str | None, council: str | None, what: str) -> tuple[str, str]:
+    if procedure is None or council is None:
+        raise InputError(
+            f"{what} needs the EU legislative procedure and the Council's voting rule",
+            source="--procedure/--council",
+            fix="add --procedure cod|cns and --council qmv|unanimity (actors named by their "
+            "DEU codes, the scenario dated by the proposal's introduction)",
+        )
+    return procedure, council
 
 
 def _value(text: str) -> Any:
@@ -68,7 +102,7 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
 
 def _core_params(core: Any) -> set[str]:
     """The named keyword parameters of a model core (beyond the shared inputs)."""
-    shared = {"position", "salience", "capability", "lo", "hi", "reference", "seed"}
+    shared = {"position", "salience", "capability", "lo", "hi", "reference", "seed", "rule"}
     sig = inspect.signature(core)
     return {
         n
@@ -107,8 +141,8 @@ def round_summary(fc: Forecast, sc: Scenario) -> np.ndarray | None:
 
 
 def _print(fc: Forecast, sc: Scenario) -> None:
-    spec = get_model(fc.model)
-    table = Table(title=f"{escape(spec.title)} — {escape(sc.name)}")
+    title = get_model(fc.model).title if fc.model in models() else fc.model
+    table = Table(title=f"{escape(title)} — {escape(sc.name)}")
     table.add_column("issue")
     table.add_column("outcome", justify="right")
     table.add_column("nearest anchor")
@@ -145,9 +179,24 @@ def forecast_cmd(
     seed: SeedOpt = None,
     set_: SetOpt = None,
     json_out: JsonOpt = False,
+    calibration: CalibrationOpt = None,
+    procedure: ProcedureOpt = None,
+    council: CouncilOpt = None,
 ) -> None:
     """Forecast the outcome of each issue with a model (outcome, nearest anchor, rounds)."""
     sc = load(scenario, set_)
+    if calibration is not None:
+        from backchannel.validation.calibration import Calibration, forecast_scenario
+
+        if model != "compromise" or param or rounds is not None:
+            raise InputError(
+                "--calibration forecasts with the calibrated model",
+                source="--calibration",
+                fix="drop --model, --param and --rounds",
+            )
+        proc, rule = _eu_rule_options(procedure, council, "--calibration")
+        _show(forecast_scenario(Calibration.load(calibration), sc, proc, rule), sc, json_out)
+        return
     spec = get_model(model)
     params = parse_params(param)
     known = _core_params(spec.core)
@@ -166,7 +215,23 @@ def forecast_cmd(
                 fix="drop --rounds, or use a model with rounds (e.g. eum)",
             )
         params["rounds"] = rounds
-    fc = forecast(sc, model=model, seed=seed, **params)
+    if not spec.needs_rule and (procedure is not None or council is not None):
+        raise InputError(
+            f"model {model!r} does not use the EU legislative rule",
+            source="--procedure/--council",
+            fix="drop them, or use a procedural model (agenda_setter, winset_bargain, "
+            "compromise_winset) or --calibration",
+        )
+    if spec.needs_rule:
+        from backchannel.data.legislative import eu_rule_for_scenario
+
+        params["rule"] = eu_rule_for_scenario(
+            sc, *_eu_rule_options(procedure, council, f"model {model!r}")
+        )
+    _show(forecast(sc, model=model, seed=seed, **params), sc, json_out)
+
+
+def _show(fc: Forecast, sc: Scenario, json_out: bool) -> None:
     if json_out:
         data = fc.to_dict()
         data["anchors"] = {i: nearest_anchor(sc, i, v) for i, v in fc.outcome_by_issue().items()}

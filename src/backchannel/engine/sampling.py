@@ -57,6 +57,9 @@ Field = Literal[
     "inducement_credibility",
     "escalation_rate",
     "escalation_p",
+    "ambiguity",
+    "body_weight",
+    "link_value",
 ]
 
 #: the fields of :class:`ScenarioArrays` a column can write, with their array rank
@@ -69,6 +72,9 @@ ARRAY_FIELDS: dict[str, int] = {
     "no_deal": 1,
     "no_deal_adjustment": 1,
     "no_deal_trend": 1,
+    "ambiguity": 1,
+    "body_weight": 1,
+    "link_value": 1,
 }
 
 _INF = math.inf
@@ -84,6 +90,7 @@ ADMISSIBLE: dict[str, tuple[float, float]] = {
     "inducement_credibility": (0.0, 1.0),
     "escalation_rate": (0.0, _INF),
     "escalation_p": (0.0, 1.0),
+    "body_weight": (0.0, _INF),
 }
 
 
@@ -155,14 +162,16 @@ class Term:
 
 @dataclass(frozen=True)
 class InducementTerm:
-    """A broker's inducement: it lowers the no-deal utility of ``targets`` (actor indices:
-    a target state's ratifiers) by ``amount x credibility`` (as
+    """A broker's inducement: it moves the no-deal utility of ``targets`` (actor indices:
+    the deciders of a target party) by ``sign x amount x credibility`` (``sign`` -1 for a
+    pro-deal inducement, +1 for a spoiler's; as
     :func:`backchannel.analysis.mediation.inducement_shift`)."""
 
     broker: str
     targets: tuple[int, ...]
     amount: Term
     credibility: Term
+    sign: float = -1.0
 
 
 @dataclass(frozen=True)
@@ -191,9 +200,9 @@ class SamplingPlan:
         """No-deal utility shift (B, N) of the brokers' deliverable inducements."""
         shift = np.zeros((x.shape[0], self.base.n_actors))
         for t in self.inducements:
-            delta = t.amount.draws(x) * t.credibility.draws(x)
+            delta = t.sign * t.amount.draws(x) * t.credibility.draws(x)
             for a in t.targets:
-                shift[:, a] -= delta
+                shift[:, a] += delta
         return shift
 
     def escalation_risk(self, x: FloatArray) -> tuple[FloatArray, FloatArray] | None:
@@ -504,7 +513,53 @@ def sampling_plan(scenario: Scenario, arrays: ScenarioArrays | None = None) -> S
                     targets=tuple(arrays.index(t) for t in ids),
                     amount=amount,
                     credibility=cred,
+                    sign=ind.sign,
                 )
+            )
+    for k, iss in enumerate(scenario.issues):
+        add(
+            iss.ambiguity,
+            f"{iss.id}.ambiguity",
+            "ambiguity",
+            None,
+            iss.id,
+            (0.0, iss.scale.max - iss.scale.min),
+            ((k,),),
+        )
+    structure = arrays.structure
+    for body in structure.bodies if structure is not None else ():
+        unit = scenario.actors[body.unit]
+        if not body.explicit or unit.ratification is None:
+            continue
+        spec = next(b for b in unit.ratification.paths[body.path].bodies if b.id == body.id)
+        for m, slot in zip(body.members, body.slots, strict=True):
+            mid = scenario.actors[m].id
+            add(
+                spec.members[mid],
+                f"{unit.id}.ratification.{body.id}.{mid}",
+                "body_weight",
+                unit.id,
+                None,
+                ADMISSIBLE["body_weight"],
+                ((slot,),),
+            )
+    for link in structure.links if structure is not None else ():
+        actor = scenario.actors[link.actor]
+        cond = actor.linkage[link.index]
+        for side, atom in (("when", link.when), ("then", link.then)):
+            c = getattr(cond, side)
+            qty = c.at_least if c.at_least is not None else c.at_most
+            if atom.slot < 0 or qty is None:
+                continue
+            sc_ = scenario.issue(c.issue).scale
+            add(
+                qty,
+                f"{actor.id}.linkage[{link.index}].{side}",
+                "link_value",
+                actor.id,
+                c.issue,
+                (sc_.min, sc_.max),
+                ((atom.slot,),),
             )
     escalation = None
     if scenario.escalation is not None:

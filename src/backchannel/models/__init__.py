@@ -3,7 +3,14 @@
 Importing this package registers every model.
 """
 
-from backchannel.models import central, eum, exchange, nash, spatial  # noqa: F401  (registers)
+from backchannel.models import (  # noqa: F401  (registers)
+    central,
+    eum,
+    exchange,
+    nash,
+    procedural,
+    spatial,
+)
 from backchannel.models.base import (
     Forecast,
     ModelOutput,

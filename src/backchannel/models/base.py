@@ -58,6 +58,9 @@ class ModelSpec:
     core: ModelCore
     has_rounds: bool = False
     stochastic: bool = False
+    needs_rule: bool = False
+    """The core needs ``rule=`` (a :class:`backchannel.data.legislative.LegislativeRule`
+    aligned with the actor rows): the procedural models."""
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,15 @@ class Forecast:
             "citation": self.citation,
             "outcome": self.outcome_by_issue(),
             "rounds": rounds,
-            "params": dict(self.params),
+            "params": _jsonable(dict(self.params)),
             "seed": self.seed,
             "diagnostics": _jsonable(dict(self.diagnostics)),
         }
 
 
 def _jsonable(x: Any) -> Any:
+    if hasattr(x, "to_dict"):
+        return _jsonable(x.to_dict())
     if isinstance(x, np.ndarray):
         return x.tolist()
     if isinstance(x, np.generic):

@@ -54,7 +54,7 @@ def run_analysis(scenario: Scenario) -> tuple[Piece, Piece]:
     """``analyze(scenario).to_dict()`` and ``what_it_takes(scenario).to_dict()``."""
     from backchannel.analysis import analyze, what_it_takes
 
-    a = _call(analyze, "The feasibility analysis", scenario)
+    a = _call(analyze, "The feasibility analysis", scenario, robustness=True)
     if a.ok:
         a = Piece(data=a.data.to_dict())
     c = _call(what_it_takes, "The what-it-takes analysis", scenario)
@@ -92,12 +92,14 @@ def run_forecast(scenario: Scenario, model: str | None = None, seed: int = 0) ->
 
 
 def run_outcomes(scenario: Scenario, seed: int = 0) -> Piece:
-    """Outcome per issue of every registered model: ``{model: {issue: value}}``."""
+    """Outcome per issue of every registered model: ``{model: {issue: value}}`` (the
+    procedural models, which need an EU legislative rule the scenario does not state, are
+    left out)."""
     from backchannel.models import forecast, models
 
     out: dict[str, dict[str, float]] = {}
     problems: list[str] = []
-    for name in sorted(models()):
+    for name in sorted(n for n, s in models().items() if not s.needs_rule):
         try:
             out[name] = forecast(scenario, model=name, seed=seed).outcome_by_issue()
         except InputError as exc:

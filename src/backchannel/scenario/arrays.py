@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backchannel.scenario.schema import ActorKind, Scenario, q
+from backchannel.scenario.structure import Structure, compile_structure
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -26,7 +27,13 @@ class ScenarioArrays:
     where no per-issue value). ``limit``: red lines (NaN: none). ``lo``/``hi``: scale bounds.
     ``status_quo``: reversion point per issue (NaN: none). ``no_deal``: explicit no-deal
     utility per actor (NaN: computed from the status quo), ``no_deal_adjustment`` and
-    ``no_deal_trend`` (per month). ``requires``/``refuses``: agenda constraints (N x K).
+    ``no_deal_trend`` (per month). ``requires``/``refuses``: agenda constraints (N x K);
+    ``separable`` (N x K): the actor's red line on the issue does not bind a deal that
+    defers it; ``one_sided`` (N x K): the red line is one-sided. ``ambiguity`` (K,): width
+    of a constructively ambiguous settlement (0: none). ``body_weight``: member weights of
+    every ratifying body, ``link_value``: linkage thresholds, both indexed by the slots of
+    ``structure`` (:mod:`backchannel.scenario.structure`). ``veto_players``: the deciders
+    (actors whose own preferences decide whether a deal is accepted).
     """
 
     actor_ids: tuple[str, ...]
@@ -44,6 +51,12 @@ class ScenarioArrays:
     no_deal_trend: FloatArray
     requires: BoolArray
     refuses: BoolArray
+    separable: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    one_sided: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    ambiguity: FloatArray = field(default_factory=lambda: np.zeros(0))
+    body_weight: FloatArray = field(default_factory=lambda: np.zeros(0))
+    link_value: FloatArray = field(default_factory=lambda: np.zeros(0))
+    structure: Structure | None = None
     veto_players: tuple[int, ...] = field(default=())
 
     @property
@@ -80,6 +93,8 @@ def to_arrays(scenario: Scenario) -> ScenarioArrays:
     lim = np.full((n, k), np.nan)
     req = np.zeros((n, k), dtype=bool)
     ref = np.zeros((n, k), dtype=bool)
+    sep = np.tile(np.array([i.separable for i in scenario.issues], dtype=bool), (n, 1))
+    one = np.zeros((n, k), dtype=bool)
     nd = np.full(n, np.nan)
     nd_adj = np.zeros(n)
     nd_trend = np.zeros(n)
@@ -93,20 +108,22 @@ def to_arrays(scenario: Scenario) -> ScenarioArrays:
                 cap[a_i, j] = st.capability.value
             if st.limit is not None:
                 lim[a_i, j] = st.limit.value
+            one[a_i, j] = st.limit_side == "one_sided"
         for iid in a.agenda.requires:
             req[a_i, issues.index(iid)] = True
         for iid in a.agenda.refuses:
             ref[a_i, issues.index(iid)] = True
+        for iid in a.agenda.separable:
+            sep[a_i, issues.index(iid)] = True
         if a.no_deal is not None:
             u = q(a.no_deal.utility)
             nd[a_i] = np.nan if u is None else u
             nd_adj[a_i] = a.no_deal.adjustment.value
             nd_trend[a_i] = a.no_deal.trend.value
-    ids = [a.id for a in actors]
-    vetoes = tuple(ids.index(a.id) for a in scenario.parties_and_ratifiers())
+    structure, weights, link_values = compile_structure(scenario)
     sq = np.array([np.nan if i.status_quo is None else i.status_quo.value for i in scenario.issues])
     return ScenarioArrays(
-        actor_ids=tuple(ids),
+        actor_ids=tuple(a.id for a in actors),
         issue_ids=tuple(issues),
         kinds=tuple(a.kind for a in actors),
         position=pos,
@@ -121,5 +138,13 @@ def to_arrays(scenario: Scenario) -> ScenarioArrays:
         no_deal_trend=nd_trend,
         requires=req,
         refuses=ref,
-        veto_players=vetoes,
+        separable=sep,
+        one_sided=one,
+        ambiguity=np.array(
+            [0.0 if i.ambiguity is None else i.ambiguity.value for i in scenario.issues]
+        ),
+        body_weight=np.array(weights, dtype=float),
+        link_value=np.array(link_values, dtype=float),
+        structure=structure,
+        veto_players=structure.deciders,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -169,115 +168,18 @@ _FIXES = {
 }
 
 
-# Cross-reference errors are raised by Scenario-level validators, so pydantic places them
-# at the top level; these patterns point them back at the field concerned, with a fix.
-_Q = r"'(?P<{}>[^']*)'"
-_REFERENCE_ERRORS: list[tuple[re.Pattern[str], str, str]] = [
-    (
-        re.compile(f"actor {_Q.format('a')} has a position on unknown issue {_Q.format('i')}"),
-        "positions.{i}",
-        "use one of the known issue ids, or add the issue under `issues:`",
-    ),
-    (
-        re.compile(f"actor {_Q.format('a')}, issue {_Q.format('i')}: (?P<f>position|limit) "),
-        "positions.{i}.{f}",
-        "move it inside the issue's scale, or widen the scale",
-    ),
-    (
-        re.compile(f"actor {_Q.format('a')}: agenda names unknown issue"),
-        "agenda",
-        "use one of the known issue ids",
-    ),
-    (
-        re.compile(f"actor {_Q.format('a')}: parent {_Q.format('p')} is not an actor"),
-        "parent",
-        "name the id of a state listed under `actors:`",
-    ),
-    (
-        re.compile(f"actor {_Q.format('a')}: parent {_Q.format('p')} must be a state"),
-        "parent",
-        "name the id of a state (kind: state) as the parent",
-    ),
-    (
-        re.compile(f"actor {_Q.format('a')}: inducement targets unknown actor {_Q.format('t')}"),
-        "inducements.{t}.target",
-        "target the id of an actor listed under `actors:`",
-    ),
-    (
-        re.compile(f"actor {_Q.format('a')} must agree to any deal"),
-        "positions",
-        "add a position on each missing issue, or set `veto: false` if this actor need not agree",
-    ),
-    (
-        re.compile(r"duplicate (?P<kind>actor|issue) id\(s\) \['(?P<d>[^']*)'"),
-        "",
-        "rename one of them: ids must be unique",
-    ),
-]
 _VALUE_FIXES: list[tuple[str, str]] = [
     ("salience must lie in 0-100", "write a salience between 0 and 100"),
     ("must be a finite number", "replace it with a finite number (not .nan or .inf)"),
     ("expected a number", "write a plain number, without units or words"),
-    ("a faction needs 'parent'", "add `parent: <id of its state>`"),
+    ("needs 'parent'", "add `parent: <id of the party it belongs to>`"),
     ("cannot hold a veto", "remove `veto: true`, or make the actor a state"),
-    ("only factions have a parent", "remove `parent`, or make the actor a faction"),
+    ("has no parent", "remove `parent`, or make the actor a faction, party or electorate"),
+    ("linkage condition", "e.g. `when: {issue: nuclear, at_most: 50}`"),
+    ("rule 'quota' needs", "add `quota: 0.5` (a share of the members' weight)"),
+    ("rule 'double_majority' needs", "add `quota: 0.55` and `second_quota: 0.65`"),
     ("lies outside the scale", "move it inside the scale, or widen the scale"),
 ]
-
-
-def _reference_loc(msg: str, data: Any) -> tuple[list[int | str], str] | None:
-    """The data path and fix of a Scenario-level cross-reference error, if recognised."""
-    for pattern, tail, fix in _REFERENCE_ERRORS:
-        m = pattern.search(msg)
-        if m is None or not isinstance(data, dict):
-            continue
-        groups = m.groupdict()
-        if "kind" in groups:  # duplicate ids: point at the second occurrence
-            key = "actors" if groups["kind"] == "actor" else "issues"
-            items = data.get(key)
-            hits = [
-                i
-                for i, x in enumerate(items or [])
-                if isinstance(x, dict) and x.get("id") == groups["d"]
-            ]
-            return ([key, hits[1], "id"] if len(hits) > 1 else [key]), fix
-        actors = data.get("actors") or []
-        idx = next(
-            (i for i, x in enumerate(actors) if isinstance(x, dict) and x.get("id") == groups["a"]),
-            None,
-        )
-        if idx is None:
-            return None
-        loc: list[int | str] = ["actors", idx]
-        actor = actors[idx]
-        for part in tail.split(".") if tail else []:
-            if part == "{t}":  # the inducement whose target is unknown
-                inds = actor.get("inducements") or []
-                j = next(
-                    (
-                        j
-                        for j, x in enumerate(inds)
-                        if isinstance(x, dict) and x.get("target") == groups["t"]
-                    ),
-                    None,
-                )
-                if j is not None:
-                    loc.append(j)
-                continue
-            loc.append(part.format(**groups))
-        # keep only the part of the path present in the data (positions may be absent)
-        present: list[int | str] = []
-        cur: Any = data
-        for step in loc:
-            if isinstance(cur, dict) and step in cur:
-                cur = cur[step]
-            elif isinstance(cur, list) and isinstance(step, int) and 0 <= step < len(cur):
-                cur = cur[step]
-            else:
-                break
-            present.append(step)
-        return present, fix
-    return None
 
 
 def validation_errors(
@@ -286,7 +188,19 @@ def validation_errors(
     """Turn a pydantic ValidationError into errors that name line and field."""
     errors: list[InputError] = []
     keys: dict[int, dict[str, yaml.Node]] = {}
+
+    def add(loc: Sequence[int | str], msg: str, fix: str, missing: bool = False) -> None:
+        node = _node_at(root, [p for p in loc if not (missing and p == loc[-1])], keys)
+        where = _describe_loc(data, loc)
+        if node is not None:
+            where = f"line {node.start_mark.line + 1}, {where}"
+        errors.append(ScenarioError(msg, source=source, where=where, fix=fix))
+
     for err in exc.errors(include_url=False):
+        if err["type"] == "references":  # cross-references: every problem, each placed
+            for p in err["ctx"]["problems"]:
+                add(_present(data, p["loc"]), p["msg"], p["fix"])
+            continue
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
         # pydantic adds union/validator tags to loc; keep only keys present in the data
         clean: list[int | str] = []
@@ -303,20 +217,28 @@ def validation_errors(
         msg = str(err["msg"]).removeprefix("Value error, ")
         fix = _FIXES.get(str(err["type"]), "correct the value as the message says")
         fix = next((f for key, f in _VALUE_FIXES if key in msg), fix)
-        ref = _reference_loc(msg, data) if err["type"] == "value_error" and not clean else None
-        if ref is not None:
-            clean, fix = ref
         missing = err["type"] == "missing"
-        node = _node_at(root, [p for p in clean if not (missing and p == loc[-1])], keys)
-        where = _describe_loc(data, clean)
-        if node is not None:
-            where = f"line {node.start_mark.line + 1}, {where}"
-        if err["type"] == "missing":
+        if missing:
             msg = f"required field {str(loc[-1])!r} is missing"
         elif err["type"] == "extra_forbidden" and loc:
             msg = f"unknown field {str(loc[-1])!r}"
-        errors.append(ScenarioError(msg, source=source, where=where, fix=fix))
+        add(clean, msg, fix, missing)
     return ManyErrors(errors)
+
+
+def _present(data: Any, loc: Sequence[int | str]) -> list[int | str]:
+    """The longest prefix of ``loc`` present in ``data`` (a field may be absent)."""
+    present: list[int | str] = []
+    cur: Any = data
+    for step in loc:
+        if isinstance(cur, dict) and step in cur:
+            cur = cur[step]
+        elif isinstance(cur, list) and isinstance(step, int) and 0 <= step < len(cur):
+            cur = cur[step]
+        else:
+            break
+        present.append(step)
+    return present
 
 
 # -- public API ------------------------------------------------------------------------------

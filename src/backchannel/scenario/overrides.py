@@ -22,6 +22,7 @@ from backchannel.scenario.schema import Scenario
 COUNTERFACTUAL_2019 = (
     "usa.positions.nuclear.limit=55",
     "usa.agenda.requires=[nuclear]",
+    "usa.agenda.separable=[regional,missiles,armed_groups]",
     "usa.no_deal.adjustment=-0.1",
     "usa.positions.sanctions.salience=50",
     "usa.positions.oil.salience=30",

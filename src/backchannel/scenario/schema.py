@@ -1,4 +1,4 @@
-"""The scenario schema: actors, issues, positions, limits, no-deal values, mediators.
+"""The scenario schema: actors, issues, positions, limits, no-deal values, rules, mediators.
 
 A scenario is what an analyst writes down about a negotiation. It is validated by pydantic
 (v2) and published as JSON Schema (``backchannel schema``). Units:
@@ -9,143 +9,68 @@ A scenario is what an analyst writes down about a negotiation. It is validated b
 * utilities are on the normalised scale of :mod:`backchannel.analysis.utility`: 0 is an
   actor's ideal on every issue, -1 the far end of every scale (linear loss).
 
-Every numeric input is a :class:`Quantity`: a bare number, or a mapping with ``value``, an
-optional ``note`` (its source) and optional uncertainty (``range`` or ``dist``) used by
-Monte Carlo sweeps.
+Every numeric input is a :class:`~backchannel.scenario.base.Quantity` (a number with its
+source note and optional range). Ratification rules and linkage are in
+:mod:`backchannel.scenario.rules`; a coded case's metadata and outcome in
+:mod:`backchannel.scenario.case`; cross-references are checked by
+:mod:`backchannel.scenario.references`, which reports every problem at once.
 """
 
 from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-Identifier = Annotated[
-    str,
-    Field(
-        pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$",
-        max_length=64,
-        description="Short identifier: a letter, then letters, digits, '_', '-' or '.'.",
-    ),
+from backchannel.scenario.base import Identifier, Quantity, Uncertainty, _Strict, q
+from backchannel.scenario.case import CaseInfo, Outcome
+from backchannel.scenario.rules import Linkage, Ratification
+
+__all__ = [
+    "Actor",
+    "ActorKind",
+    "Agenda",
+    "Anchor",
+    "Escalation",
+    "Identifier",
+    "Inducement",
+    "Issue",
+    "NoDeal",
+    "Quantity",
+    "Scale",
+    "Scenario",
+    "Stance",
+    "Uncertainty",
+    "q",
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Uncertainty(_Strict):
-    """A distribution for a numeric input (used by ``backchannel sweep``).
-
-    ``uniform`` needs ``low`` and ``high``; ``triangular`` needs ``low`` and ``high`` and
-    takes the quantity's ``value`` as its mode; ``normal`` needs ``sd`` and is centred on
-    ``value``. All are truncated to the quantity's admissible range.
-    """
-
-    dist: Literal["uniform", "triangular", "normal"]
-    low: float | None = None
-    high: float | None = None
-    sd: float | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _complete(self) -> Uncertainty:
-        if self.dist in ("uniform", "triangular"):
-            if self.low is None or self.high is None:
-                raise ValueError(f"a {self.dist} distribution needs both 'low' and 'high'")
-            if not self.low <= self.high:
-                raise ValueError(f"'low' ({self.low}) must not exceed 'high' ({self.high})")
-        if self.dist == "normal" and self.sd is None:
-            raise ValueError("a normal distribution needs 'sd' (its standard deviation)")
-        for name in ("low", "high", "sd"):
-            v = getattr(self, name)
-            if v is not None and not math.isfinite(v):
-                raise ValueError(f"'{name}' must be a finite number, not {v}")
-        return self
-
-
-class Quantity(_Strict):
-    """A number with its source note and optional uncertainty.
-
-    In YAML write either ``42`` or ``{value: 42, note: "source", range: [30, 50]}``;
-    ``range: [a, b]`` is shorthand for ``dist: {dist: uniform, low: a, high: b}``.
-    """
-
-    value: float
-    note: str | None = None
-    dist: Uncertainty | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _coerce(cls, data: Any) -> Any:
-        if isinstance(data, bool):
-            raise ValueError("expected a number, got a true/false value")
-        if isinstance(data, int | float):
-            return {"value": data}
-        if isinstance(data, str):
-            try:
-                return {"value": float(data)}
-            except ValueError:
-                raise ValueError(f"expected a number, got the text {data!r}") from None
-        if isinstance(data, dict) and "range" in data:
-            data = dict(data)
-            rng = data.pop("range")
-            if (
-                not isinstance(rng, list | tuple)
-                or len(rng) != 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in rng)
-            ):
-                raise ValueError("'range' must be a list of two numbers, e.g. range: [30, 50]")
-            if "dist" in data:
-                raise ValueError("give either 'range' or 'dist', not both")
-            data["dist"] = {"dist": "uniform", "low": rng[0], "high": rng[1]}
-        return data
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError(f"must be a finite number, not {v}")
-        return v
-
-    @model_validator(mode="after")
-    def _normal_not_far_outside(self) -> Quantity:
-        # truncated to [low, high], a normal centred more than 3 sd outside it puts its
-        # draws in a thin pile at the bound (beyond ~8 sd all at one value): refused
-        d = self.dist
-        if d is not None and d.dist == "normal" and d.sd is not None:
-            low = -math.inf if d.low is None else d.low
-            high = math.inf if d.high is None else d.high
-            gap = max(low - self.value, self.value - high, 0.0)
-            if gap > 3 * d.sd:
-                raise ValueError(
-                    f"the value ({self.value}) lies {gap / d.sd:.3g} standard deviations "
-                    f"outside the normal's [low, high] = [{d.low}, {d.high}], so every draw "
-                    "would sit at the bound; move the value inside (or within 3 sd of) the "
-                    "range, or widen the range or the sd"
-                )
-        return self
-
-
-def q(x: Quantity | float | None) -> float | None:
-    """The central value of a quantity (``None`` stays ``None``)."""
-    if x is None:
-        return None
-    return x.value if isinstance(x, Quantity) else float(x)
-
-
 class ActorKind(StrEnum):
+    """What an actor is. Parties to a deal (``veto`` by default when they have no parent):
+    ``state``, ``organisation`` (the EU, an alliance), ``armed_group``. Inside a party:
+    ``faction`` (a camp of a government), ``party`` (a political party in a legislature),
+    ``electorate`` (a bloc of voters in a referendum). Outside the deal: ``mediator`` and
+    ``third_party`` (a state or organisation that supports or spoils it)."""
+
     STATE = "state"
+    ORGANISATION = "organisation"
+    ARMED_GROUP = "armed_group"
     FACTION = "faction"
+    PARTY = "party"
+    ELECTORATE = "electorate"
     MEDIATOR = "mediator"
     THIRD_PARTY = "third_party"
+
+
+#: kinds that can be a party to the deal, and ratify through members
+UNIT_KINDS = frozenset({ActorKind.STATE, ActorKind.ORGANISATION, ActorKind.ARMED_GROUP})
+#: kinds that only exist inside a party (they need a parent)
+MEMBER_KINDS = frozenset({ActorKind.FACTION, ActorKind.PARTY, ActorKind.ELECTORATE})
+#: kinds outside the deal
+BROKER_KINDS = frozenset({ActorKind.MEDIATOR, ActorKind.THIRD_PARTY})
 
 
 class Scale(_Strict):
@@ -171,8 +96,12 @@ class Anchor(_Strict):
 class Issue(_Strict):
     """An issue as a one-dimensional scale with labelled anchor points.
 
-    ``status_quo`` is the reversion point: where the issue stays if there is no deal (or if
-    it is left off the agenda).
+    ``status_quo`` is the reversion point: where the issue stays if there is no deal, and
+    where a deal that does not settle it leaves it. Red lines bind a deal's status quo too,
+    unless the issue is ``separable`` (a deal may defer it: an interim agreement) or the
+    actor lists it under ``agenda.separable``. ``ambiguity`` (scale units): a deal may
+    settle the issue in words each side reads its own way (constructive ambiguity), an
+    interval at most this wide of which each actor reads the point nearest its ideal.
     """
 
     id: Identifier
@@ -181,6 +110,8 @@ class Issue(_Strict):
     scale: Scale = Scale()
     anchors: list[Anchor] = Field(default_factory=list)
     status_quo: Quantity | None = None
+    separable: bool = False
+    ambiguity: Quantity | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -196,7 +127,24 @@ class Issue(_Strict):
             raise ValueError(
                 f"status_quo {sq} lies outside the scale [{self.scale.min}, {self.scale.max}]"
             )
+        amb = q(self.ambiguity)
+        if amb is not None and not 0.0 <= amb <= self.scale.max - self.scale.min:
+            raise ValueError(
+                f"ambiguity {amb} must lie between 0 and the scale's span "
+                f"({self.scale.max - self.scale.min:g})"
+            )
         return self
+
+    def label(self, value: float) -> str:
+        """``value`` with the label of an anchor within 5% of the scale: ``45 (controlled:
+        ...)``; the bare number otherwise."""
+        text = f"{value:.4g}"
+        if not self.anchors:
+            return text
+        near = min(self.anchors, key=lambda a: abs(a.value - value))
+        if abs(near.value - value) <= 0.05 * (self.scale.max - self.scale.min):
+            return f"{text} ({near.label})"
+        return text
 
 
 class Stance(_Strict):
@@ -204,14 +152,18 @@ class Stance(_Strict):
 
     ``position``: ideal point on the issue scale. ``salience``: 0-100. ``capability``:
     overrides the actor's capability on this issue. ``limit``: the reservation point (red
-    line), the worst value on this issue the actor can accept in any deal; with symmetric
-    loss the acceptable interval is ``|x - position| <= |limit - position|``.
+    line), the worst value on this issue the actor can accept in any deal. By default
+    (``limit_side: both``) preferences are symmetric around the ideal, so the red line is
+    mirrored: the acceptable interval is ``|x - position| <= |limit - position|`` (ideal 50,
+    limit 40 accepts 40 to 60). ``limit_side: one_sided`` accepts everything from the limit
+    towards the ideal and beyond (ideal 50, limit 40 accepts 40 up to the scale's end).
     """
 
     position: Quantity
     salience: Quantity = Quantity(value=50.0)
     capability: Quantity | None = None
     limit: Quantity | None = None
+    limit_side: Literal["both", "one_sided"] = "both"
     note: str | None = None
 
     @field_validator("salience")
@@ -230,10 +182,13 @@ class Stance(_Strict):
 
 
 class Agenda(_Strict):
-    """Agenda constraints: issues an actor insists on including, or refuses to negotiate."""
+    """Agenda constraints: issues an actor insists a deal settles (``requires``), refuses to
+    negotiate (``refuses``), or lets a deal defer without its red line binding the status
+    quo (``separable``)."""
 
     requires: list[Identifier] = Field(default_factory=list)
     refuses: list[Identifier] = Field(default_factory=list)
+    separable: list[Identifier] = Field(default_factory=list)
     note: str | None = None
 
     @model_validator(mode="after")
@@ -270,14 +225,17 @@ class NoDeal(_Strict):
 class Inducement(_Strict):
     """What a mediator or third party can deliver to one actor.
 
-    ``kind``: ``side_payment`` adds ``amount`` utility to the target's value of a deal;
-    ``pressure`` lowers the target's no-deal value by ``amount``; ``assurance`` raises it
-    for the deal by the same mechanism as a side payment but is not economic (guarantees).
-    ``credibility`` (0-1) scales what the party can actually deliver.
+    With ``aim: deal`` (the default) it makes a deal more attractive to the target than no
+    deal: ``side_payment`` adds ``amount`` utility to the target's value of a deal,
+    ``pressure`` lowers its no-deal value by ``amount``, ``assurance`` (guarantees) works
+    like a side payment but is not economic. With ``aim: no_deal`` it does the opposite (a
+    spoiler backing the target to hold out): the target's no-deal value rises by
+    ``amount``. ``credibility`` (0-1) scales what the party can actually deliver.
     """
 
     target: Identifier
     kind: Literal["side_payment", "pressure", "assurance"]
+    aim: Literal["deal", "no_deal"] = "deal"
     amount: Quantity
     credibility: Quantity = Quantity(value=1.0)
     note: str | None = None
@@ -296,15 +254,23 @@ class Inducement(_Strict):
             raise ValueError(f"credibility must lie in [0, 1], got {v.value}")
         return v
 
+    @property
+    def sign(self) -> float:
+        """-1 if it lowers the target's no-deal value relative to a deal, +1 if it raises it."""
+        return -1.0 if self.aim == "deal" else 1.0
+
 
 class Actor(_Strict):
-    """An actor: a state, a faction inside a state, a mediator or a third party.
+    """An actor (see :class:`ActorKind` for the kinds).
 
-    States with ``veto: true`` (the default for states) are parties whose agreement any
-    deal needs. A state with factions ratifies through them (two-level game): its
-    acceptable set is the intersection of the sets of its factions that have a veto.
-    ``channel`` (0-1) is how much of the escalation risk from incidents a mediator's
-    channel of communication removes.
+    A party to the deal is an actor of a unit kind (state, organisation, armed group)
+    without a ``parent`` and with ``veto`` (the default for these kinds). It accepts a deal
+    through ``ratification`` (:mod:`backchannel.scenario.rules`), or, without one, through
+    the unanimity of its members with ``veto: true`` (two-level game), or by itself.
+    ``negotiator: true`` marks a member that sits at the table (the level-1 check).
+    ``linkage``: conditions under which the actor accepts a deal. ``channel`` (0-1): how
+    much of the escalation risk from incidents a mediator's channel removes; ``incidents``:
+    extra incidents a month the actor causes (a spoiler's attacks).
     """
 
     id: Identifier
@@ -317,8 +283,11 @@ class Actor(_Strict):
     positions: dict[Identifier, Stance] = Field(default_factory=dict)
     no_deal: NoDeal | None = None
     agenda: Agenda = Agenda()
+    linkage: list[Linkage] = Field(default_factory=list)
+    ratification: Ratification | None = None
     inducements: list[Inducement] = Field(default_factory=list)
     channel: Quantity | None = None
+    incidents: Quantity | None = None
     note: str | None = None
 
     @field_validator("capability")
@@ -335,23 +304,41 @@ class Actor(_Strict):
             raise ValueError(f"channel effect must lie in [0, 1], got {v.value}")
         return v
 
+    @field_validator("incidents")
+    @classmethod
+    def _incidents(cls, v: Quantity | None) -> Quantity | None:
+        if v is not None and v.value < 0:
+            raise ValueError(f"incidents a month must not be negative, got {v.value}")
+        return v
+
     @model_validator(mode="after")
     def _kind_rules(self) -> Actor:
-        if self.kind == ActorKind.FACTION and self.parent is None:
-            raise ValueError("a faction needs 'parent': the id of the state it belongs to")
-        if self.kind != ActorKind.FACTION and self.parent is not None:
-            raise ValueError(f"only factions have a parent; this actor is a {self.kind.value}")
-        if self.inducements and self.kind not in (ActorKind.MEDIATOR, ActorKind.THIRD_PARTY):
+        kind = self.kind.value
+        if self.kind in MEMBER_KINDS and self.parent is None:
+            raise ValueError(f"a {kind} needs 'parent': the id of the party it belongs to")
+        if self.kind in BROKER_KINDS:
+            if self.parent is not None:
+                raise ValueError(f"a {kind} stands outside the parties and has no parent")
+            if self.veto:
+                raise ValueError("mediators and third parties cannot hold a veto over the deal")
+            if self.ratification is not None:
+                raise ValueError(f"a {kind} does not ratify the deal")
+        elif self.inducements:
             raise ValueError("only mediators and third parties can offer inducements")
-        if self.veto and self.kind in (ActorKind.MEDIATOR, ActorKind.THIRD_PARTY):
-            raise ValueError("mediators and third parties cannot hold a veto over the deal")
+        if self.ratification is not None and self.kind not in UNIT_KINDS:
+            raise ValueError(
+                f"a {kind} cannot have a ratification rule; only states, organisations and "
+                "armed groups ratify through members"
+            )
         return self
 
     @property
     def has_veto(self) -> bool:
+        """Whether this actor's own acceptance is needed: a party without parent, or a
+        member of a party that ratifies by unanimity of its veto members."""
         if self.veto is not None:
             return self.veto
-        return self.kind == ActorKind.STATE
+        return self.kind in UNIT_KINDS
 
 
 class Escalation(_Strict):
@@ -390,61 +377,23 @@ class Scenario(_Strict):
     actors: list[Actor] = Field(min_length=1)
     escalation: Escalation | None = None
     sources: dict[str, str] = Field(default_factory=dict)
+    case: CaseInfo | None = None
+    outcome: Outcome | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        issue_ids = [i.id for i in self.issues]
-        actor_ids = [a.id for a in self.actors]
-        for kind, ids in (("issue", issue_ids), ("actor", actor_ids)):
-            dup = sorted({x for x in ids if ids.count(x) > 1})
-            if dup:
-                raise ValueError(f"duplicate {kind} id(s) {dup}: every {kind} needs its own id")
-        issues = {i.id: i for i in self.issues}
-        actors = {a.id: a for a in self.actors}
-        for a in self.actors:
-            for iid, st in a.positions.items():
-                if iid not in issues:
-                    raise ValueError(
-                        f"actor {a.id!r} has a position on unknown issue {iid!r}; "
-                        f"known issues: {sorted(issues)}"
-                    )
-                sc = issues[iid].scale
-                for field in ("position", "limit"):
-                    v = q(getattr(st, field))
-                    if v is not None and not sc.min <= v <= sc.max:
-                        raise ValueError(
-                            f"actor {a.id!r}, issue {iid!r}: {field} {v} lies outside the "
-                            f"issue's scale [{sc.min}, {sc.max}]"
-                        )
-            for iid in [*a.agenda.requires, *a.agenda.refuses]:
-                if iid not in issues:
-                    raise ValueError(
-                        f"actor {a.id!r}: agenda names unknown issue {iid!r}; "
-                        f"known issues: {sorted(issues)}"
-                    )
-            if a.parent is not None:
-                parent = actors.get(a.parent)
-                if parent is None:
-                    raise ValueError(
-                        f"actor {a.id!r}: parent {a.parent!r} is not an actor of this scenario"
-                    )
-                if parent.kind != ActorKind.STATE:
-                    raise ValueError(
-                        f"actor {a.id!r}: parent {a.parent!r} must be a state, "
-                        f"not a {parent.kind.value}"
-                    )
-            for ind in a.inducements:
-                if ind.target not in actors:
-                    raise ValueError(
-                        f"actor {a.id!r}: inducement targets unknown actor {ind.target!r}"
-                    )
-        for p in self.parties_and_ratifiers():
-            missing = [i for i in issue_ids if i not in p.positions]
-            if missing:
-                raise ValueError(
-                    f"actor {p.id!r} must agree to any deal, so it needs a position on every "
-                    f"issue; missing: {missing}"
-                )
+        from backchannel.scenario.references import reference_problems
+
+        problems = reference_problems(self)
+        if problems:
+            raise PydanticCustomError(
+                "references",
+                "{text}",
+                {
+                    "text": "; ".join(p.message for p in problems),
+                    "problems": [p.as_dict() for p in problems],
+                },
+            )
         return self
 
     # -- structure -----------------------------------------------------------------------
@@ -461,30 +410,63 @@ class Scenario(_Strict):
         raise KeyError(issue_id)
 
     def parties(self) -> list[Actor]:
-        """States that are parties to the deal (states with a veto)."""
-        return [a for a in self.actors if a.kind == ActorKind.STATE and a.has_veto]
+        """The parties to the deal: actors of a unit kind, without parent, with a veto."""
+        return [a for a in self.actors if a.kind in UNIT_KINDS and a.parent is None and a.has_veto]
+
+    def members_of(self, unit_id: str) -> list[Actor]:
+        """Actors whose parent is ``unit_id``."""
+        return [a for a in self.actors if a.parent == unit_id]
 
     def factions_of(self, state_id: str) -> list[Actor]:
-        return [a for a in self.actors if a.kind == ActorKind.FACTION and a.parent == state_id]
+        return [a for a in self.members_of(state_id) if a.kind == ActorKind.FACTION]
 
-    def ratifiers(self, state_id: str) -> list[Actor]:
-        """Whose agreement a state's acceptance needs: its veto factions, or itself."""
-        vetoes = [f for f in self.factions_of(state_id) if f.has_veto]
-        return vetoes if vetoes else [self.actor(state_id)]
+    def ratifiers(self, unit_id: str) -> list[Actor]:
+        """Whose acceptance a unit's acceptance is made of: the members of its
+        ratification rule, or its members with a veto, or itself."""
+        unit = self.actor(unit_id)
+        if unit.ratification is not None:
+            return [self.actor(m) for m in unit.ratification.members()]
+        vetoes = [m for m in self.members_of(unit_id) if m.has_veto]
+        return vetoes if vetoes else [unit]
+
+    def deciders(self, unit_id: str) -> list[Actor]:
+        """The actors whose own preferences decide a unit's acceptance (recursively through
+        members that ratify in their turn), each once."""
+        out: dict[str, Actor] = {}
+        stack = [unit_id]
+        seen: set[str] = set()
+        while stack:
+            uid = stack.pop(0)
+            if uid in seen:
+                continue
+            seen.add(uid)
+            for r in self.ratifiers(uid):
+                if r.id == uid or self.ratifiers(r.id) == [r]:
+                    out.setdefault(r.id, r)
+                else:
+                    stack.append(r.id)
+        return list(out.values())
 
     def recipients(self, actor_id: str) -> list[Actor]:
-        """Who an inducement aimed at ``actor_id`` reaches: a state's ratifiers (it
-        passes to them), any other actor itself."""
+        """Who an inducement aimed at ``actor_id`` reaches: a unit's deciders (it passes to
+        them), any other actor itself."""
         target = self.actor(actor_id)
-        return self.ratifiers(target.id) if target.kind == ActorKind.STATE else [target]
+        return self.deciders(target.id) if target.kind in UNIT_KINDS else [target]
 
     def parties_and_ratifiers(self) -> list[Actor]:
-        """Every actor whose acceptance any deal needs (the veto players)."""
-        out: list[Actor] = []
+        """Every actor whose own preferences can decide whether a deal is accepted."""
+        out: dict[str, Actor] = {}
         for p in self.parties():
-            out.extend(self.ratifiers(p.id))
-        return out
+            for d in self.deciders(p.id):
+                out.setdefault(d.id, d)
+        return list(out.values())
 
     def brokers(self) -> list[Actor]:
         """Mediators and third parties."""
-        return [a for a in self.actors if a.kind in (ActorKind.MEDIATOR, ActorKind.THIRD_PARTY)]
+        return [a for a in self.actors if a.kind in BROKER_KINDS]
+
+    def mediators(self) -> list[Actor]:
+        return [a for a in self.actors if a.kind == ActorKind.MEDIATOR]
+
+    def third_parties(self) -> list[Actor]:
+        return [a for a in self.actors if a.kind == ActorKind.THIRD_PARTY]

@@ -1,7 +1,9 @@
 """The DEU backtest: every registered model and the baselines, scored per subset, plus a
-cross-validated stacked ensemble and the compromise model with its specification chosen by
-nested cross-validation (:mod:`backchannel.validation.tuning`), both compared with the
-compromise model on the same issues.
+cross-validated stacked ensemble, the compromise model with its specification chosen by
+nested cross-validation (:mod:`backchannel.validation.tuning`) and the whole calibration
+procedure in nested cross-validation (:mod:`backchannel.validation.calibration`), all
+compared with the compromise model on the same issues. With a calibration made on other
+data, the calibrated model is scored as it is (nothing is fitted on the scored file).
 
 See docs/backtest.md for the results and docs/decisions.md for the choices.
 """
@@ -15,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from backchannel.data.capability import PowerIndex, capabilities, issue_periods
+from backchannel.data.deu import DeuData, load_deu
 from backchannel.scenario.arrays import FloatArray
+from backchannel.validation import calibration as calib
+from backchannel.validation import candidates
 from backchannel.validation.baselines import BASELINE_TITLES, baseline_forecasts
-from backchannel.validation.capability import PowerIndex, capabilities, issue_periods
 from backchannel.validation.crossval import CrossValidation, cross_validate_stack
-from backchannel.validation.deu import DeuData, load_deu
 from backchannel.validation.runner import ModelRun, run_models
 from backchannel.validation.scoring import (
     cluster_mean,
@@ -63,6 +67,7 @@ class BacktestResult:
     ensemble: dict[str, Any] = field(default_factory=dict)
     nested: NestedCV | None = None
     tuned: dict[str, Any] = field(default_factory=dict)
+    calibrated: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = self.data
@@ -82,6 +87,7 @@ class BacktestResult:
             "subsets": self.subsets,
             "ensemble": self.ensemble,
             "tuned": self.tuned,
+            "calibrated": self.calibrated,
         }
 
 
@@ -100,9 +106,15 @@ def run_backtest(
     repeats: int = 5,
     ensemble: bool = True,
     tuned: bool = True,
+    calibrated_cv: bool = True,
+    calibration: calib.Calibration | None = None,
 ) -> BacktestResult:
-    """Score ``models`` (all registered ones when None) and the baselines on a DEU file."""
+    """Score ``models`` (all registered ones when None) and the baselines on a DEU file.
+    With a ``calibration``, also its forecasts, and nothing is fitted on this file (no
+    stack, no tuning, no nested calibration)."""
     data = path if isinstance(path, DeuData) else load_deu(path)
+    if calibration is not None:
+        ensemble = tuned = calibrated_cv = False
     cap = capabilities(data, power)
     runs = run_models(data, cap, models, seed=seed)
     base = baseline_forecasts(data)
@@ -179,6 +191,35 @@ def run_backtest(
         )
         tune = _tuned_summary(nested, forecasts, y, group, weights)
 
+    cal: dict[str, Any] = {}
+    if calibration is not None:
+        forecasts[calib.NAME] = calib.apply_calibration(calibration, data)[mask]
+        kinds[calib.NAME] = "calibrated (no refit)"
+        titles[calib.NAME] = f"calibrated: {calibration.model['selected']}"
+        cal = {
+            "selected": calibration.model["selected"],
+            "definition": calibration.model["definition"],
+            "training_data": calibration.training_data,
+            "in_sample": not isinstance(path, DeuData)
+            and calib.data_sha256(path) == calibration.training_data["sha256"],
+        }
+    elif calibrated_cv and scored.n_issues and len(set(scored.proposal)) >= 2:
+        pool, _ = candidates.pool(data)
+        oof, chosen = calib.nested_cv(pool, y, folds=folds, seed=seed)
+        forecasts[calib.CV_NAME] = oof
+        kinds[calib.CV_NAME] = "calibrated (nested CV)"
+        titles[calib.CV_NAME] = "calibrate on the training folds, forecast the held-out fold"
+        cal = {"chosen_per_fold": chosen, "folds": folds, "seed": seed}
+    if cal:
+        name = calib.NAME if calibration is not None else calib.CV_NAME
+        for ref, key in (("compromise", "compromise"), ("baseline:mean", "mean")):
+            if ref in forecasts:
+                b = forecasts[ref]
+                ok = np.isfinite(b) & np.isfinite(forecasts[name])
+                diff = score_difference(forecasts[name], b, y, group, weights, ok)
+                cal[f"difference_minus_{key}"] = diff.to_dict()
+                cal[f"beats_{key}"] = bool(diff.ci_high < 0)
+
     table: dict[str, dict[str, Any]] = {}
     for name, f in forecasts.items():
         entry: dict[str, Any] = {"kind": kinds[name], "title": titles[name]}
@@ -223,6 +264,7 @@ def run_backtest(
         "scale": "0-100",
         "metric": "mean absolute error",
         "scoreable": "outcome present and at least 3 actors with a position",
+        "calibration": None if calibration is None else calibration.training_data["source"],
     }
     return BacktestResult(
         data=data,
@@ -238,6 +280,7 @@ def run_backtest(
         ensemble=ens,
         nested=nested,
         tuned=tune,
+        calibrated=cal,
     )
 
 

@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 
+from backchannel.data.deu import DeuData
 from backchannel.scenario.arrays import FloatArray
-from backchannel.validation.deu import DeuData
 
 BASELINES = (
     "midpoint",

@@ -11,6 +11,8 @@ _COLOURS = {
     "baseline": "#7f7f7f",
     "ensemble": "#d62728",
     "tuned (nested CV)": "#2ca02c",
+    "calibrated (nested CV)": "#9467bd",
+    "calibrated (no refit)": "#9467bd",
 }
 
 
@@ -38,8 +40,9 @@ def plot_mae(table: dict[str, dict[str, Any]], path: str | Path, title: str) -> 
     ax.set_yticks(range(len(rows)), [k for k, _ in rows], fontsize=9)
     ax.set_xlabel("mean absolute error (0-100 scale), 95% bootstrap interval by proposal")
     ax.set_title(title, fontsize=10)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.75) for c in _COLOURS.values()]
-    ax.legend(handles, list(_COLOURS), loc="upper right", fontsize=8)
+    shown = {k: c for k, c in _COLOURS.items() if any(v["kind"] == k for _, v in rows)}
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.75) for c in shown.values()]
+    ax.legend(handles, list(shown), loc="upper right", fontsize=8)
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

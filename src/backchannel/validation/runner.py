@@ -5,21 +5,27 @@ issues), so models that need several issues (the exchange model) see the proposa
 together and per-issue models get the same answer as issue by issue. Inputs, as
 :func:`backchannel.models.base.prepare` does for scenarios: missing positions -> the scale
 midpoint with salience 0; capability = the actor's power index in the issue's legislative
-game (:mod:`backchannel.validation.capability`); scale 0-100; the reference point is passed
-only when every issue of the proposal has one (else ``None``).
+game (:mod:`backchannel.data.capability`); scale 0-100; the reference point is passed
+only when every issue of the proposal has one (else ``None``). Procedural models
+(``needs_rule``) get it per issue (NaN where blank) and the proposal's legislative rule
+(:func:`backchannel.data.legislative.eu_rule`: the treaty period, Council voting rule and
+procedure of each issue) and the keyword parameters in ``params``.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from backchannel.data.capability import issue_periods
+from backchannel.data.deu import DeuData
+from backchannel.data.legislative import eu_rule
 from backchannel.scenario.arrays import FloatArray
-from backchannel.validation.deu import DeuData
 
 
 @dataclass(frozen=True)
@@ -48,14 +54,18 @@ def run_models(
     capability: FloatArray,
     names: Sequence[str] | None = None,
     seed: int = 0,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, ModelRun]:
-    """Run the named registered models (all when ``names`` is None) on every proposal."""
+    """Run the named registered models (all when ``names`` is None) on every proposal;
+    ``params``: extra keyword parameters per model name."""
     import backchannel.models  # noqa: F401
     from backchannel.models.base import get_model, models
 
     chosen = list(models()) if names is None else list(names)
     _, group = data.proposal_index()
     blocks = [np.flatnonzero(group == g) for g in range(int(group.max()) + 1)]
+    has_all = data.has_position()
+    periods = issue_periods(data)
     runs: dict[str, ModelRun] = {}
     for name in chosen:
         spec = get_model(name)
@@ -75,9 +85,17 @@ def run_models(
             cap = capability[keep][:, cols]
             k = len(cols)
             ref = data.reference[cols]
-            params: dict[str, object] = {}
+            kw: dict[str, Any] = dict((params or {}).get(name, {}))
             if spec.stochastic:
-                params["seed"] = seed + b_idx
+                kw["seed"] = seed + b_idx
+            if spec.needs_rule:
+                kw["rule"] = eu_rule(
+                    [a for a, h in zip(data.actors, keep, strict=True) if h],
+                    has_all[keep][:, cols],
+                    [periods[c] for c in cols],
+                    [data.rule[c] for c in cols],
+                    [data.procedure[c] for c in cols],
+                )
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -87,8 +105,10 @@ def run_models(
                         cap,
                         lo=np.zeros(k),
                         hi=np.full(k, 100.0),
-                        reference=None if np.isnan(ref).any() else ref.copy(),
-                        **params,
+                        reference=ref.copy()
+                        if spec.needs_rule or not np.isnan(ref).any()
+                        else None,
+                        **kw,
                     )
                 vals = np.asarray(res.outcome, dtype=float).reshape(k)
                 out[cols] = vals

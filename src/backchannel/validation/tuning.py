@@ -8,7 +8,7 @@ Model family (Achen 2006, eq. 10.1, with a convex shrinkage). For issue k::
 with the specification ``theta = (P, I, T, a, b)``:
 
 * ``P`` power index giving the capabilities: ``shapley_shubik``, ``banzhaf`` or ``equal``
-  (:func:`backchannel.validation.capability.capabilities`);
+  (:func:`backchannel.data.capability.capabilities`);
 * ``I`` treatment of the Commission's and the Parliament's weights: ``game`` (their index as
   veto players of the legislative game), ``member_mean`` (the mean index of a Council member
   in that game, for both), ``none`` (0: member states only);
@@ -41,16 +41,16 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from backchannel.scenario.arrays import FloatArray
-from backchannel.validation.baselines import baseline_forecasts
-from backchannel.validation.capability import (
+from backchannel.data.capability import (
     POWER_INDICES,
     PowerIndex,
     capabilities,
     issue_periods,
 )
+from backchannel.data.deu import INSTITUTIONS, DeuData
+from backchannel.scenario.arrays import FloatArray
+from backchannel.validation.baselines import baseline_forecasts
 from backchannel.validation.crossval import proposal_folds
-from backchannel.validation.deu import INSTITUTIONS, DeuData
 from backchannel.validation.runner import run_models
 
 Institutions = Literal["game", "member_mean", "none"]

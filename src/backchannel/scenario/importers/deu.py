@@ -1,7 +1,7 @@
 """Importer for DEU issue tables (EU legislative negotiations) -> :class:`Scenario`.
 
 Source format: the DEU III table (Arregui & Perarnaud 2021, doi:10.34810/data53, CC BY 4.0;
-Thomson et al. 2012), read by :func:`backchannel.validation.deu.parse_deu` (the same loader
+Thomson et al. 2012), read by :func:`backchannel.data.deu.parse_deu` (the same loader
 the backtest uses, with its repairs). One DEU file holds many negotiations, so the import
 selects one issue (``issue=``) or every issue of one proposal (``proposal=``).
 
@@ -13,8 +13,8 @@ Where each scenario field comes from (also written into the scenario's ``sources
   is read as 0, as in the backtest);
 * capability: the actor's Shapley-Shubik index in the legislative game of the issue's
   treaty period, Council voting rule and procedure
-  (:func:`backchannel.validation.capability.capabilities`, sources in
-  :mod:`backchannel.validation.council`);
+  (:func:`backchannel.data.capability.capabilities`, sources in
+  :mod:`backchannel.data.council`);
 * issue scale 0-100 with the anchors 0 and 100 (the DEU scale ends; their verbal meanings are
   in the DEU codebook, not in the table); ``status_quo`` = the reference point ``rp``;
   the recorded outcome ``out`` goes into the issue's note only (models never see it).
@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from backchannel.data.capability import capabilities, issue_periods
+from backchannel.data.deu import REQUIRED_COLUMNS, DeuData, parse_deu
 from backchannel.scenario.importers.common import build_scenario, fail, make_id, source_label
 from backchannel.scenario.schema import Scenario
-from backchannel.validation.capability import capabilities, issue_periods
-from backchannel.validation.deu import REQUIRED_COLUMNS, DeuData, parse_deu
 
 FORMAT = "deu"
 CITATION = "DEU III (Arregui & Perarnaud 2021, doi:10.34810/data53, CC BY 4.0)"
@@ -282,7 +282,7 @@ def parse_deu_scenario(
             "salience": "DEU s<actor> columns (0-100); blank next to a position read as 0",
             "capability": "Shapley-Shubik index of the actor in the legislative game of the "
             "issue's treaty period, Council voting rule and procedure "
-            "(backchannel.validation.council / capability; "
+            "(backchannel.data.council / capability; "
             "docs/decisions.md)",
             "status_quo": "DEU reference point rp",
             "scale": "DEU issue scale 0-100; anchors are the scale ends",

@@ -174,15 +174,18 @@ def _cell(text: str) -> tuple[float, str | None]:
 
 def load_deu(path: str | Path) -> DeuData:
     """Read a DEU issue table (tab-separated; quoted or not)."""
+    return parse_deu(read_text(path), str(path))
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a DEU file (UTF-8, else Latin-1)."""
     p = Path(path)
-    src = str(p)
     if not p.is_file():
-        raise InputError("file not found", source=src, fix="give the path of a DEU .tsv file")
+        raise InputError("file not found", source=str(p), fix="give the path of a DEU .tsv file")
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        text = p.read_text(encoding="latin-1")
-    return parse_deu(text, src)
+        return p.read_text(encoding="latin-1")
 
 
 def parse_deu(text: str, src: str = "<text>") -> DeuData:
@@ -289,4 +292,86 @@ def parse_deu(text: str, src: str = "<text>") -> DeuData:
         outcome=np.array(out, dtype=float),
         problems={k: v for k, v in problems.items() if v},
         proposal_name=tuple(pname),
+    )
+
+
+@dataclass(frozen=True)
+class DeuSplit:
+    """A DEU file split by proposal into a training and a test part (each the header and
+    the original lines of its issues)."""
+
+    train: str
+    test: str
+    train_proposals: tuple[str, ...]
+    test_proposals: tuple[str, ...]
+    rule: str
+
+
+def split_deu(
+    text: str,
+    src: str = "<text>",
+    *,
+    by: str = "time",
+    test_from: dt.date = dt.date(2004, 1, 1),
+    test_share: float = 0.3,
+    seed: int = 0,
+) -> DeuSplit:
+    """Split a DEU table by whole proposals: ``by="time"`` puts every proposal introduced on
+    or after ``test_from`` into the test part (a proposal's date: the earliest repaired
+    ``intro`` of its issues); ``by="proposal"`` draws ``round(test_share x proposals)``
+    proposals at random (``seed``). Rows without ids (the added GDP row) go nowhere."""
+    data = parse_deu(text, src)  # validates the table and repairs the dates
+    lines = text.removeprefix("\ufeff").splitlines()
+    delim = "\t" if "\t" in lines[0] else ","
+    header = [h.strip().lower() for h in next(csv.reader([lines[0]], delimiter=delim))]
+    i_pr, i_is = header.index("prnr"), header.index("isnr")
+    proposals = tuple(dict.fromkeys(data.proposal))
+    if by == "time":
+        first: dict[str, dt.date | None] = {}
+        for p, d in zip(data.proposal, data.intro, strict=True):
+            old = first.get(p)
+            first[p] = d if old is None else (old if d is None else min(old, d))
+        undated = [p for p, d in first.items() if d is None]
+        if undated:
+            raise InputError(
+                f"proposal(s) {undated} have no readable introduction date",
+                source=src,
+                where="column intro",
+                fix="give dates as dd-mm-yy, or split --by proposal",
+            )
+        test = {p for p, d in first.items() if d is not None and d >= test_from}
+        rule = f"proposals introduced on or after {test_from.isoformat()} are test"
+    elif by == "proposal":
+        if not 0 < test_share < 1:
+            raise InputError(
+                f"test share {test_share} is not between 0 and 1",
+                source="--test-share",
+                fix="give a share such as 0.3",
+            )
+        rng = np.random.default_rng(seed)
+        n_test = round(test_share * len(proposals))
+        test = {proposals[i] for i in rng.permutation(len(proposals))[:n_test]}
+        rule = f"{n_test} of {len(proposals)} proposals drawn at random (seed {seed}) are test"
+    else:
+        raise InputError(f"unknown split {by!r}", source="--by", fix="use time or proposal")
+    if not test or len(test) == len(proposals):
+        raise InputError(
+            "the split leaves one part without proposals",
+            source=src,
+            fix="choose another --test-from date or --test-share",
+        )
+    parts: dict[bool, list[str]] = {False: [lines[0]], True: [lines[0]]}
+    for line in lines[1:]:
+        cells = next(csv.reader([line], delimiter=delim), [])
+        cells += [""] * (len(header) - len(cells))
+        pr, iss = cells[i_pr].strip(), cells[i_is].strip()
+        if not pr and not iss:
+            continue
+        parts[(pr or iss) in test].append(line)
+    return DeuSplit(
+        train="\n".join(parts[False]) + "\n",
+        test="\n".join(parts[True]) + "\n",
+        train_proposals=tuple(p for p in proposals if p not in test),
+        test_proposals=tuple(p for p in proposals if p in test),
+        rule=rule,
     )

@@ -20,9 +20,12 @@ Periods (qualified-majority voting, QMV):
 * ``EU28-Lisbon`` (2014-11-01 to 2020-01-31): double majority, at least 55 % of members
   (at least 15 of them) representing at least 65 % of the population; a blocking minority
   needs at least four members, failing which the qualified majority is deemed attained.
-  Source: Art. 16(4) TEU, Art. 238(3) TFEU. Population: Eurostat population on 1 January
-  2015 (demo_pjan), in thousands, the figures set for 2015 in Annex III of the Council's
-  Rules of Procedure.
+  Source: Art. 16(4) TEU, Art. 238(3) TFEU. Population in thousands: the table's shares
+  agree, to the rounding of the published percentages, with Annex III of the Council's Rules
+  of Procedure for 2016 (Council Decision (EU, Euratom) 2015/2393, OJ L 332, 18.12.2015,
+  p. 133; Eurostat population on 1 January 2015), except the Netherlands (3.32 % here,
+  3.37 % in the press summary) and a total 0.2 million below the published 508.9 million;
+  to be checked against the OJ (docs/decisions.md).
 * ``EU27-Lisbon`` (from 2020-02-01, after the UK's withdrawal): same rule, Eurostat
   population on 1 January 2020 (thousands), Annex III of the Council's Rules of Procedure.
 
@@ -104,7 +107,7 @@ _NICE = {
     "si": 4,
     "mt": 3,
 }
-# Eurostat population on 1 January 2015 (thousands), Council RoP Annex III figures for 2015.
+# Population (thousands), Council RoP Annex III as set for 2016 (Eurostat, 1 January 2015).
 POPULATION_2015 = {
     "de": 81089.3,
     "fr": 66352.5,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from backchannel.validation.deu import DeuData, load_deu
+from backchannel.data.deu import DeuData, load_deu
 
-DEU_DEV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deu" / "deu3_dev.tsv"
+DEU_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "deu" / "deu3_dev.tsv"
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backchannel.data.deu import DeuData, load_deu, parse_intro
 from backchannel.scenario.errors import InputError
 from backchannel.validation.baselines import baseline_forecasts, weighted_median
-from backchannel.validation.deu import DeuData, load_deu, parse_intro
 
 
 def test_counts(deu_dev: DeuData) -> None:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backchannel.validation.capability import capabilities, game_power, issue_periods
-from backchannel.validation.council import PERIODS, period_for
-from backchannel.validation.deu import DeuData
-from backchannel.validation.power import (
+from backchannel.data.capability import capabilities, game_power, issue_periods
+from backchannel.data.council import PERIODS, period_for
+from backchannel.data.deu import DeuData
+from backchannel.data.power import (
     double_majority_game,
     power_indices,
     unanimity_game,

@@ -24,15 +24,15 @@ from typing import Literal
 
 import numpy as np
 
-from backchannel.scenario.arrays import FloatArray
-from backchannel.validation.council import Period, period_for
-from backchannel.validation.deu import DeuData
-from backchannel.validation.power import (
+from backchannel.data.council import Period, period_for
+from backchannel.data.deu import DeuData
+from backchannel.data.power import (
     PowerIndices,
     double_majority_game,
     unanimity_game,
     weighted_game,
 )
+from backchannel.scenario.arrays import FloatArray
 
 PowerIndex = Literal["shapley_shubik", "banzhaf", "equal"]
 POWER_INDICES: tuple[PowerIndex, ...] = ("shapley_shubik", "banzhaf", "equal")

@@ -1,0 +1,101 @@
+"""Verdict engine at size: 30 actors x 40 issues with a majority ratification rule.
+
+A seeded random scenario: one state deciding alone, one ratifying through a parliament of
+28 parties (seats 1-30, simple majority), a third state; 40 issues with a status quo, red
+lines on a third of the stances, some agenda demands. ``analyze`` must run in under 2 s on
+2 cores (issue 9's target), and the programme behind the verdict alone is timed too.
+
+Run: ``.venv/bin/pytest benchmarks/test_bench_verdict.py --benchmark-only``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from backchannel.analysis import analyze
+from backchannel.analysis.decide import decide
+from backchannel.analysis.instance import make_instance
+from backchannel.scenario.arrays import to_arrays
+from backchannel.scenario.load import scenario_from_data
+from backchannel.scenario.schema import Scenario
+
+N_ISSUES = 40
+N_PARTIES = 28
+
+
+def large_majority_scenario(seed: int = 0, n_issues: int = N_ISSUES) -> Scenario:
+    rng = np.random.default_rng(seed)
+    issues = [
+        {"id": f"i{k}", "name": f"Issue {k}", "status_quo": float(rng.integers(20, 80))}
+        for k in range(n_issues)
+    ]
+
+    def stances(centre: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k in range(n_issues):
+            pos = float(np.clip(rng.normal(centre, 20), 0, 100))
+            s: dict[str, Any] = {"position": pos, "salience": float(rng.integers(10, 100))}
+            if rng.random() < 1 / 3:
+                s["limit"] = float(np.clip(pos + rng.choice([-1, 1]) * rng.uniform(25, 60), 0, 100))
+            out[f"i{k}"] = s
+        return out
+
+    actors: list[dict[str, Any]] = [
+        {
+            "id": "a",
+            "name": "A",
+            "kind": "state",
+            "positions": stances(30),
+            "no_deal": {"adjustment": -0.02},
+            "agenda": {"requires": ["i0", "i1"]},
+        },
+        {
+            "id": "c",
+            "name": "C",
+            "kind": "state",
+            "positions": stances(50),
+            "no_deal": {"adjustment": -0.02},
+        },
+        {
+            "id": "b",
+            "name": "B",
+            "kind": "state",
+            "ratification": {
+                "members": {f"p{j}": float(rng.integers(1, 30)) for j in range(N_PARTIES)},
+                "rule": "majority",
+            },
+        },
+    ]
+    for j in range(N_PARTIES):
+        actors.append(
+            {
+                "id": f"p{j}",
+                "name": f"Party {j}",
+                "kind": "party",
+                "parent": "b",
+                "positions": stances(float(rng.uniform(40, 90))),
+                "no_deal": {"adjustment": float(rng.uniform(-0.05, 0.05))},
+            }
+        )
+    return scenario_from_data(
+        {"name": "30 actors x 40 issues, majority", "issues": issues, "actors": actors}
+    )
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return large_majority_scenario()
+
+
+def test_bench_analyze_30x40_majority(benchmark: Any, scenario: Scenario) -> None:
+    res = benchmark.pedantic(analyze, args=(scenario,), rounds=3, iterations=1)
+    assert res.verdict_class in ("own_terms", "mediated", "none", "razor_thin")
+    assert benchmark.stats.stats.median < 2.0
+
+
+def test_bench_decide_30x40_majority(benchmark: Any, scenario: Scenario) -> None:
+    inst = make_instance(to_arrays(scenario), scenario.loss)
+    benchmark.pedantic(decide, args=(inst,), rounds=5, iterations=1)

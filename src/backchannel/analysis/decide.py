@@ -1,0 +1,158 @@
+"""Decide one draw: the best deal, its margin, and a certificate for the verdict.
+
+The verdict programme (:mod:`.formulation`) is solved with HiGHS; the answer is then
+certified independently of the solver's objective:
+
+* **lower bound** on the best margin: the package the solver returned, evaluated with plain
+  arithmetic (:mod:`.evaluate`): the surplus of the worst-off decider a ratification needs;
+* **upper bound**: for a pure LP, weak LP duality evaluated with plain arithmetic from the
+  solver's dual values (valid for any dual vector); for a MILP, the branch-and-bound bound
+  (HiGHS, relative gap 0); for quadratic loss the outer approximation's optimum, itself an
+  upper bound, tightened by tangent cuts at each answer until the two bounds meet.
+
+Verdict: *deal* if the lower bound exceeds ``TOL`` (1e-7 on the utility scale), *no deal*
+if the upper bound is below ``-TOL``, otherwise *razor-thin* ("undecided within 1e-7"), and
+``deal_possible`` is then whether the package found reaches ``-TOL``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from backchannel.analysis.evaluate import check_package, margin
+from backchannel.analysis.formulation import TOL, build
+from backchannel.analysis.instance import Instance
+from backchannel.analysis.milp import Model
+from backchannel.scenario.arrays import BoolArray, FloatArray
+
+Status = Literal["deal", "no_deal", "razor_thin"]
+MAX_CUT_ROUNDS = 60
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One draw's verdict. ``slack``: the certified margin of the package found (its worst
+    accepting decider's surplus) when a deal exists, else the upper bound (-inf when the
+    hard constraints alone exclude every deal; +inf when no decider has a no-deal value).
+    ``x``/``e`` on the issues' own scales (``e``: width of an ambiguous settlement),
+    ``settled``: which issues the package settles."""
+
+    status: Status
+    deal_possible: bool
+    slack: float
+    lower: float
+    upper: float
+    x: FloatArray
+    e: FloatArray
+    settled: BoolArray
+    certificate: str
+    surplus: FloatArray
+
+    @property
+    def razor_thin(self) -> bool:
+        return self.status == "razor_thin"
+
+
+def lp_dual_bound(model: Model, duals: FloatArray) -> float:
+    """Weak-duality upper bound of a maximisation LP from any row multipliers ``duals``:
+    ``c.z = y.Az + (c - A'y).z <= sum_i y_i * (row bound on the side y_i points to) +
+    sum_j max over [l_j, u_j] of (c - A'y)_j z_j``, in plain arithmetic."""
+    c = np.asarray(model.cost, dtype=float)
+    lo, hi = np.asarray(model.lower), np.asarray(model.upper)
+    lens = [len(r) for r in model.rows_idx]
+    rows = np.repeat(np.arange(len(lens)), lens)
+    cols = np.asarray([j for r in model.rows_idx for j in r], dtype=np.int64)
+    vals = np.asarray([v for r in model.rows_val for v in r], dtype=float)
+    r_lo, r_hi = np.asarray(model.rows_lo), np.asarray(model.rows_hi)
+    best = np.inf
+    for y in (duals, -duals):
+        bound = np.where(y > 0, r_hi, np.where(y < 0, r_lo, 0.0))
+        if not np.all(np.isfinite(bound)):
+            continue
+        red = c - np.bincount(cols, weights=vals * y[rows], minlength=c.size)
+        total = float(y @ bound) + float(np.maximum(red * lo, red * hi).sum())
+        best = min(best, total)
+    return float(best)
+
+
+def decide(inst: Instance, *, compact: bool = True) -> Decision:
+    """Solve and certify the verdict programme of one draw (``compact``: use the compact
+    LP of :mod:`.fastpath` where it is exact)."""
+    if compact:
+        from backchannel.analysis.fastpath import fast_decide
+
+        fast = fast_decide(inst)
+        if fast is not None:
+            return fast
+    f = build(inst)
+    k = inst.n_issues
+    lower, upper = -np.inf, np.inf
+    best: tuple[FloatArray, FloatArray, BoolArray] | None = None
+    best_surplus = np.full(inst.position.shape[0], np.nan)
+    certificate = ""
+    for _ in range(MAX_CUT_ROUNDS):
+        sol = f.model.solve()
+        if sol.infeasible:
+            return _none(inst, k, "the hard constraints admit no package (HiGHS: infeasible)")
+        if not sol.optimal:
+            raise RuntimeError(f"the verdict programme was not solved: {sol.status}")
+        x, e, settled = f.package(sol.x)
+        check = check_package(inst, x, e, settled)
+        m = margin(inst, check)
+        if m > lower or best is None:
+            lower, best, best_surplus = m, (x, e, settled), check.surplus
+        if not f.has_surplus:
+            upper = np.inf
+            certificate = "no decider has a no-deal value: only hard constraints apply"
+            break
+        if sol.mip:
+            ub, certificate = sol.bound, "branch-and-bound bound (HiGHS, gap 0)"
+        else:
+            assert sol.row_duals is not None
+            ub = min(sol.objective, lp_dual_bound(f.model, sol.row_duals))
+            certificate = "LP duality, checked in plain arithmetic"
+        upper = min(upper, ub)
+        if inst.loss == "linear" or upper - lower <= TOL / 10 or not f.add_cuts(sol.x):
+            break
+    if inst.loss == "quadratic":
+        certificate += "; outer approximation of the quadratic loss by tangent cuts"
+    assert best is not None
+    x, e, settled = best
+    if lower > TOL or (not f.has_surplus and np.isfinite(lower)):
+        status: Status = "deal"
+    elif upper < -TOL:
+        status = "no_deal"
+    else:
+        status = "razor_thin"
+    possible = bool(lower >= -TOL)
+    return Decision(
+        status=status,
+        deal_possible=possible,
+        slack=float(lower if possible else upper),
+        lower=float(lower),
+        upper=float(upper),
+        x=inst.to_scale(x),
+        e=e * inst.span,
+        settled=settled,
+        certificate=certificate,
+        surplus=best_surplus,
+    )
+
+
+def _none(inst: Instance, k: int, why: str) -> Decision:
+    nan = np.full(k, np.nan)
+    return Decision(
+        status="no_deal",
+        deal_possible=False,
+        slack=-np.inf,
+        lower=-np.inf,
+        upper=-np.inf,
+        x=nan,
+        e=np.zeros(k),
+        settled=np.zeros(k, dtype=bool),
+        certificate=why,
+        surplus=np.full(inst.position.shape[0], np.nan),
+    )
