@@ -1,28 +1,32 @@
-"""Imported once by the worker processes' forkserver (:data:`.worker.PRELOAD`): analyses,
-forecasts and sweeps the embedded case once, so that the libraries the computations
-import lazily (cvxpy, SciPy's statistics, SALib) and their caches are loaded in the
-forkserver, not again in every child it forks. Then it moves everything loaded so far
-out of the garbage collector's reach (``gc.freeze``): otherwise each child's first full
-collection walks (and copies, page by page) the whole inherited heap, about 0.2 s."""
+"""Imported once by the worker processes' forkserver (:data:`.worker.PRELOAD`): loads the
+libraries the computations import lazily (cvxpy, HiGHS, SciPy's optimisation and
+statistics, SALib), so that the children it forks do not import them again (about 1.5 s
+each). It only imports: running a solver here would start native solver threads, and a
+process forked from one with running threads can deadlock (HiGHS does). Then it moves
+everything loaded out of the garbage collector's reach (``gc.freeze``), so a child's
+first full collection does not walk (and copy, page by page) the inherited heap."""
 
 from __future__ import annotations
 
 import gc
+import importlib
 
+LAZY = (
+    "cvxpy",
+    "highspy",
+    "scipy.optimize",
+    "scipy.stats",
+    "SALib.sample.sobol",
+    "SALib.analyze.sobol",
+    "backchannel.engine.sweep",
+    "backchannel.engine.sensitivity",
+    "backchannel.report.figures",
+)
 
-def warm() -> None:
-    from backchannel.report.collect import run_analysis, run_outcomes, run_sweep
-    from backchannel.scenario.load import load_embedded
-
-    sc = load_embedded()
-    run_analysis(sc)
-    run_outcomes(sc)
-    run_sweep(sc, 64, 0, n_base=8)
-
-
-try:
-    warm()
-except Exception:
-    pass
+for name in LAZY:
+    try:
+        importlib.import_module(name)
+    except ImportError:  # an optional library: its children import it (or not) themselves
+        pass
 gc.collect()
 gc.freeze()

@@ -81,16 +81,16 @@ function setScenario(r) {
 }
 
 // ---- every change: grid, form, charts, verdict ---------------------------------------------
-on("change", ({ from, label }) => {
+on("change", ({ steps, from, label }) => {
   timing.editAt = performance.now();
-  if (from !== "grid") refreshGrid(); else whenReady(refreshGrid);
+  whenReady(() => refreshGrid(steps));
   if (from !== "form") renderEditor();
   $("scenario-name").textContent = state.data.name;
-  renderPickers();
+  if (steps.some((s) => s.path.length <= 2 || ["name", "id"].includes(s.path[2]))) renderPickers();
   updateUndo();
   status(label || "");
   clearTimeout(analyzeTimer);
-  analyzeTimer = setTimeout(analyze, 120);
+  analyzeTimer = setTimeout(analyze, 40);  // edits are commits, not keystrokes: a short coalescing delay
 });
 on("history", updateUndo);
 on("online", () => { serverError(null); analyze(); });
@@ -395,7 +395,7 @@ async function init() {
     $("draws").title = `1 to ${session.limits.max_draws.toLocaleString()} (the server's limit)`;
   }
   const [schema, models] = await Promise.all([api("GET", "/api/schema"), api("GET", "/api/models")]);
-  if (schema.ok) setSchema(schema);
+  if (schema.ok) { state.schema = schema; setSchema(schema); }
   if (models.models) $("model").innerHTML = models.models.map((x) =>
     `<option value="${esc(x.name)}"${x.name === models.default ? " selected" : ""}>${esc(x.name)}${x.rounds ? "" : " (no rounds)"}</option>`).join("");
   const list = await refreshList();

@@ -104,7 +104,13 @@ const label = (path) => path.map((p) => (typeof p === "number" ? `[${p + 1}]` : 
 function commit(path, value, what) { apply([{ path, value }], `${what} ${label(path)}`, "form"); }
 function commitStructure(path, value, what) { apply([{ path, value }], `${what} ${label(path)}`, "form-structure"); }
 
-function help(s) { return s.description ? el("div", { class: "help", text: s.description.split("\n")[0] }) : null; }
+// a field's help: its own description; a referenced model's only for an enumeration (a
+// shared model such as a quantity would repeat the same line under every field)
+function help(s) {
+  const own = s.description ?? (s.anyOf || s.oneOf || []).map((v) => v.description).find(Boolean);
+  const text = own ?? (kindOf(s) === "enum" ? unwrap(s).description : null);
+  return text ? el("div", { class: "help", text: text.split("\n")[0] }) : null;
+}
 
 function row(name, control, path, s, required, extra) {
   const id = `f${++uid}`;
@@ -112,7 +118,7 @@ function row(name, control, path, s, required, extra) {
   const remove = required ? null : el("button", { type: "button", title: `remove ${name}`, "aria-label": `remove ${label(path)}`,
     onclick: () => commitStructure(path, undefined, "remove"), text: "remove" });
   return el("div", { class: "form-field", "data-row": pkey(path) },
-    el("label", { for: control.id, text: name, title: s.title || name }),
+    el("label", { for: control.id, text: name, title: resolve(s).title || name }),
     el("div", {}, control, extra, remove, help(s), el("div", { class: "form-error", "aria-live": "polite" })));
 }
 
@@ -152,7 +158,7 @@ function jsonInput(value, path) {
   ta.addEventListener("change", () => {
     try { commit(path, JSON.parse(ta.value), "edit"); ta.dataset.committed = ta.value; } catch (e) {
       ta.classList.add("invalid");
-      ta.closest(".form-field").querySelector(".form-error").textContent = "not valid JSON: " + e.message;
+      ta.closest(".form-field").querySelector(":scope > div > .form-error").textContent = "not valid JSON: " + e.message;
     }
   });
   return ta;
@@ -163,8 +169,8 @@ function field(s, value, path, name, required) {
   if (isQuantity(s)) return quantity(s, value, path, name, required);
   if (k === "object" || k === "dict" || k === "array") return group(s, value, path, name, required);
   if (k === "union") return union(s, value, path, name, required);
-  if (k === "any") return row(name, jsonInput(value, path), path, resolve(s), required);
-  return row(name, scalarInput(s, value, path), path, resolve(s), required);
+  if (k === "any") return row(name, jsonInput(value, path), path, s, required);
+  return row(name, scalarInput(s, value, path), path, s, required);
 }
 
 // a number with a note and uncertainty: the value inline, the rest in a group
@@ -175,7 +181,7 @@ function quantity(s, value, path, name, required) {
   const others = Object.keys(us.properties).filter((k) => k !== "value");
   const more = group({ ...us, properties: Object.fromEntries(others.map((k) => [k, us.properties[k]])), required: [] },
     q, path, "note and uncertainty", true, true);
-  const r = row(name, input, path, resolve(s), required, null);
+  const r = row(name, input, path, s, required, null);
   r.dataset.qpath = pkey(path);
   r.querySelector(".form-error").before(more);
   return r;
@@ -187,7 +193,7 @@ function union(s, value, path, name, required) {
   const sel = el("select", { "aria-label": `${label(path)}: kind`, onchange: (e) => commitStructure(path, defaultFor(vs[+e.target.value]), "change kind of") });
   vs.forEach((v, j) => sel.append(el("option", { value: j, text: String(variantName(v, j)), selected: j === i })));
   const inner = field(vs[i], value, path, `${name} (${variantName(vs[i], i)})`, true);
-  return row(name, sel, path, resolve(s), required, inner);
+  return row(name, sel, path, s, required, inner);
 }
 
 function summaryText(s, value, name) {
@@ -201,22 +207,20 @@ function group(s, value, path, name, required, inline = false) {
   const key = pkey(path) + (inline ? "+" : "");
   const details = el("details", { class: "form-group", "data-group": key, open: opened.has(key) });
   const sum = el("summary", {}, el("span", { text: summaryText(s, value, name) }), el("span", { class: "errcount" }));
-  details.append(sum);
-  const body = el("div");
-  details.append(body);
-  const fill = () => {
+  if (!required && !inline) {
+    sum.append(el("span", { class: "form-actions" }, el("button", { type: "button", "aria-label": `remove ${label(path)}`,
+      text: "remove", onclick: () => commitStructure(path, undefined, "remove") })));
+  }
+  const body = el("div", {}, el("div", { class: "form-error", "aria-live": "polite" }));
+  details.append(sum, body);
+  const fill = (mark) => {
     if (body.dataset.filled) return;
     body.dataset.filled = "1";
     body.append(groupBody(s, value, path, inline));
-    markErrors();
+    if (mark) markErrors();
   };
-  details.addEventListener("toggle", () => { if (details.open) { opened.add(key); fill(); } else opened.delete(key); });
-  if (details.open) body.append(groupBody(s, value, path, inline)), (body.dataset.filled = "1");
-  if (!required && !inline) {
-    return el("div", { class: "form-field", "data-row": pkey(path) }, el("span", { class: "label", text: name }),
-      el("div", {}, details, el("button", { type: "button", "aria-label": `remove ${label(path)}`, text: "remove",
-        onclick: () => commitStructure(path, undefined, "remove") }), el("div", { class: "form-error" })));
-  }
+  details.addEventListener("toggle", () => { if (details.open) { opened.add(key); fill(true); } else opened.delete(key); });
+  if (details.open) fill(false);
   return details;
 }
 
@@ -273,7 +277,7 @@ function arrayBody(s, items, path) {
       el("button", { type: "button", text: "remove", "aria-label": `remove ${label([...path, i])}`,
         onclick: () => commitStructure(path, items.filter((_, j) => j !== i), "remove from") }));
     const f = field(is, item, [...path, i], scalar ? `${i + 1}` : itemName(item, i), true);
-    if (f.tagName === "DETAILS") f.querySelector("summary").append(tools); else f.querySelector(".form-error").before(tools);
+    if (f.tagName === "DETAILS") f.querySelector("summary").append(tools); else f.querySelector(":scope > div > .form-error").before(tools);
     div.append(f);
   });
   div.append(el("div", { class: "form-actions" }, el("button", { type: "button", text: `add to ${path[path.length - 1] ?? "list"}`,
@@ -283,11 +287,13 @@ function arrayBody(s, items, path) {
 
 function dictBody(s, value, path) {
   const div = el("div");
-  const vs = s.additionalProperties && typeof s.additionalProperties === "object" ? s.additionalProperties : {};
+  // the value schema: additionalProperties, or (keys with a pattern) patternProperties
+  const vs = (s.additionalProperties && typeof s.additionalProperties === "object" ? s.additionalProperties : null)
+    || Object.values(s.patternProperties || {})[0] || {};
   for (const [k, v] of Object.entries(value)) {
     const f = field(vs, v, [...path, k], k, true);
     const rm = el("button", { type: "button", text: "remove", "aria-label": `remove ${label([...path, k])}`, onclick: () => commitStructure([...path, k], undefined, "remove") });
-    if (f.tagName === "DETAILS") f.querySelector("summary").append(rm); else f.querySelector(".form-error").before(rm);
+    if (f.tagName === "DETAILS") f.querySelector("summary").append(rm); else f.querySelector(":scope > div > .form-error").before(rm);
     div.append(f);
   }
   const keyIn = el("input", { type: "text", size: 14, placeholder: "new key", "aria-label": `new key in ${label(path)}` });
@@ -328,15 +334,15 @@ export function markErrors() {
       const k = pkey(p.slice(0, n));
       target = box.querySelector(`[data-path="${CSS.escape(k)}"]`) || box.querySelector(`[data-qpath="${CSS.escape(k)}"]`)
         || box.querySelector(`[data-row="${CSS.escape(k)}"]`);
-      if (!target) {
-        const g = box.querySelector(`[data-group="${CSS.escape(k)}"]`);
-        if (g) { counts.set(g, (counts.get(g) || 0) + 1); break; }
-      }
+      const g = target ? null : box.querySelector(`[data-group="${CSS.escape(k)}"]`);
+      if (g && (!g.open || n < p.length)) { counts.set(g, (counts.get(g) || 0) + 1); break; }
+      if (g) target = g;
     }
     if (!target) continue;
     const input = target.matches("input,select,textarea") ? target : target.querySelector("input,select,textarea");
     if (input) { input.classList.add("invalid"); input.setAttribute("aria-invalid", "true"); }
-    const slot = target.closest(".form-field")?.querySelector(".form-error");
+    const slot = target.matches("details") ? target.querySelector(":scope > div > .form-error")
+      : target.closest(".form-field")?.querySelector(":scope > div > .form-error");
     if (slot) slot.textContent = (slot.textContent ? slot.textContent + "\n" : "") + err.text;
   }
   for (const [g, n] of counts) g.querySelector(".errcount").textContent = ` — ${n} problem${n > 1 ? "s" : ""} inside`;

@@ -10,7 +10,7 @@ const SUB = [
   ["pos", "position", "pos", "ideal point on the issue's scale"],
   ["sal", "salience", "sal", "salience: how much the issue matters to this actor (0–100)"],
   ["lim", "limit", "red line", "red line: the worst value this actor can accept (empty = none)"],
-  ["agd", "agenda", "agenda", "requires the issue on the agenda, or refuses to negotiate it"],
+  ["agd", "agenda", "agenda", "requires the issue on the agenda, refuses to negotiate it, or lets a deal defer it (separable)"],
 ];
 const ACTOR_COLS = {
   cap: ["capability", "capability", "relative power (only ratios between actors matter)"],
@@ -18,7 +18,21 @@ const ACTOR_COLS = {
   nd_adj: ["adjustment", "no deal: adj", "value of no deal beyond the status quo (utility)"],
   nd_trend: ["trend", "no deal: trend", "change of the no-deal value per month"],
 };
-const AGENDA = { "": "—", requires: "requires", refuses: "refuses" };
+// the agenda lists an actor keeps per issue (requires, refuses, separable, ...): read from
+// the schema's Agenda model, so a new kind of list shows up without new code here
+function agendaKinds() {
+  const props = state.schema?.$defs?.Agenda?.properties || {};
+  const kinds = Object.keys(props).filter((k) => props[k].type === "array");
+  return kinds.length ? kinds : ["requires", "refuses"];
+}
+// a cell's choices: nothing, each list, each pair of lists ("requires + separable")
+function agendaChoices() {
+  const kinds = agendaKinds();
+  const out = { "": "—" };
+  kinds.forEach((k) => { out[k] = k; });
+  kinds.forEach((k, i) => kinds.slice(i + 1).forEach((l) => { out[`${k} + ${l}`] = `${k} + ${l}`; }));
+  return out;
+}
 const VETO = { "": "default", true: "yes", false: "no" };
 
 let table = null;
@@ -31,7 +45,7 @@ const actorIndex = (aid) => state.data.actors.findIndex((a) => a.id === aid);
 
 function agendaOf(a, iid) {
   const ag = a.agenda || {};
-  return (ag.requires || []).includes(iid) ? "requires" : ((ag.refuses || []).includes(iid) ? "refuses" : "");
+  return agendaKinds().filter((k) => (ag[k] || []).includes(iid)).join(" + ");
 }
 
 function rowOf(a) {
@@ -81,7 +95,7 @@ export function cellOfPath(path) {
     const sub = SUB.find((s) => s[1] === p4);
     return cellKey(a.id, `c${j(p3)}_${sub ? sub[0] : "pos"}`);
   }
-  if (p2 === "agenda" && (p3 === "requires" || p3 === "refuses") && typeof p4 === "number") {
+  if (p2 === "agenda" && agendaKinds().includes(p3) && typeof p4 === "number") {
     const iid = (a.agenda?.[p3] || [])[p4];
     if (j(iid) >= 0) return cellKey(a.id, `c${j(iid)}_agd`);
   }
@@ -103,12 +117,14 @@ function changeFor(aid, field, raw, work = {}) {
     return v === undefined && !["", "default"].includes(text.toLowerCase()) ? null : [{ path, value: v }];
   }
   if (m.sub === "agd") {
-    const v = text === "—" ? "" : text.toLowerCase();
-    if (!(v in AGENDA)) return null;
+    const kinds = agendaKinds();
+    const chosen = text === "—" ? [] : text.toLowerCase().split(/[\s+,]+/).filter(Boolean);
+    if (chosen.some((k) => !kinds.includes(k))) return null;
     const ag = JSON.parse(JSON.stringify(work[a.id] ?? a.agenda ?? {}));
-    ag.requires = (ag.requires || []).filter((x) => x !== m.issue);
-    ag.refuses = (ag.refuses || []).filter((x) => x !== m.issue);
-    if (v) ag[v].push(m.issue);
+    for (const k of kinds) {
+      ag[k] = (ag[k] || []).filter((x) => x !== m.issue);
+      if (chosen.includes(k)) ag[k].push(m.issue);
+    }
     work[a.id] = ag;
     return [{ path, value: ag }];
   }
@@ -131,7 +147,7 @@ function commitMany(cells, label) {
     }
   }
   commit(changes, label);
-  if (skipped) $("cell-info").textContent = `${skipped} value(s) skipped: agenda cells take requires, refuses or nothing; veto cells yes, no or default`;
+  if (skipped) $("cell-info").textContent = `${skipped} value(s) skipped: agenda cells take ${agendaKinds().join(", ")} or nothing; veto cells yes, no or default`;
 }
 
 function describe(aid, field) {
@@ -161,7 +177,7 @@ function formatter(cell) {
   if (err) { el.setAttribute("aria-invalid", "true"); el.title = err; } else { el.removeAttribute("aria-invalid"); el.removeAttribute("title"); }
   const m = meta[field] || {};
   const v = cell.getValue();
-  if (m.sub === "agd") return esc(AGENDA[v] ?? v);
+  if (m.sub === "agd") return esc(v || "—");
   if (m.actor === "veto") return esc(v === "" ? `default (${(state.veto || []).includes(aid) ? "yes" : "no"})` : (VETO[v] ?? v));
   el.classList.toggle("na", m.issue !== undefined && m.sub !== "pos" && rowHasNoStance(aid, m.issue));
   if (field === "name") return esc(v);
@@ -203,7 +219,7 @@ function columns() {
         const field = `c${j}_${sub}`;
         meta[field] = { issue: iss.id, sub };
         return sub === "agd"
-          ? { title, field, editor: "list", editorParams: { values: AGENDA }, headerTooltip: tip, headerSort: false }
+          ? { title, field, editor: "list", editorParams: { values: agendaChoices() }, headerTooltip: tip, headerSort: false }
           : { title, field, ...editNumber, headerTooltip: `${iss.name}: ${tip}`, sorter: "number", headerSort: true };
       }),
     });
@@ -220,6 +236,7 @@ const shapeOf = () => JSON.stringify([state.data.actors.map((a) => a.id), state.
 
 export function buildGrid() {
   const rows = state.data.actors.map(rowOf);
+  marked = new Set(Object.keys(state.cellErrors || {}));
   shape = shapeOf();
   if (!table) {
     table = new Tabulator($("grid"), {
@@ -267,17 +284,28 @@ function whenIdle(fn) {
   }, 100);
 }
 
-// after any change of the scenario: rebuild when actors or issues changed, else update rows
-export function refreshGrid() { whenIdle(refreshNow); }
-function refreshNow() {
-  if (shapeOf() !== shape) { buildGrid(); return; }
-  table.updateData(state.data.actors.map(rowOf));
+// after a change of the scenario: rebuild when actors or issues changed, else update the
+// rows of the actors the change touched (steps: core.apply's; none = all rows)
+export function refreshGrid(steps) {
+  const touched = steps && steps.every((s) => s.path[0] === "actors" && typeof s.path[1] === "number")
+    ? new Set(steps.map((s) => s.path[1])) : null;
+  whenIdle(() => {
+    if (shapeOf() !== shape) { buildGrid(); return; }
+    const actors = state.data.actors.filter((a, i) => !touched || touched.has(i));
+    table.updateData(actors.map(rowOf));
+  });
 }
 
-export function markCells() { whenIdle(markNow); }
-function markNow() {
-  table.getRows().forEach((r) => r.reformat());
-  showActive();
+// re-run the formatters of the rows whose error marks changed
+let marked = new Set();
+export function markCells() {
+  whenIdle(() => {
+    const now = new Set(Object.keys(state.cellErrors));
+    const rows = new Set([...marked, ...now].filter((k) => marked.has(k) !== now.has(k)).map((k) => k.split("|")[0]));
+    marked = now;
+    for (const aid of rows) table.getRow(aid)?.reformat();
+    showActive();
+  });
 }
 
 function commit(changes, label) {
