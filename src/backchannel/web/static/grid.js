@@ -14,7 +14,7 @@ const SUB = [
 ];
 const ACTOR_COLS = {
   cap: ["capability", "capability", "relative power (only ratios between actors matter)"],
-  veto: ["veto", "veto", "must this actor agree to any deal? (default: states yes)"],
+  veto: ["veto", "veto", "must this actor agree to any deal? (in brackets: the default for its kind)"],
   nd_adj: ["adjustment", "no deal: adj", "value of no deal beyond the status quo (utility)"],
   nd_trend: ["trend", "no deal: trend", "change of the no-deal value per month"],
 };
@@ -178,7 +178,7 @@ function formatter(cell) {
   const m = meta[field] || {};
   const v = cell.getValue();
   if (m.sub === "agd") return esc(v || "—");
-  if (m.actor === "veto") return esc(v === "" ? `default (${(state.veto || []).includes(aid) ? "yes" : "no"})` : (VETO[v] ?? v));
+  if (m.actor === "veto") return esc(v === "" ? `(${(state.veto || []).includes(aid) ? "yes" : "no"})` : (VETO[v] ?? v));
   el.classList.toggle("na", m.issue !== undefined && m.sub !== "pos" && rowHasNoStance(aid, m.issue));
   if (field === "name") return esc(v);
   const q = getAt(state.data, pathOf(aid, field) || []);
@@ -237,6 +237,7 @@ const shapeOf = () => JSON.stringify([state.data.actors.map((a) => a.id), state.
 export function buildGrid() {
   const rows = state.data.actors.map(rowOf);
   marked = new Set(Object.keys(state.cellErrors || {}));
+  vetoShown = new Set(state.veto || []);
   shape = shapeOf();
   if (!table) {
     table = new Tabulator($("grid"), {
@@ -296,13 +297,15 @@ export function refreshGrid(steps) {
   });
 }
 
-// re-run the formatters of the rows whose error marks changed
-let marked = new Set();
+// re-run the formatters of the rows whose error marks or default veto changed
+let marked = new Set(), vetoShown = new Set();
+const flipped = (a, b) => [...a, ...b].filter((k) => a.has(k) !== b.has(k));
 export function markCells() {
   whenIdle(() => {
-    const now = new Set(Object.keys(state.cellErrors));
-    const rows = new Set([...marked, ...now].filter((k) => marked.has(k) !== now.has(k)).map((k) => k.split("|")[0]));
+    const now = new Set(Object.keys(state.cellErrors)), veto = new Set(state.veto || []);
+    const rows = new Set([...flipped(marked, now).map((k) => k.split("|")[0]), ...flipped(vetoShown, veto)]);
     marked = now;
+    vetoShown = veto;
     for (const aid of rows) table.getRow(aid)?.reformat();
     showActive();
   });
