@@ -2,8 +2,9 @@
 
 A seeded random scenario: one state deciding alone, one ratifying through a parliament of
 28 parties (seats 1-30, simple majority), a third state; 40 issues with a status quo, red
-lines on a third of the stances, some agenda demands. ``analyze`` must run in under 2 s on
-2 cores (issue 9's target), and the programme behind the verdict alone is timed too.
+lines on each actor's three most salient issues, two agenda demands. ``analyze`` must run in
+under 2 s on 2 cores (issue 9's target), and the programme behind the verdict alone is timed
+too.
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_verdict.py --benchmark-only``.
 """
@@ -34,13 +35,17 @@ def large_majority_scenario(seed: int = 0, n_issues: int = N_ISSUES) -> Scenario
     ]
 
     def stances(centre: float) -> dict[str, Any]:
+        """Positions around ``centre``; red lines on the actor's three most salient issues
+        (as analysts code them: where there is a public line), 40-70 points from its ideal."""
         out: dict[str, Any] = {}
+        sal = rng.integers(10, 100, size=n_issues)
         for k in range(n_issues):
             pos = float(np.clip(rng.normal(centre, 20), 0, 100))
-            s: dict[str, Any] = {"position": pos, "salience": float(rng.integers(10, 100))}
-            if rng.random() < 1 / 3:
-                s["limit"] = float(np.clip(pos + rng.choice([-1, 1]) * rng.uniform(25, 60), 0, 100))
-            out[f"i{k}"] = s
+            out[f"i{k}"] = {"position": pos, "salience": float(sal[k])}
+        for k in np.argsort(-sal)[:3]:
+            pos = out[f"i{k}"]["position"]
+            side = -1.0 if pos > 50 else 1.0
+            out[f"i{k}"]["limit"] = float(np.clip(pos + side * rng.uniform(40, 70), 0, 100))
         return out
 
     actors: list[dict[str, Any]] = [

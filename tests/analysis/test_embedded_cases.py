@@ -114,4 +114,4 @@ def test_2015_with_congress_able_to_block() -> None:
     assert not res.deal_possible and res.verdict_class == "none"
     info = res.two_level["usa"]
     assert info["negotiator_only_feasible"] and info["blocking_ratifiers"] == ["us_congress"]
-    assert res.blocking[0].actor == "us_congress"
+    assert "us_congress" in {b.actor for b in res.blocking}

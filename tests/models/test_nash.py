@@ -106,7 +106,7 @@ def test_one_issue_bisection_equals_convex_solver(data: st.DataObject) -> None:
     loss = data.draw(st.sampled_from(["quadratic", "linear"]))
     kw = {"reference": None if ref is None else np.array([ref]), "loss": loss, **ONE}
     a = nash_bargaining(pos, sal, cap, solver="bisection", **kw)  # type: ignore[arg-type]
-    b = nash_bargaining(pos, sal, cap, solver="cvxpy", **kw)  # type: ignore[arg-type]
+    b = nash_bargaining(pos, sal, cap, solver="conic", **kw)  # type: ignore[arg-type]
     assert a.diagnostics["agreement"] == b.diagnostics["agreement"]
     # the interior-point solver is accurate to ~1e-4 of the scale at the kinks of the
     # linear loss (the optimum often sits exactly at an actor's position)

@@ -89,25 +89,33 @@ def check_package(inst: Instance, x: FloatArray, e: FloatArray, settled: BoolArr
     x = np.where(settled | np.isnan(inst.sq), x, inst.sq0)
     e = np.where(settled, e, 0.0)
     u = utilities(inst, x, e)
+    dec = np.asarray(st.deciders, dtype=int)
     surplus = np.full(inst.position.shape[0], np.nan)
+    nd = inst.nd[dec]
+    surplus[dec] = np.where(np.isfinite(nd), u[dec] - nd, np.inf)
+    # every decider's broken constraints at once (N, K), then listed per decider
+    binds = inst.has_limit & (settled[None, :] | ~inst.separable)
+    outside = (x + e < inst.low - EDGE) | (x > inst.high + EDGE)
+    red = binds & outside
+    req = inst.requires & ~settled[None, :]
+    ref = inst.refuses & settled[None, :]
     broken: dict[int, tuple[Group, ...]] = {}
-    for v in st.deciders:
-        surplus[v] = u[v] - inst.nd[v] if np.isfinite(inst.nd[v]) else np.inf
+    bad = (red | req | ref)[dec].any(axis=1)
+    for v in dec[bad]:
         out: list[Group] = []
-        for k in range(inst.n_issues):
-            if inst.has_limit[v, k] and (settled[k] or not inst.separable[v, k]):
-                if x[k] + e[k] < inst.low[v, k] - EDGE or x[k] > inst.high[v, k] + EDGE:
-                    out.append(("red_line", v, k))
-            if inst.requires[v, k] and not settled[k]:
-                out.append(("requires", v, k))
-            if inst.refuses[v, k] and settled[k]:
-                out.append(("refuses", v, k))
-        for li, link in enumerate(st.links):
-            if link.actor == v and atom_holds(inst, link.when, x, e, settled):
-                if not atom_holds(inst, link.then, x, e, settled):
-                    out.append(("linkage", li))
-        if out:
-            broken[v] = tuple(out)
+        for k in map(int, np.flatnonzero(red[v] | req[v] | ref[v])):
+            if red[v, k]:
+                out.append(("red_line", int(v), k))
+            if req[v, k]:
+                out.append(("requires", int(v), k))
+            if ref[v, k]:
+                out.append(("refuses", int(v), k))
+        broken[int(v)] = tuple(out)
+    for li, link in enumerate(st.links):
+        if atom_holds(inst, link.when, x, e, settled) and not atom_holds(
+            inst, link.then, x, e, settled
+        ):
+            broken[link.actor] = (*broken.get(link.actor, ()), ("linkage", li))
     return PackageCheck(x, e, np.asarray(settled, dtype=bool), surplus, broken)
 
 

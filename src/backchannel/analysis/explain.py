@@ -183,7 +183,7 @@ def _hitting_tree(
 
 
 def explain(
-    inst: Instance, *, limit: int = 5, per_issue: int = 3, across: int = 6, max_checks: int = 150
+    inst: Instance, *, limit: int = 3, per_issue: int = 2, across: int = 4, max_checks: int = 150
 ) -> Explanation:
     """Minimal blocking sets and conflicts of an infeasible instance.
 

@@ -167,7 +167,7 @@ def _solve_pattern(
     lower = upper = -np.inf
     xs = es = None
     for _ in range(60):
-        sol = m.solve()
+        sol = m.solve(presolve=False)
         if sol.infeasible:
             return None
         if not sol.optimal:

@@ -1,6 +1,11 @@
 """Feasibility of many draws at once (the seam Monte Carlo sweeps call).
 
-Each draw is decided by the certified verdict programme of :mod:`.decide`.
+Each draw is decided by the certified verdict programme of :mod:`.decide`, except where a
+cheap certificate already decides it: the packages that won recent draws (a pool of
+``POOL``) are re-evaluated with plain arithmetic on the new draw, and if one still leaves
+every required ratifier better off than no deal by more than the tolerance, the draw has a
+deal and its margin is *at least* that package's (``exact`` False for that draw). Draws
+near the boundary, and every no-deal draw, get the full programme.
 """
 
 from __future__ import annotations
@@ -10,11 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from backchannel.analysis.decide import decide
+from backchannel.analysis.evaluate import check_package, margin
 from backchannel.analysis.formulation import TOL
 from backchannel.analysis.instance import make_instances, no_deal_utility
 from backchannel.analysis.utility import Loss, issue_weights, utility
 from backchannel.scenario.arrays import BoolArray, FloatArray, ScenarioArrays
 from backchannel.scenario.errors import InputError
+
+#: packages of recent deals re-tried on each new draw
+POOL = 4
 
 __all__ = ["TOL", "BatchFeasibility", "feasibility_batch", "no_deal_utility", "surplus"]
 
@@ -30,6 +39,7 @@ class BatchFeasibility:
     point: FloatArray
     settled: BoolArray
     razor_thin: BoolArray
+    exact: BoolArray
 
 
 def feasibility_batch(
@@ -57,11 +67,24 @@ def feasibility_batch(
     point = np.full((b, k), np.nan)
     settled = np.zeros((b, k), dtype=bool)
     thin = np.zeros(b, dtype=bool)
+    exact = np.ones(b, dtype=bool)
+    pool: list[tuple[FloatArray, FloatArray, BoolArray]] = []
     for i, inst in enumerate(make_instances(arrays, loss, shift=shift)):
+        best, best_pkg = -np.inf, None
+        for pkg in pool:
+            m = margin(inst, check_package(inst, *pkg))
+            if m > best:
+                best, best_pkg = m, pkg
+        if best_pkg is not None and best > TOL:
+            possible[i], slack[i], exact[i] = True, best, False
+            point[i], settled[i] = inst.to_scale(best_pkg[0]), best_pkg[2]
+            continue
         d = decide(inst)
         possible[i], slack[i], thin[i] = d.deal_possible, d.slack, d.razor_thin
         point[i], settled[i] = d.x, d.settled
-    return BatchFeasibility(possible, slack, point, settled, thin)
+        if d.deal_possible and np.isfinite(d.x).all():
+            pool = [(inst.from_scale(d.x), d.e / inst.span, d.settled), *pool][:POOL]
+    return BatchFeasibility(possible, slack, point, settled, thin, exact)
 
 
 def surplus(

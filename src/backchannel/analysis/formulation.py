@@ -110,6 +110,27 @@ class Formulation:
             sol = self.model.solve(node_limit=node_limit)
         return sol
 
+    def relaxation(self) -> Solution:
+        """The LP relaxation (binaries continuous in [0, 1]): its optimum bounds ``tau``
+        from above. With quadratic loss, tangent cuts are added until exact."""
+        saved = list(self.model.integer)
+        self.model.integer = [False] * len(saved)
+        try:
+            sol = self.solve()
+        finally:
+            self.model.integer = saved
+        return Solution(
+            status=sol.status,
+            optimal=False,
+            incumbent=False,
+            infeasible=sol.infeasible,
+            x=sol.x,
+            objective=sol.objective,
+            bound=sol.objective if sol.optimal else np.nan,
+            row_duals=None,
+            mip=True,
+        )
+
     def package(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(x, e, settled)`` on [0, 1] from a solution vector."""
         x = np.clip(z[self.x], 0.0, 1.0)
@@ -118,6 +139,27 @@ class Formulation:
         x = np.where(settled | np.isnan(self.inst.sq), x, self.inst.sq0)
         e = np.where(settled, np.minimum(e, self.inst.amb), 0.0)
         return x, e, settled
+
+
+def _settling_dominates(inst: Instance) -> np.ndarray:
+    """Issues a deal may as well settle (K,): no status quo, or nobody refuses to negotiate
+    it, no linkage mentions whether it is settled, and its status quo lies inside every
+    decider's red line, so a settlement at the status quo is worth exactly what deferring
+    is, and settling can only do better. Fixing these settled drops their binaries."""
+    st = inst.structure
+    dec = list(st.deciders)
+    sq = inst.sq0
+    inside = np.all(
+        ~inst.has_limit[dec] | ((inst.low[dec] <= sq + 1e-12) & (sq <= inst.high[dec] + 1e-12)),
+        axis=0,
+    )
+    linked = np.zeros(inst.n_issues, dtype=bool)
+    for li in st.links:
+        for a in (li.when, li.then):
+            if a.kind in ("settled", "deferred"):
+                linked[a.issue] = True
+    free = inside & ~inst.refuses[dec].any(axis=0) & ~linked
+    return np.asarray(np.isnan(inst.sq) | free)
 
 
 def build(
@@ -166,7 +208,10 @@ def build(
     e = np.array(
         [m.var(0.0, float(inst.amb[k]), f"e{k}") if inst.amb[k] > 0 else -1 for k in range(n_k)]
     )
-    y = np.array([m.binary(f"y{k}", fixed=1 if np.isnan(inst.sq[k]) else None) for k in range(n_k)])
+    # relaxations and widenings only loosen constraints, so the dominance holds under them;
+    # signed (tightening) concessions are the exception
+    settle = np.isnan(inst.sq) if soft is not None and soft.signed else _settling_dominates(inst)
+    y = np.array([m.binary(f"y{k}", fixed=1 if settle[k] else None) for k in range(n_k)])
     for k in range(n_k):
         if np.isnan(inst.sq[k]):
             continue

@@ -166,7 +166,7 @@ class Model:
         self.rows_hi.append(float(hi))
 
     # -- solving -----------------------------------------------------------------------
-    def solve(self, node_limit: int | None = None) -> Solution:
+    def solve(self, node_limit: int | None = None, presolve: bool = True) -> Solution:
         """Solve with HiGHS; ``node_limit`` bounds branch-and-bound (deterministically: a
         solution found within it is returned with ``optimal`` False and ``incumbent``
         True)."""
@@ -198,6 +198,7 @@ class Model:
             ]
         nodes = int(node_limit) if node_limit is not None else 2**31 - 1
         h.setOptionValue("mip_max_nodes", nodes)  # type: ignore[attr-defined]
+        h.setOptionValue("presolve", "on" if presolve else "off")  # type: ignore[attr-defined]
         h.passModel(lp)  # type: ignore[attr-defined]
         h.run()  # type: ignore[attr-defined]
         status = h.modelStatusToString(h.getModelStatus())  # type: ignore[attr-defined]
@@ -205,7 +206,7 @@ class Model:
         sol = h.getSolution()  # type: ignore[attr-defined]
         ok = status == "Optimal"
         x = np.asarray(sol.col_value, dtype=float) if sol.value_valid else np.full(n, np.nan)
-        if ok and is_mip:
+        if is_mip and np.isfinite(info.mip_dual_bound) and not status == "Infeasible":
             bound = float(info.mip_dual_bound)
         elif ok:
             bound = float(info.objective_function_value)

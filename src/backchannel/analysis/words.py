@@ -120,6 +120,11 @@ def margin_words(status: str, slack: float | None, lower: float, upper: float) -
         if status == "deal":
             return "no decider has a no-deal value: only red lines and rules constrain the deal"
         return "the red lines, agenda and rules alone exclude every package"
+    if upper - lower > 1e-3 and np.isfinite(upper) and np.isfinite(lower):
+        return (
+            f"margin between {lower:+.3f} and {upper:+.3f} utility (bracketed: the voting game "
+            "is too large to maximise exactly; the verdict itself is certain)"
+        )
     pct = abs(slack) * 100
     size = "razor-thin" if pct < 0.1 else "thin" if pct < 2 else "clear" if pct < 10 else "wide"
     if status == "deal":

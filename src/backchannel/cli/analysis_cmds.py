@@ -10,9 +10,23 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, ScenarioArg, SetOpt, app, console, emit_json, load
+from backchannel.cli.common import (
+    FormatOpt,
+    JsonOpt,
+    ScenarioArg,
+    SetOpt,
+    TableOpt,
+    app,
+    console,
+    emit,
+    emit_json,
+    load,
+    output_format,
+    status,
+)
 
 if TYPE_CHECKING:
+    from backchannel.analysis import Concessions
     from backchannel.analysis.verdict import Analysis
     from backchannel.scenario.schema import Scenario
 
@@ -144,24 +158,27 @@ RobustOpt = Annotated[
 def analyze(
     scenario: ScenarioArg = None,
     json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
     set_: SetOpt = None,
     robustness: RobustOpt = False,
 ) -> None:
-    """Can a deal happen? Verdict with its margin, conflicts, blockers, mediators, risk."""
-    from backchannel.analysis import analyze as run_analysis
+    """Can a deal happen? Verdict with its margin, conflicts, blockers, mediators, risk
+    (CSV tables: zopa, blocking, mediators, ...)."""
+    from backchannel import api
 
     sc = load(scenario, set_)
-    res = run_analysis(sc, robustness=robustness)
-    if json:
-        emit_json(res.to_dict())
-    else:
-        _print_analysis(sc, res)
+    with status("analysing"):
+        res = api.analyze(sc, robustness=robustness)
+    emit(res, output_format(fmt, json), table, lambda: _print_analysis(sc, res))
 
 
 @app.command("what-it-takes")
 def what_it_takes(
     scenario: ScenarioArg = None,
     json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
     set_: SetOpt = None,
     objective: Annotated[
         str,
@@ -184,20 +201,23 @@ def what_it_takes(
         typer.Option("--alternatives", min=0, max=10, help="Also show N different solutions."),
     ] = 0,
 ) -> None:
-    """The concessions that would make a deal feasible, by whom and at what cost."""
-    from backchannel.analysis import what_it_takes as run_what_it_takes
+    """The concessions that would make a deal feasible, by whom and at what cost
+    (CSV tables: concessions, by_actor, point)."""
+    from backchannel import api
 
     sc = load(scenario, set_)
-    res = run_what_it_takes(
-        sc,
-        objective=objective,  # type: ignore[arg-type]
-        movers=mover,
-        settle=settle,
-        alternatives=alternatives,
-    )
-    if json:
-        emit_json(res.to_dict())
-        return
+    with status("finding the cheapest concessions"):
+        res = api.what_it_takes(
+            sc,
+            objective=objective,  # type: ignore[arg-type]
+            movers=mover,
+            settle=settle,
+            alternatives=alternatives,
+        )
+    emit(res, output_format(fmt, json), table, lambda: _print_concessions(res))
+
+
+def _print_concessions(res: Concessions) -> None:
     if res.feasible_already:
         console.print("[green]A deal is already feasible: no concession is needed.[/]")
         return
@@ -217,7 +237,6 @@ def what_it_takes(
 def _proposal(sc: Scenario, path: Path | None, points: list[str] | None) -> dict[str, Any]:
     import yaml
 
-    from backchannel.analysis.proposal import parse_package
     from backchannel.scenario.errors import InputError
     from backchannel.scenario.load import read_text
 
@@ -253,7 +272,7 @@ def _proposal(sc: Scenario, path: Path | None, points: list[str] | None) -> dict
             source="evaluate",
             fix="give --proposal FILE or one --set-point ISSUE=VALUE per settled issue",
         )
-    return dict(parse_package(sc, raw, str(path) if path else "--set-point"))
+    return raw
 
 
 @app.command()
@@ -271,10 +290,13 @@ def evaluate(
     set_: SetOpt = None,
 ) -> None:
     """Put a concrete plan to the vote: who accepts it, which bodies ratify it, by how much."""
-    from backchannel.analysis.proposal import evaluate_proposal
+    from backchannel import api
 
     sc = load(scenario, set_)
-    res = evaluate_proposal(sc, _proposal(sc, proposal, set_point))
+    source = str(proposal) if proposal else "--set-point"
+    package = _proposal(sc, proposal, set_point)
+    with status("putting the plan to the vote"):
+        res = api.evaluate(sc, package, source=source)
     if json:
         emit_json(res.to_dict())
         return

@@ -1,5 +1,6 @@
 """Backtest commands: ``backtest deu PATH`` scores every registered model and the baselines
-on real EU legislative negotiations (DEU data)."""
+on real EU legislative negotiations (DEU data); ``backtest cases`` scores the verdict engine
+on the library of coded historical negotiations."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, app, console, emit_json
-from backchannel.scenario.errors import InputError
+from backchannel.cli.common import (
+    FormatOpt,
+    JsonOpt,
+    TableOpt,
+    app,
+    console,
+    emit,
+    emit_json,
+    output_format,
+    status,
+)
 
 backtest_app = typer.Typer(
     help="Score the forecasting models on real negotiations.", no_args_is_help=True
@@ -39,7 +49,8 @@ def deu(
         bool, typer.Option(help="Score the compromise model tuned by nested cross-validation.")
     ] = True,
     chart: Annotated[
-        Path | None, typer.Option(help="Save a bar chart of the MAE (.png or .svg).")
+        Path | None,
+        typer.Option(help="Save a bar chart of the MAE (.png or .svg; needs the [report] extra)."),
     ] = None,
     calibrated_cv: Annotated[
         bool, typer.Option(help="Score the calibration procedure by nested cross-validation.")
@@ -51,49 +62,33 @@ def deu(
             "tuning or nested calibration is fitted on PATH."
         ),
     ] = None,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
 ) -> None:
     """Backtest every registered model (or --model ...) on a DEU file: MAE per model and
-    subset with proposal-bootstrap intervals, baselines, and a cross-validated stack."""
-    from backchannel.validation.backtest import run_backtest
-    from backchannel.validation.runner import registered_models
+    subset with proposal-bootstrap intervals, baselines, and a cross-validated stack
+    (CSV tables: models, subsets)."""
+    from backchannel import api
 
-    if power not in ("shapley_shubik", "banzhaf", "equal"):
-        raise InputError(
-            f"unknown power index {power!r}",
-            source="--power",
-            fix="use shapley_shubik, banzhaf or equal",
-        )
-    if bootstrap < 1 or folds < 2 or repeats < 1:
-        raise InputError(
-            "--bootstrap and --repeats must be >= 1, --folds >= 2",
-            source="options",
-            fix="give positive counts",
-        )
-    if model:
-        known = registered_models()
-        bad = [m for m in model if m not in known]
-        if bad:
-            raise InputError(
-                f"unknown model(s) {bad}",
-                source="--model",
-                fix=f"use one of {sorted(known)} (see `backchannel models`)",
-            )
-    from backchannel.validation.calibration import Calibration
+    out = output_format(fmt, json_out)
+    if chart is not None:
+        from backchannel._extras import require
 
-    cal = None if calibration is None else Calibration.load(calibration)
-    res = run_backtest(
-        path,
-        model or None,
-        power=power,  # type: ignore[arg-type]
-        n_boot=bootstrap,
-        seed=seed,
-        folds=folds,
-        repeats=repeats,
-        ensemble=ensemble,
-        tuned=tuned,
-        calibrated_cv=calibrated_cv,
-        calibration=cal,
-    )
+        require("matplotlib", "report", "the backtest chart (--chart)")
+    with status(f"scoring the models on {path.name}"):
+        res = api.backtest(
+            path,
+            model,
+            power=power,  # type: ignore[arg-type]
+            bootstrap=bootstrap,
+            seed=seed,
+            folds=folds,
+            repeats=repeats,
+            ensemble=ensemble,
+            tuned=tuned,
+            calibrated_cv=calibrated_cv,
+            calibration=calibration,
+        )
     d = res.to_dict()
     if chart is not None:
         from backchannel.validation.chart import plot_mae
@@ -104,9 +99,10 @@ def deu(
             f"DEU backtest: {Path(d['source']).name}, "
             f"{d['data']['scoreable_issues']} scoreable issues",
         )
-    if json_out:
-        emit_json(d)
-        return
+    emit(res, out, table, lambda: _print(d))
+
+
+def _print(d: dict[str, Any]) -> None:
     data = d["data"]
     console.print(
         f"[bold]{d['source']}[/]: {data['scoreable_issues']} scoreable issues of "
@@ -184,3 +180,41 @@ def _print_calibrated(d: dict[str, Any]) -> None:
                 else "does not beat it"
             )
             console.print(f"  minus {key}: {df['mae']:+.2f} [{lo:+.2f}, {hi:+.2f}]: {verdict}")
+
+
+@backtest_app.command("cases")
+def cases(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Folder of case YAML files (default: the shipped case library)."),
+    ] = None,
+    json_out: JsonOpt = False,
+    draws: Annotated[
+        int, typer.Option(help="Monte Carlo draws per case for P(deal) (0: the verdict's 1 or 0).")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the draws and of the bootstrap.")] = 0,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples of the cases.")] = 2000,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Save a self-contained HTML page with charts.")
+    ] = None,
+) -> None:
+    """Backtest the verdict engine on coded historical negotiations: verdict vs history,
+    blockers, mediator roles, P(deal); accuracy, balanced accuracy, Brier and log loss with
+    bootstrap intervals against "always deal", "always no deal" and a red-line rule."""
+    from backchannel import api
+    from backchannel.cli.case_cmds import print_case_backtest
+
+    progress = None if json_out else (lambda name: console.print(f"  {name}", style="dim"))
+    d = api.backtest_cases(
+        directory, draws=draws, seed=seed, bootstrap=bootstrap, progress=progress
+    ).to_dict()
+    if html is not None:
+        from backchannel.validation.case_chart import write_html
+
+        write_html(d, html)
+    if json_out:
+        emit_json(d)
+        return
+    print_case_backtest(d)
+    if html is not None:
+        console.print(f"HTML page: {html}")

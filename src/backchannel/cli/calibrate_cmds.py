@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, app, console, emit_json
+from backchannel.cli.common import JsonOpt, app, console, emit_json, status
 from backchannel.scenario.errors import InputError
 
 calibrate_app = typer.Typer(
@@ -40,7 +40,8 @@ def deu(
         raise InputError(
             "--folds must be >= 2 and --repeats >= 1", source="options", fix="give larger counts"
         )
-    cal = calibrate(path, folds=folds, seeds=tuple(range(repeats)))
+    with status(f"calibrating on {path.name}"):
+        cal = calibrate(path, folds=folds, seeds=tuple(range(repeats)))
     cal.save(output)
     if json_out:
         emit_json(cal.to_dict())

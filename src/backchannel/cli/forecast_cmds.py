@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from backchannel.cli.common import JsonOpt, ScenarioArg, SetOpt, app, console, emit_json, load
-from backchannel.models import Forecast, forecast, get_model, models
-from backchannel.scenario.arrays import to_arrays
+from backchannel.cli.common import (
+    Format,
+    FormatOpt,
+    JsonOpt,
+    ScenarioArg,
+    SetOpt,
+    TableOpt,
+    app,
+    console,
+    emit,
+    emit_json,
+    emit_rows,
+    load,
+    output_format,
+    status,
+)
 from backchannel.scenario.errors import InputError
-from backchannel.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from backchannel.models import Forecast
+    from backchannel.scenario.schema import Scenario
 
 ModelOpt = Annotated[
     str, typer.Option("--model", "-m", help="Model to run (see `backchannel models`).")
@@ -100,17 +116,6 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
-def _core_params(core: Any) -> set[str]:
-    """The named keyword parameters of a model core (beyond the shared inputs)."""
-    shared = {"position", "salience", "capability", "lo", "hi", "reference", "seed", "rule"}
-    sig = inspect.signature(core)
-    return {
-        n
-        for n, p in sig.parameters.items()
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and n not in shared
-    }
-
-
 def nearest_anchor(sc: Scenario, issue_id: str, value: float) -> str:
     """Label of the issue's anchor nearest to ``value`` (with its value), or '-'."""
     anchors = sc.issue(issue_id).anchors
@@ -123,6 +128,10 @@ def nearest_anchor(sc: Scenario, issue_id: str, value: float) -> str:
 def round_summary(fc: Forecast, sc: Scenario) -> np.ndarray | None:
     """Per round and issue (R+1, K): the model's own median if it reports one, else the
     capability x salience weighted mean of the actors' positions."""
+    import numpy as np
+
+    from backchannel.scenario.arrays import to_arrays
+
     med = fc.diagnostics.get("median")
     if (
         isinstance(med, np.ndarray)
@@ -141,6 +150,8 @@ def round_summary(fc: Forecast, sc: Scenario) -> np.ndarray | None:
 
 
 def _print(fc: Forecast, sc: Scenario) -> None:
+    from backchannel.models import get_model, models
+
     title = get_model(fc.model).title if fc.model in models() else fc.model
     table = Table(title=f"{escape(title)} — {escape(sc.name)}")
     table.add_column("issue")
@@ -179,11 +190,17 @@ def forecast_cmd(
     seed: SeedOpt = None,
     set_: SetOpt = None,
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
     calibration: CalibrationOpt = None,
     procedure: ProcedureOpt = None,
     council: CouncilOpt = None,
 ) -> None:
-    """Forecast the outcome of each issue with a model (outcome, nearest anchor, rounds)."""
+    """Forecast the outcome of each issue with a model (outcome, nearest anchor, rounds;
+    CSV tables: rounds, outcome)."""
+    from backchannel import api
+
+    out = output_format(fmt, json_out)
     sc = load(scenario, set_)
     if calibration is not None:
         from backchannel.validation.calibration import Calibration, forecast_scenario
@@ -195,72 +212,53 @@ def forecast_cmd(
                 fix="drop --model, --param and --rounds",
             )
         proc, rule = _eu_rule_options(procedure, council, "--calibration")
-        _show(forecast_scenario(Calibration.load(calibration), sc, proc, rule), sc, json_out)
+        with status("forecasting with the calibration"):
+            fc = forecast_scenario(Calibration.load(calibration), sc, proc, rule)
+        _show(fc, sc, out, table)
         return
-    spec = get_model(model)
     params = parse_params(param)
-    known = _core_params(spec.core)
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise InputError(
-            f"model {model!r} has no parameter(s) {unknown}",
-            source="--param",
-            fix=f"use one of {sorted(known) or 'none'}",
+    with status(f"running the {model} model"):
+        fc = api.forecast(
+            sc, model, rounds=rounds, seed=seed, procedure=procedure, council=council, **params
         )
-    if rounds is not None:
-        if not spec.has_rounds:
-            raise InputError(
-                f"model {model!r} has no rounds",
-                source="--rounds",
-                fix="drop --rounds, or use a model with rounds (e.g. eum)",
-            )
-        params["rounds"] = rounds
-    if not spec.needs_rule and (procedure is not None or council is not None):
-        raise InputError(
-            f"model {model!r} does not use the EU legislative rule",
-            source="--procedure/--council",
-            fix="drop them, or use a procedural model (agenda_setter, winset_bargain, "
-            "compromise_winset) or --calibration",
-        )
-    if spec.needs_rule:
-        from backchannel.data.legislative import eu_rule_for_scenario
-
-        params["rule"] = eu_rule_for_scenario(
-            sc, *_eu_rule_options(procedure, council, f"model {model!r}")
-        )
-    _show(forecast(sc, model=model, seed=seed, **params), sc, json_out)
+    _show(fc, sc, out, table)
 
 
-def _show(fc: Forecast, sc: Scenario, json_out: bool) -> None:
-    if json_out:
+def _show(fc: Forecast, sc: Scenario, out: Format, table: str | None) -> None:
+    if out == "json":
         data = fc.to_dict()
         data["anchors"] = {i: nearest_anchor(sc, i, v) for i, v in fc.outcome_by_issue().items()}
         emit_json(data)
         return
-    _print(fc, sc)
+    emit(fc, out, table, lambda: _print(fc, sc))
 
 
 @app.command("models")
-def models_cmd(json_out: JsonOpt = False) -> None:
-    """List the registered forecasting models with their sources."""
-    specs = list(models().values())
-    if json_out:
-        emit_json(
-            [
-                {
-                    "name": s.name,
-                    "title": s.title,
-                    "citation": s.citation,
-                    "rounds": s.has_rounds,
-                    "stochastic": s.stochastic,
-                }
-                for s in specs
-            ]
-        )
-        return
-    table = Table(title="Forecasting models")
-    for col in ("name", "title", "rounds", "citation"):
-        table.add_column(col)
-    for s in specs:
-        table.add_row(s.name, escape(s.title), "yes" if s.has_rounds else "-", escape(s.citation))
-    console.print(table)
+def models_cmd(json_out: JsonOpt = False, fmt: FormatOpt = None) -> None:
+    """List the registered forecasting models with their sources and parameters
+    (JSON: each parameter's name, type, default and meaning)."""
+    from backchannel import api
+
+    specs = list(api.forecast_models().values())
+    out = output_format(fmt, json_out)
+
+    def text() -> None:
+        table = Table(title="Forecasting models")
+        for col in ("name", "title", "rounds", "parameters (-p NAME=VALUE)", "citation"):
+            table.add_column(col)
+        for s in specs:
+            params = ", ".join(f"{p.name}={p.default!r}" for p in s.params) or "-"
+            table.add_row(
+                s.name,
+                escape(s.title),
+                "yes" if s.has_rounds else "-",
+                escape(params),
+                escape(s.citation),
+            )
+        console.print(table)
+
+    rows = [s.to_dict() for s in specs]
+    if out == "csv":  # one row per model; parameters as NAME=DEFAULT
+        for r in rows:
+            r["params"] = " ".join(f"{p['name']}={p['default']!r}" for p in r["params"])
+    emit_rows(rows, out, text)

@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from backchannel.cli.common import app, err_console
+from backchannel.cli.common import app, note
 from backchannel.scenario.errors import InputError
-from backchannel.scenario.importers import FORMATS, import_file
-from backchannel.scenario.load import atomic_write, parse_scenario, scenario_to_yaml
+
+FORMATS = ("decide", "ktab", "table", "deu")  # backchannel.scenario.importers.FORMATS
 
 
 def parse_scale(text: str) -> tuple[float, float]:
@@ -45,8 +45,8 @@ def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            help="File to import (decide, KTAB SMP CSV or "
-            "Actor,Capability,Position,Salience table)."
+            help="File to import (decide, KTAB SMP CSV, "
+            "Actor,Capability,Position,Salience table or DEU TSV; '-' for standard input)."
         ),
     ],
     output: Annotated[
@@ -95,6 +95,9 @@ def import_(
 ) -> None:
     """Import a decide, KTAB, actor-table or DEU file as a scenario YAML (DEU: one --issue or
     --proposal; vetoes only for Council unanimity, the others are forecast-only)."""
+    from backchannel import api
+    from backchannel.scenario.load import atomic_write, parse_scenario, scenario_to_yaml
+
     if output is not None and output.exists() and file.exists() and output.samefile(file):
         raise InputError(
             "the output would overwrite the file being imported",
@@ -102,7 +105,7 @@ def import_(
             where="-o/--output",
             fix="write the scenario to another file, e.g. scenario.yaml",
         )
-    sc = import_file(
+    sc = api.import_file(
         file,
         fmt=fmt,
         name=name,
@@ -125,9 +128,8 @@ def import_(
             fix="name a file such as scenario.yaml",
         )
     atomic_write(output, text)
-    err_console.print(
-        f"[green]imported[/] {file} -> {output}: {sc.name} ({len(sc.actors)} actors, "
+    note(
+        f"imported {file} -> {output}: {sc.name} ({len(sc.actors)} actors, "
         f"{len(sc.issues)} issues; "
-        + (f"{len(sc.parties())} veto players)" if sc.parties() else "forecast-only, no vetoes)"),
-        highlight=False,
+        + (f"{len(sc.parties())} veto players)" if sc.parties() else "forecast-only, no vetoes)")
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from backchannel.cli.common import ScenarioArg, SetOpt, app, console, err_console, load
+from backchannel.cli.common import ScenarioArg, SetOpt, app, console, err_console, load, status
 from backchannel.scenario.errors import InputError
 
 
@@ -32,15 +32,22 @@ def report(
     ] = None,
     set_: SetOpt = None,
 ) -> None:
-    """Write ONE self-contained HTML report (charts inline, no network needed)."""
+    """Write ONE self-contained HTML report (charts inline, no network needed; needs the
+    [report] extra)."""
+    from backchannel._extras import require
+
+    require("plotly", "report", "the HTML report")
+    require("jinja2", "report", "the HTML report")
     from backchannel.report import build_report
+    from backchannel.scenario.load import atomic_write
 
     if output.exists() and output.is_dir():
         raise InputError("is a folder", source=str(output), fix="give a file name, e.g. -o r.html")
     sc = load(scenario, set_)
-    html, data = build_report(sc, model=model, sweep_draws=sweep_draws, seed=seed)
-    from backchannel.scenario.load import atomic_write
-
+    with status("report") as step:
+        html, data = build_report(
+            sc, model=model, sweep_draws=sweep_draws, seed=seed, progress=step
+        )
     atomic_write(output, html)
     for name, piece in (
         ("analysis", data.analysis),

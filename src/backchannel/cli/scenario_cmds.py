@@ -3,32 +3,53 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.table import Table
 
-from backchannel.cli.common import ScenarioArg, app, console, load
-from backchannel.scenario.load import embedded_names, load_embedded
-from backchannel.scenario.schema import Scenario
+from backchannel.cli.common import (
+    FormatOpt,
+    JsonOpt,
+    ScenarioArg,
+    app,
+    console,
+    emit_rows,
+    load,
+    output_format,
+)
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format."""
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    from backchannel import api
+
+    print(json.dumps(api.schema(), indent=2))
 
 
 @app.command()
-def scenarios() -> None:
+def scenarios(json_out: JsonOpt = False, fmt: FormatOpt = None) -> None:
     """List the embedded scenarios."""
-    table = Table(title="Embedded scenarios")
-    table.add_column("name")
-    table.add_column("title")
-    table.add_column("actors", justify="right")
-    table.add_column("issues", justify="right")
-    for name in embedded_names():
-        sc = load_embedded(name)
-        table.add_row(name, sc.name, str(len(sc.actors)), str(len(sc.issues)))
-    console.print(table)
+    from backchannel import api
+
+    rows: list[dict[str, Any]] = []
+    for name in api.scenarios():
+        sc = api.load(name)
+        rows.append(
+            {"name": name, "title": sc.name, "actors": len(sc.actors), "issues": len(sc.issues)}
+        )
+
+    def text() -> None:
+        table = Table(title="Embedded scenarios")
+        table.add_column("name")
+        table.add_column("title")
+        table.add_column("actors", justify="right")
+        table.add_column("issues", justify="right")
+        for r in rows:
+            table.add_row(r["name"], r["title"], str(r["actors"]), str(r["issues"]))
+        console.print(table)
+
+    emit_rows(rows, output_format(fmt, json_out), text)
 
 
 @app.command()

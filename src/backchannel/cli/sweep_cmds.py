@@ -6,29 +6,30 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backchannel.cli.common import (
+    FormatOpt,
     JsonOpt,
     ScenarioArg,
     SetOpt,
+    Settings,
+    TableOpt,
     app,
     console,
-    emit_json,
+    emit,
     err_console,
     load,
+    note,
+    output_format,
 )
-from backchannel.engine.executors import DaskExecutor, LocalExecutor
-from backchannel.engine.sampling import chunk_sizes, sampling_plan
-from backchannel.engine.sweep import CHUNK_SIZE, SweepResult, run_sweep, wilson_interval
-from backchannel.scenario.errors import InputError
 
-DEFAULT_MODELS = ("compromise", "eum")
+if TYPE_CHECKING:
+    from backchannel.engine.sweep import SweepResult
 
 
 class Engine(StrEnum):
@@ -72,50 +73,33 @@ def sweep(
         float,
         typer.Option(help="Correlation between every pair of inputs (Gaussian copula), in [0, 1)."),
     ] = 0.0,
+    draws_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--draws-out",
+            help="Also write one row per draw (inputs, verdict, outcomes) to this file: "
+            ".csv, or .parquet (the [parquet] extra).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
+    fmt: FormatOpt = None,
+    table: TableOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Monte Carlo sweep: P(deal), outcome quantiles per model and a sensitivity ranking."""
-    from backchannel.models import get_model
+    """Monte Carlo sweep: P(deal), outcome quantiles per model and a sensitivity ranking
+    (CSV tables: outcomes, sensitivity, draws)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
+    from backchannel import api
+
+    out = output_format(fmt, json_out)
     sc = load(scenario, set_)
-    if model:
-        for m in model:
-            get_model(m)
-        chosen = tuple(model)
-    else:
-        chosen = DEFAULT_MODELS
-    if sobol and (sobol < 2 or sobol & (sobol - 1)):
-        raise InputError(
-            f"--sobol must be a power of 2 (or 0), got {sobol}",
-            source="--sobol",
-            fix="use e.g. --sobol 256",
-        )
-    if workers < 1:
-        raise InputError(
-            f"--workers must be at least 1, got {workers}",
-            source="--workers",
-            fix="use e.g. --workers 2",
-        )
-    plan = sampling_plan(sc)
-    has_veto = bool(plan.base.veto_players)
-    n_design = sobol * (len(plan.active()) + 2) if sobol and plan.active() else 0
-    n_chunks = len(chunk_sizes(draws, CHUNK_SIZE)) + len(chunk_sizes(n_design, CHUNK_SIZE))
-    notes: list[str] = []
-    if not has_veto:
-        notes.append("no veto players: forecasts only, no probability of a deal")
-    executor: LocalExecutor | DaskExecutor
-    if engine == Engine.dask and address is None and n_chunks < 2:
-        notes.append(
-            f"ran locally: {n_chunks} chunk of {CHUNK_SIZE} draws does not pay for "
-            "starting a Dask cluster"
-        )
-        executor = LocalExecutor()
-    elif engine == Engine.dask:
-        executor = DaskExecutor(address=address, workers=workers)
-    else:
-        executor = LocalExecutor()
-
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -123,37 +107,31 @@ def sweep(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=not err_console.is_terminal,
+        disable=Settings.quiet or not err_console.is_terminal,
     ) as bar:
 
         def hook(phase: str, total: int, n: int) -> Callable[[int], None]:
             task = bar.add_task(f"{phase} ({n:,} evaluations)", total=total)
             return lambda k: bar.advance(task, k)
 
-        with executor:
-            result = run_sweep(
-                plan,
-                draws,
-                seed=seed,
-                models=chosen,
-                executor=executor,
-                correlation=correlation,
-                n_base=sobol or None,
-                run_feasibility=has_veto,
-                progress=hook,
-            )
-    if notes:
-        result = _with_notes(result, notes)
-    if json_out:
-        emit_json(result.to_dict())
-    else:
-        _print(result)
+        result = api.sweep(
+            sc,
+            draws,
+            seed=seed,
+            models=tuple(model) if model else api.SWEEP_MODELS,
+            engine=engine.value,
+            address=address,
+            workers=workers,
+            sobol=sobol,
+            correlation=correlation,
+            progress=hook,
+        )
+    if draws_out is not None:
+        from backchannel import tables
 
-
-def _with_notes(result: SweepResult, notes: list[str]) -> SweepResult:
-    import dataclasses
-
-    return dataclasses.replace(result, notes=(*result.notes, *notes))
+        tables.write_table(tables.columns(result, "draws"), draws_out)
+        note(f"wrote {result.draws:,} draws to {draws_out}")
+    emit(result, out, table, lambda: _print(result))
 
 
 def _fmt(v: float | None, digits: int = 3) -> str:
@@ -161,6 +139,10 @@ def _fmt(v: float | None, digits: int = 3) -> str:
 
 
 def _print(r: SweepResult) -> None:
+    import numpy as np
+
+    from backchannel.engine.sweep import wilson_interval
+
     console.print(
         f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}, "
         f"{len(r.inputs)} uncertain inputs, engine {r.engine.get('engine')}"
@@ -228,5 +210,5 @@ def _print(r: SweepResult) -> None:
                     _fmt(row["high"]) if math.isfinite(row["high"]) else "-",
                 )
             console.print(t)
-    for note in r.notes:
-        console.print(f"[dim]note: {note}[/]")
+    for text in r.notes:
+        console.print(f"[dim]note: {text}[/]")

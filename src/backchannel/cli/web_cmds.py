@@ -26,7 +26,12 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Start the web dashboard: edit a scenario, re-run analysis, forecasts and sweeps."""
+    """Start the web dashboard: edit a scenario, re-run analysis, forecasts and sweeps
+    (needs the [web] extra)."""
+    from backchannel._extras import require
+
+    for module in ("fastapi", "uvicorn", "multipart", "jinja2", "plotly"):
+        require(module, "web", "the web dashboard")
     import uvicorn
 
     from backchannel.web.app import create_app

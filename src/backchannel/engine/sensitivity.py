@@ -1,10 +1,10 @@
 """Variance-based sensitivity of a sweep's outputs to its uncertain inputs.
 
 Method: Sobol' first-order (S1) and total (ST) indices (Sobol' 2001, *Math. Comput.
-Simul.* 55, eqs. 7-8) estimated by SALib (Herman & Usher 2017, *JOSS* 2(9)) from a
-Saltelli design (Saltelli et al. 2010, *Comput. Phys. Commun.* 181, Table 2: the S1
-estimator of eq. (b) and Jansen's ST estimator of eq. (f)), with ``n_base`` * (D + 2)
-model evaluations for D inputs and bootstrap confidence intervals (95%). The design is a
+Simul.* 55, eqs. 7-8) estimated by ``scipy.stats.sobol_indices`` from a Saltelli design
+(Saltelli et al. 2010, *Comput. Phys. Commun.* 181, Table 2: the S1 estimator of eq. (b)
+and Jansen's ST estimator of eq. (f)), with ``n_base`` * (D + 2) model evaluations for D
+inputs and 95% bootstrap half-widths (1.96 x the bootstrap standard error). The design is a
 scrambled Sobol' sequence in the unit cube, mapped onto the inputs by the same truncated
 inverse CDFs as the Monte Carlo draws (:meth:`SamplingPlan.transform`). Sobol' indices
 assume independent inputs, so the design ignores any ``--correlation``.
@@ -37,7 +37,6 @@ probabilities of a deal), and ``base``, the output's mean over all draws.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +45,11 @@ import numpy as np
 
 from backchannel.scenario.arrays import FloatArray
 
-METHOD = "Sobol' S1/ST (Saltelli 2010 estimators, SALib) on a scrambled Sobol' design"
+METHOD = (
+    "Sobol' S1/ST (Saltelli 2010 estimators, scipy.stats.sobol_indices) on a scrambled "
+    "Sobol' design"
+)
+Z95 = 1.959963984540054  # 95% normal quantile: the *_conf half-widths
 
 
 @dataclass(frozen=True)
@@ -133,56 +136,80 @@ def _num(x: float | np.floating[Any]) -> float:
     return v if math.isfinite(v) else 0.0
 
 
-def problem(names: Sequence[str]) -> dict[str, Any]:
-    """A SALib problem over the unit cube (inputs are mapped by their inverse CDFs)."""
-    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
-
-
 def sobol_design(names: Sequence[str], n_base: int, seed: int) -> FloatArray:
-    """Saltelli design (n_base * (D + 2), D) in the unit cube (SALib ``sobol.sample``,
-    scrambled, first-order and total indices only)."""
-    from SALib.sample import sobol as sobol_sample
+    """Saltelli design (n_base * (D + 2), D) in the unit cube: base point j gives the rows
+    A_j, AB_j^(1), ..., AB_j^(D), B_j, where A and B are the two halves of a scrambled
+    Sobol' sequence in 2D dimensions (``scipy.stats.qmc.Sobol``, seeded) and AB^(i) is A
+    with column i from B (Saltelli et al. 2010, sec. 5; the layout SALib used)."""
+    from scipy.stats import qmc
 
     if n_base < 2 or n_base & (n_base - 1):
         raise ValueError(f"n_base must be a power of 2 (>= 2), got {n_base}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        u = sobol_sample.sample(
-            problem(names), n_base, calc_second_order=False, scramble=True, seed=seed
-        )
-    return np.asarray(u, dtype=float)
+    d = len(names)
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n_base)
+    a, b = base[:, :d], base[:, d:]
+    out = np.repeat(a[:, None, :], d + 2, axis=1)  # (n_base, D + 2, D)
+    idx = np.arange(d)
+    out[:, 1 + idx, idx] = b
+    out[:, -1] = b
+    return np.asarray(out.reshape(-1, d), dtype=float)
+
+
+def _split(y: FloatArray, d: int) -> dict[str, FloatArray]:
+    """f_A (s, n), f_B (s, n), f_AB (d, s, n) from outputs (s, n * (d + 2)) on the design."""
+    s = y.shape[0]
+    blocks = y.reshape(s, -1, d + 2)
+    return {
+        "f_A": blocks[:, :, 0],
+        "f_B": blocks[:, :, -1],
+        "f_AB": np.moveaxis(blocks[:, :, 1:-1], -1, 0),
+    }
 
 
 def sobol_indices(
     names: Sequence[str], y: FloatArray, seed: int, num_resamples: int = 100
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """(S1, S1_conf, ST, ST_conf) of ``y`` evaluated on :func:`sobol_design`; all zeros
-    for a constant output."""
-    from SALib.analyze import sobol as sobol_analyze
+    """(S1, S1_conf, ST, ST_conf) of outputs ``y`` evaluated on :func:`sobol_design`:
+    ``y`` of shape (rows,) gives arrays of shape (D,), ``y`` of shape (s, rows) arrays of
+    shape (s, D). The indices are ``scipy.stats.sobol_indices`` (Saltelli 2010 S1, Jansen
+    ST) on the design's pre-evaluated outputs; ``*_conf`` is 1.96 times their bootstrap
+    standard error over the base points (``scipy.stats.bootstrap``, ``num_resamples``
+    resamples, seeded from ``seed``). A constant or non-finite output gets zeros."""
+    from scipy.stats import bootstrap
+    from scipy.stats import sobol_indices as scipy_sobol
 
     d = len(names)
-    y = np.asarray(y, dtype=float)
-    if not np.all(np.isfinite(y)) or float(np.var(y)) <= 0.0:
-        z = np.zeros(d)
-        return z, z.copy(), z.copy(), z.copy()
-    # SALib seeds its bootstrap only for a truthy seed: derive a nonzero one from ``seed``
-    boot_seed = 1 + int(np.random.SeedSequence(seed).generate_state(1)[0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sobol_analyze.analyze(
-            problem(names),
-            y,
-            calc_second_order=False,
-            num_resamples=num_resamples,
-            seed=boot_seed,
-            print_to_console=False,
+    yy = np.atleast_2d(np.asarray(y, dtype=float))
+    s1 = np.zeros((yy.shape[0], d))
+    s1c, st, stc = s1.copy(), s1.copy(), s1.copy()
+    live = np.all(np.isfinite(yy), axis=1) & (np.var(yy, axis=1) > 0.0)
+    if live.any():
+        # at least two outputs: scipy squeezes one output of one input to a scalar
+        rows = yy[live] if live.sum() > 1 else np.repeat(yy[live], 2, axis=0)
+        parts = _split(rows, d)
+        shape = (len(rows), d)
+        n = parts["f_A"].shape[1]
+
+        def indices(idx: Any) -> FloatArray:
+            res = scipy_sobol(func={k: v[..., idx] for k, v in parts.items()}, n=n)
+            both = [np.reshape(res.first_order, shape), np.reshape(res.total_order, shape)]
+            return np.stack(both)[:, : int(live.sum())]
+
+        est = indices(np.arange(n))
+        boot = bootstrap(
+            (np.arange(n),),
+            indices,
+            n_resamples=num_resamples,
+            method="percentile",
+            vectorized=False,
+            rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,))),
         )
-    return (
-        np.asarray(res["S1"], dtype=float),
-        np.asarray(res["S1_conf"], dtype=float),
-        np.asarray(res["ST"], dtype=float),
-        np.asarray(res["ST_conf"], dtype=float),
-    )
+        se = np.asarray(boot.standard_error)
+        s1[live], st[live] = est[0], est[1]
+        s1c[live], stc[live] = Z95 * se[0], Z95 * se[1]
+    if np.ndim(y) == 1:
+        return s1[0], s1c[0], st[0], stc[0]
+    return s1, s1c, st, stc
 
 
 def tail_means(u: FloatArray, y: FloatArray, tail: float = 0.2) -> tuple[FloatArray, FloatArray]:
@@ -213,10 +240,15 @@ def analyse(
     ``mc_u`` (B, D) holds the MC draws' uniforms of the same inputs as ``names``.
     """
     outs: dict[str, OutputSensitivity] = {}
-    evaluations = 0
-    for key, y in design_outputs.items():
-        evaluations = len(y)
-        s1, s1c, st, stc = sobol_indices(names, y, seed)
+    keys = list(design_outputs)
+    evaluations = len(design_outputs[keys[0]]) if keys else 0
+    ys = np.array([np.asarray(design_outputs[k], dtype=float) for k in keys]).reshape(
+        len(keys), evaluations
+    )
+    s1s, s1cs, sts, stcs = sobol_indices(names, ys, seed)
+    for i, key in enumerate(keys):
+        y = ys[i]
+        s1, s1c, st, stc = s1s[i], s1cs[i], sts[i], stcs[i]
         ymc = np.asarray(mc_outputs[key], dtype=float)
         finite = np.isfinite(ymc)
         low, high = tail_means(mc_u[finite], ymc[finite], tail)

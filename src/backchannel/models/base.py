@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from backchannel.display import Tabular
+from backchannel.models.params import ROUNDS, Param, check_params, describe
 from backchannel.scenario.arrays import FloatArray, ScenarioArrays, to_arrays
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.schema import Scenario
@@ -52,6 +54,9 @@ class ModelCore(Protocol):
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """A registered model: ``name``, ``title``, ``citation``, its ``core`` function, whether
+    it reports rounds and whether it is stochastic (takes a seed)."""
+
     name: str
     title: str
     citation: str
@@ -62,10 +67,37 @@ class ModelSpec:
     """The core needs ``rule=`` (a :class:`backchannel.data.legislative.LegislativeRule`
     aligned with the actor rows): the procedural models."""
 
+    @property
+    def params(self) -> tuple[Param, ...]:
+        """The model's own parameters with type, default and meaning."""
+        return describe(self.name, self.core)
 
-@dataclass(frozen=True)
-class Forecast:
-    """A model's forecast for a scenario: outcome per issue, rounds, diagnostics."""
+    @property
+    def rounds_param(self) -> str | None:
+        """The parameter that bounds the number of rounds (None: the model has none)."""
+        return ROUNDS.get(self.name) if self.has_rounds else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON-ready data (``backchannel models --json``)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "citation": self.citation,
+            "rounds": self.has_rounds,
+            "stochastic": self.stochastic,
+            "params": [p.to_dict() for p in self.params],
+        }
+
+
+@dataclass(frozen=True, repr=False)
+class Forecast(Tabular):
+    """A model's forecast for a scenario: outcome per issue, rounds, diagnostics.
+
+    ``outcome`` (K,) per issue (``issue_ids``); ``rounds`` (R+1, N, K) the actors'
+    (``actor_ids``) positions per round, round 0 the input, or None for models without
+    rounds; ``params`` and ``seed`` as run. ``to_frame()`` gives the rounds as a table
+    (model, round, actor, issue, position), ``to_frame("outcome")`` the outcome.
+    """
 
     model: str
     citation: str
@@ -78,9 +110,12 @@ class Forecast:
     diagnostics: Mapping[str, Any]
 
     def outcome_by_issue(self) -> dict[str, float]:
+        """The outcome as ``{issue id: value}``."""
         return {i: float(v) for i, v in zip(self.issue_ids, self.outcome, strict=True)}
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (``backchannel forecast --json``): model, citation, outcome per
+        issue, rounds as ``[{actor: {issue: position}}]``, params, seed, diagnostics."""
         rounds = None
         if self.rounds is not None:
             rounds = [
@@ -119,6 +154,7 @@ _REGISTRY: dict[str, ModelSpec] = {}
 
 
 def register(spec: ModelSpec) -> ModelSpec:
+    """Add a model to the registry (each model module registers itself on import)."""
     _REGISTRY[spec.name] = spec
     return spec
 
@@ -129,6 +165,7 @@ def models() -> Mapping[str, ModelSpec]:
 
 
 def get_model(name: str) -> ModelSpec:
+    """The registered model ``name``, or an :class:`InputError` listing the valid names."""
     if name not in _REGISTRY:
         raise InputError(
             f"unknown model {name!r}",
@@ -159,8 +196,13 @@ def forecast(
     seed: int | None = None,
     **params: Any,
 ) -> Forecast:
-    """Run a registered model on a scenario and return its :class:`Forecast`."""
+    """Run a registered model on a scenario and return its :class:`Forecast`.
+
+    ``params`` are the model's own parameters (:attr:`ModelSpec.params`); an unknown name
+    or a value of the wrong type raises an :class:`InputError` that lists the valid ones.
+    """
     spec = get_model(model)
+    params = check_params(spec.name, spec.core, params)
     arrays = scenario if isinstance(scenario, ScenarioArrays) else to_arrays(scenario)
     keep = arrays.with_positions()
     if not keep.any():

@@ -21,7 +21,9 @@ The bargaining weight of actor i is its salience-weighted mean capability over i
 (c_i = sum_k c_ik s_ik / sum_k s_ik), normalised to sum to one. Actors without salience
 anywhere are indifferent and left out. The problem is concave, so the optimum is unique
 and solved exactly: on one free issue by bisection on the derivative inside the interval
-where every actor gains; on several with cvxpy (exponential cone, Clarabel).
+where every actor gains; on several as a conic programme solved by Clarabel directly
+(second-order cones to find a point where every actor gains, then Newton's method for
+the quadratic loss; exponential cones for the linear loss).
 
 Disagreement point: the ``disagreement`` parameter (one value per issue, on the issue
 scale) if given, else the scenario's reference point (status quo). On an issue without
@@ -110,52 +112,128 @@ def _bisect_1d(
     return 0.5 * (a + b)
 
 
-def _solve(prob: Any) -> None:
-    """Solve with Clarabel at tight tolerances, falling back to its defaults."""
-    import warnings
+def _clarabel(q: FloatArray, a: Any, b: FloatArray, cones: list[Any]) -> tuple[FloatArray, bool]:
+    """Minimise q'v subject to A v + s = b, s in ``cones`` with Clarabel (Goulart & Chen
+    2024), at tight tolerances, then at its defaults if that fails; (v, solved)."""
+    import clarabel
+    import scipy.sparse as sp
 
-    import cvxpy as cp
+    p = sp.csc_matrix((len(q), len(q)))
+    a = sp.csc_matrix(a)
+    v = np.zeros(len(q))
+    for tight in (True, False):
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        if tight:
+            for key, value in _TIGHT.items():
+                setattr(settings, key, value)
+        sol = clarabel.DefaultSolver(p, q, a, b, cones, settings).solve()
+        v = np.asarray(sol.x, dtype=float)
+        if str(sol.status) in ("Solved", "AlmostSolved") and np.all(np.isfinite(v)):
+            return v, True
+    return v, False
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            prob.solve(solver=cp.CLARABEL, **_TIGHT)
-        if prob.status == cp.OPTIMAL:
-            return
-    except cp.error.SolverError:
-        pass
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prob.solve(solver=cp.CLARABEL)
+
+def _box(f: int, width: int) -> tuple[Any, FloatArray]:
+    """Rows of 0 <= x <= 1 for the first f of ``width`` variables (nonnegative cone)."""
+    import scipy.sparse as sp
+
+    eye = sp.eye(f, width, format="csr")
+    return sp.vstack([-eye, eye]), np.concatenate([np.zeros(f), np.ones(f)])
 
 
-def _solve_cvx(
+def _solve_conic(
     z: FloatArray, s: FloatArray, phid: FloatArray, c: FloatArray, loss: str, maxmin: bool
 ) -> tuple[FloatArray, float]:
-    """Solve over x in [0, 1]^F with cvxpy. ``maxmin``: maximise t with gain_i >= t G_i
-    (is the joint gain region non-empty?); else the weighted Nash product."""
-    import cvxpy as cp
+    """Solve over x in [0, 1]^F as a conic programme (Clarabel). ``maxmin``: maximise t
+    with gain_i >= t G_i, t <= 1 (is the joint gain region non-empty?); else the weighted
+    Nash product sum_i c_i log gain_i (exponential cones; linear loss only, the quadratic
+    loss is solved by :func:`_newton`).
+
+    Quadratic gains a_i + 2 (s_i z_i).x - sum_k s_ik x_k^2 >= t G_i are the rotated cones
+    ((L+1)/2, (L-1)/2, sqrt(s_i) x) with L = a_i + 2 (s_i z_i).x - t G_i; linear gains
+    use e_ik >= |x_k - z_ik| (Boyd & Vandenberghe 2004, secs. 4.4.2 and 4.6)."""
+    import clarabel
+    import scipy.sparse as sp
 
     n, f = z.shape
-    x = cp.Variable(f)
+    big = np.maximum((s * phid).sum(axis=1), 1e-300)
     if loss == "quadratic":
-        a = (s * (phid - z * z)).sum(axis=1)
-        gains = a + (2.0 * s * z) @ x - s @ cp.square(x)
-    else:
-        dev = cp.abs(np.ones((n, 1)) @ cp.reshape(x, (1, f), order="C") - z)
-        gains = (s * phid).sum(axis=1) - cp.sum(cp.multiply(s, dev), axis=1)
-    cons = [x >= 0, x <= 1]
+        # variables: x (f), t
+        width = f + 1
+        box_a, box_b = _box(f, width)
+        t_row = sp.csr_matrix(([1.0], ([0], [f])), shape=(1, width))
+        rows, rhs, cones = (
+            [box_a, t_row],
+            [box_b, np.ones(1)],
+            [clarabel.NonnegativeConeT(2 * f + 1)],
+        )
+        a_const = (s * (phid - z * z)).sum(axis=1)
+        for i in range(n):
+            lin = np.concatenate([-(s[i] * z[i]), [big[i] / 2]])  # -(L's x and t terms)/2
+            cone = sp.vstack(
+                [
+                    sp.csr_matrix(lin[None]),
+                    sp.csr_matrix(lin[None]),
+                    sp.hstack([sp.diags(-np.sqrt(s[i])), sp.csr_matrix((f, 1))]),
+                ]
+            )
+            rows.append(cone)
+            rhs.append(np.concatenate([[(a_const[i] + 1) / 2, (a_const[i] - 1) / 2], np.zeros(f)]))
+            cones.append(clarabel.SecondOrderConeT(f + 2))
+        q = np.zeros(width)
+        q[f] = -1.0
+        v, _ = _clarabel(q, sp.vstack(rows), np.concatenate(rhs), cones)
+        return np.asarray(v[:f]), float(v[f])
+    # linear loss; variables: x (f), e (n*f, row-major), then t (maxmin) or u (n)
+    extra = 1 if maxmin else n
+    width = f + n * f + extra
+    box_a, box_b = _box(f, width)
+    xi = np.tile(np.arange(f), n)  # the x of each e_ik
+    ei = f + np.arange(n * f)
+    k = np.arange(n * f)
+    ones = np.ones(n * f)
+
+    def deviation(sign: float) -> Any:  # e_ik - sign x_k >= -sign z_ik
+        return sp.csr_matrix(
+            (np.r_[-ones, sign * ones], (np.r_[k, k], np.r_[ei, xi])), shape=(n * f, width)
+        )
+
+    dev = sp.vstack([deviation(1.0), deviation(-1.0)])
+    dev_b = np.concatenate([z.reshape(-1), -z.reshape(-1)])
+    # gain_i = C_i - sum_k s_ik e_ik with C_i = sum_k s_ik phid_ik
+    gain = sp.csr_matrix(
+        (s.reshape(-1), (np.repeat(np.arange(n), f), ei)), shape=(n, width)
+    )  # A row = +s_ik on e_ik: the slack C_i - A v is the gain
+    const = (s * phid).sum(axis=1)
+    q = np.zeros(width)
     if maxmin:
-        t = cp.Variable()
-        big = np.maximum((s * phid).sum(axis=1), 1e-300)
-        prob = cp.Problem(cp.Maximize(t), [*cons, gains >= cp.multiply(t, big), t <= 1])
-        _solve(prob)
-        return np.asarray(x.value, dtype=float), float(np.asarray(t.value))
-    prob = cp.Problem(cp.Maximize(c @ cp.log(gains)), cons)
-    _solve(prob)
-    if x.value is None:  # pragma: no cover - solver failure
-        raise RuntimeError(f"Nash bargaining: solver status {prob.status}")
-    return np.clip(np.asarray(x.value, dtype=float), 0.0, 1.0), float(prob.value)
+        t_col = f + n * f
+        t_gain = sp.csr_matrix((big, (np.arange(n), np.full(n, t_col))), shape=(n, width))
+        t_row = sp.csr_matrix(([1.0], ([0], [t_col])), shape=(1, width))
+        a = sp.vstack([box_a, dev, gain + t_gain, t_row])
+        b = np.concatenate([box_b, dev_b, const, np.ones(1)])
+        q[t_col] = -1.0
+        v, _ = _clarabel(q, a, b, [clarabel.NonnegativeConeT(a.shape[0])])
+        return np.asarray(v[:f]), float(v[t_col])
+    # (u_i, 1, gain_i) in the exponential cone: u_i <= log(gain_i)
+    u_col = f + n * f + np.arange(n)
+    blocks: list[Any] = []
+    exp_b: list[float] = []
+    for i in range(n):
+        row_u = sp.csr_matrix(([-1.0], ([0], [u_col[i]])), shape=(1, width))
+        blocks += [row_u, sp.csr_matrix((1, width)), gain[i]]
+        exp_b += [0.0, 1.0, float(const[i])]
+    a = sp.vstack([box_a, dev, *blocks])
+    b = np.concatenate([box_b, dev_b, np.array(exp_b)])
+    cones = [clarabel.NonnegativeConeT(2 * f + 2 * n * f)] + [
+        clarabel.ExponentialConeT() for _ in range(n)
+    ]
+    q[u_col] = -c
+    v, solved = _clarabel(q, a, b, cones)
+    if not solved:  # pragma: no cover - solver failure
+        raise RuntimeError("Nash bargaining: the conic solver did not converge")
+    return np.clip(v[:f], 0.0, 1.0), float(c @ v[u_col])
 
 
 def _nbs(
@@ -182,12 +260,15 @@ def _nbs(
         if not right - left > GAIN_TOL:
             return None, "bisection"
         return np.array([_bisect_1d(zz, s[sal, 0], dd, c[sal], loss, left, right)]), "bisection"
-    x0, t = _solve_cvx(z, s, phid, c, loss, maxmin=True)
+    # each actor's gains in units of its largest possible gain: the same solutions, and
+    # the conic solver's tolerances mean the same for an actor whose stake is tiny
+    unit = s / best[:, None]
+    x0, t = _solve_conic(z, unit, phid, c, loss, maxmin=True)
     if t <= 1e-7:
         return None, "clarabel"
     if loss == "quadratic":
         return _newton(z, s, phid, c, np.clip(x0, 0.0, 1.0)), "newton"
-    x, _ = _solve_cvx(z, s, phid, c, loss, maxmin=False)
+    x, _ = _solve_conic(z, unit, phid, c, loss, maxmin=False)
     return x, "clarabel"
 
 
@@ -247,16 +328,16 @@ def nash_bargaining(
     issues in an actor's utility); ``capability`` (N, K), any non-negative scale.
     ``reference``/``disagreement``: the disagreement point per issue (see the module
     docstring for the fallback). ``loss``: "quadratic" (default) or "linear". ``solver``:
-    "auto" (bisection on one issue, cvxpy otherwise), "bisection" or "cvxpy".
+    "auto" (bisection on one issue, the conic solver otherwise), "bisection" or "conic".
     Diagnostics: ``agreement`` (whether every actor gains), ``disagreement`` (d on the
     issue scale, NaN where the worst-outcome fallback was used), ``pinned`` (issues left at
     d), ``blocking`` (actors who cannot gain at all), ``weights``, ``gains`` at the outcome.
     """
     if loss not in LOSSES:
         raise InputError(f"unknown loss {loss!r}", source="nash", fix=f"use one of {LOSSES}")
-    if solver not in ("auto", "bisection", "cvxpy"):
+    if solver not in ("auto", "bisection", "conic"):
         raise InputError(
-            f"unknown solver {solver!r}", source="nash", fix="use 'auto', 'bisection' or 'cvxpy'"
+            f"unknown solver {solver!r}", source="nash", fix="use 'auto', 'bisection' or 'conic'"
         )
     pos = np.asarray(position, dtype=float)
     k = pos.shape[1]

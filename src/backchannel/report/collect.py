@@ -153,16 +153,33 @@ def run_sweep(
 
 
 def collect(
-    scenario: Scenario, *, model: str | None = None, sweep_draws: int = 0, seed: int = 0
+    scenario: Scenario,
+    *,
+    model: str | None = None,
+    sweep_draws: int = 0,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> ReportData:
-    """Compute every piece of the report for ``scenario``."""
+    """Compute every piece of the report for ``scenario``; ``progress(step)`` is called
+    as each step starts."""
+
+    def step(what: str) -> None:
+        if progress is not None:
+            progress(what)
+
+    step("feasibility analysis and what-it-takes")
     analysis, concessions = run_analysis(scenario)
+    step("forecasts")
+    fc = run_forecast(scenario, model, seed)
+    outcomes = run_outcomes(scenario, seed)
+    step(f"Monte Carlo sweep ({sweep_draws:,} draws)" if sweep_draws else "no sweep")
+    sweep = run_sweep(scenario, sweep_draws, seed)
     return ReportData(
         scenario=scenario,
         analysis=analysis,
         concessions=concessions,
-        forecast=run_forecast(scenario, model, seed),
-        outcomes=run_outcomes(scenario, seed),
-        sweep=run_sweep(scenario, sweep_draws, seed),
+        forecast=fc,
+        outcomes=outcomes,
+        sweep=sweep,
         settings={"model": model, "sweep_draws": sweep_draws, "seed": seed},
     )

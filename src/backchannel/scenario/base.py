@@ -8,6 +8,7 @@ Monte Carlo sweeps.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -71,8 +72,8 @@ class Quantity(_Strict):
     def _coerce(cls, data: Any) -> Any:
         if isinstance(data, bool):
             raise ValueError("expected a number, got a true/false value")
-        if isinstance(data, int | float):
-            return {"value": data}
+        if isinstance(data, numbers.Real):
+            return {"value": float(data)}
         if isinstance(data, str):
             try:
                 return {"value": float(data)}
@@ -84,7 +85,7 @@ class Quantity(_Strict):
             if (
                 not isinstance(rng, list | tuple)
                 or len(rng) != 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in rng)
+                or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in rng)
             ):
                 raise ValueError("'range' must be a list of two numbers, e.g. range: [30, 50]")
             if "dist" in data:

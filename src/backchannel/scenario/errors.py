@@ -25,6 +25,7 @@ class InputError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
+        """The message as printed: ``source, where: problem`` and the fix on its own line."""
         head = self.source or "input"
         if self.where:
             head += f", {self.where}"
@@ -52,6 +53,7 @@ class ManyErrors(InputError):
         )
 
     def render(self) -> str:
+        """Every problem, one per line (with a count when there are several)."""
         lines = [f"{len(self.errors)} problem(s) found:"] if len(self.errors) > 1 else []
         lines += [e.render() if isinstance(e, InputError) else str(e) for e in self.errors]
         return "\n".join(lines)

@@ -18,12 +18,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from backchannel.scenario.embedded import DEFAULT_SCENARIO
 from backchannel.scenario.errors import InputError, ManyErrors, ScenarioError
 from backchannel.scenario.schema import Scenario
 
 MAX_BYTES = 20 * 1024 * 1024
 EMBEDDED_PACKAGE = "backchannel.scenario.embedded"
-DEFAULT_SCENARIO = "iran_us_2019"
+CASES_PACKAGE = "backchannel.scenario.cases"
 
 
 # -- YAML with positions -------------------------------------------------------------------
@@ -249,7 +250,7 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
         raise InputError(
             "file not found",
             source=source,
-            fix="check the path, or run `backchannel scenarios` for the embedded ones",
+            fix="check the path, or run `backchannel scenarios` or `backchannel cases` for names",
         )
     if path.is_dir():
         raise InputError("is a folder, not a file", source=source, fix="name a file")
@@ -306,16 +307,39 @@ def scenario_from_data(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load a scenario from a YAML file, or an embedded one by name (``iran_us_2019``)."""
+    """Load a scenario from a YAML file, or an embedded scenario or coded case by name
+    (``iran_us_2019``, ``colombia_plebiscite_2016``)."""
     p = Path(path)
     if not p.exists() and str(path) in embedded_names():
         return load_embedded(str(path))
+    if not p.exists() and str(path) in case_names():
+        return load_case(str(path))
     return parse_scenario(read_text(p), str(p))
 
 
-def embedded_names() -> list[str]:
-    files = resources.files(EMBEDDED_PACKAGE)
+def _names(package: str) -> list[str]:
+    files = resources.files(package)
     return sorted(f.name.removesuffix(".yaml") for f in files.iterdir() if f.name.endswith(".yaml"))
+
+
+def embedded_names() -> list[str]:
+    return _names(EMBEDDED_PACKAGE)
+
+
+def case_names() -> list[str]:
+    """The coded historical cases shipped with the package (``backchannel cases``)."""
+    return _names(CASES_PACKAGE)
+
+
+def load_case(name: str) -> Scenario:
+    if name not in case_names():
+        raise InputError(
+            f"no coded case named {name!r}",
+            source="<cases>",
+            fix="run `backchannel cases` for the list",
+        )
+    text = resources.files(CASES_PACKAGE).joinpath(f"{name}.yaml").read_text("utf-8")
+    return parse_scenario(text, f"<case:{name}>")
 
 
 def load_embedded(name: str = DEFAULT_SCENARIO) -> Scenario:

@@ -29,6 +29,67 @@ COUNTERFACTUAL_2019 = (
 )
 
 
+MAX_VALUE_CHARS = 10_000
+"""Longest VALUE accepted (no scenario field needs more)."""
+MAX_DEPTH = 16
+"""Deepest nesting of lists and mappings in a VALUE (scenario fields need 2)."""
+MAX_INT_BITS = 1024
+"""Largest integer in a VALUE (beyond it no float can hold it)."""
+
+
+def _depth(raw: str) -> int:
+    """How deeply ``[`` and ``{`` nest in a flow-style YAML value (outside quotes)."""
+    depth = deepest = 0
+    quote = ""
+    for ch in raw:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _too_big(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value.bit_length() > MAX_INT_BITS
+    if isinstance(value, list):
+        return any(_too_big(v) for v in value)
+    if isinstance(value, dict):
+        return any(_too_big(v) for v in value.values())
+    return False
+
+
+def parse_value(text: str, raw: str) -> Any:
+    """The VALUE of a ``PATH=VALUE`` assignment ``text``, read as YAML (safe loader) with
+    bounds on its length, nesting and numbers."""
+    if len(raw) > MAX_VALUE_CHARS:
+        raise _fail(
+            text[:80] + "...",
+            f"the value is {len(raw):,} characters long (at most {MAX_VALUE_CHARS:,})",
+        )
+    if _depth(raw) > MAX_DEPTH:
+        raise _fail(
+            text[:80] + ("..." if len(text) > 80 else ""),
+            f"the value nests lists or mappings {_depth(raw)} levels deep (at most {MAX_DEPTH})",
+        )
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise _fail(text, f"cannot read the value {raw!r}") from None
+    except (ValueError, RecursionError):  # a number of over 4,300 digits; runaway nesting
+        raise _fail(text[:80] + "...", "the value is too large to read") from None
+    if _too_big(value):
+        raise _fail(text[:80] + "...", "a number in the value is too large")
+    return value
+
+
 def _fail(text: str, problem: str) -> InputError:
     return InputError(
         problem,
@@ -51,10 +112,7 @@ def apply_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
         path, sep, raw = text.partition("=")
         if not sep or not path.strip():
             raise _fail(text, "expected PATH=VALUE")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise _fail(text, f"cannot read the value {raw!r}") from None
+        value = parse_value(text, raw)
         parts = path.strip().split(".")
         head = parts[0]
         if head in actors:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -470,3 +470,30 @@ class Scenario(_Strict):
 
     def third_parties(self) -> list[Actor]:
         return [a for a in self.actors if a.kind == ActorKind.THIRD_PARTY]
+
+    # -- tables and display (backchannel.scenario.frames, backchannel.display) ----------
+    @classmethod
+    def from_frame(cls, frame: Any, **options: Any) -> Scenario:
+        """A scenario from an actor x issue table, one row per actor and issue
+        (:func:`backchannel.scenario.frames.scenario_from_frame`; ``options``: ``name``,
+        ``base``, ``issues``, ``scale``)."""
+        from backchannel.scenario.frames import scenario_from_frame
+
+        return scenario_from_frame(frame, **options)
+
+    def to_frame(self) -> Any:
+        """The actor x issue table (one row per actor and issue: position, salience,
+        capability, limit, ...) as a pandas DataFrame (the ``[pandas]`` extra)."""
+        from backchannel.frames import to_frame
+
+        return to_frame(self)
+
+    def __repr__(self) -> str:
+        from backchannel.display import summary
+
+        return summary(self)
+
+    def _repr_html_(self) -> str:
+        from backchannel.display import to_html
+
+        return to_html(self)
