@@ -223,14 +223,13 @@ def create_app(store_path: str | Path | None = None, settings: Settings | None =
 
     @app.get("/api/models")
     def model_list() -> dict[str, Any]:
-        from backchannel.models import models
         from backchannel.report.collect import round_model
 
         return {
             "ok": True,
             "models": [
-                {"name": n, "title": s.title, "rounds": s.has_rounds}
-                for n, s in sorted(models().items())
+                {"name": n, "title": s.title, "rounds": s.rounds_param is not None}
+                for n, s in sorted(compute.dashboard_models().items())
             ],
             "default": round_model(),
         }

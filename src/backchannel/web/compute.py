@@ -12,15 +12,12 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
 
-# imported here, not lazily, so that the forkserver loads them once for every child
-import backchannel.analysis
-import backchannel.models
-import backchannel.report
-import backchannel.report.html
+from backchannel import api
 from backchannel.report import figures
 from backchannel.report.collect import round_model, run_outcomes, run_sweep
+from backchannel.report.html import sweep_figures, tornado_note
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.load import (
     load_embedded,
@@ -34,7 +31,6 @@ from backchannel.web.settings import Settings
 
 Reply = tuple[int, bytes, str]
 JSON = "application/json"
-_LOADED = (backchannel.analysis, backchannel.models, backchannel.report)
 
 
 class BadRequest(InputError):
@@ -50,11 +46,20 @@ def refuse(exc: InputError, data: Any, settings: Settings) -> Reply:
     return reply(status, {"ok": False, "errors": problem_list(exc, data, settings.max_errors)})
 
 
-def answer(fn: Callable[[], Reply], settings: Settings, data: Callable[[], Any]) -> Reply:
+T = TypeVar("T")
+
+
+def handle(
+    body: bytes, fields: set[str], settings: Settings, fn: Callable[[dict[str, Any]], T]
+) -> T | Reply:
+    """``fn(request)`` on the checked JSON request, or the answer refusing it (with the
+    problems placed in the request's scenario)."""
+    req: dict[str, Any] = {}
     try:
-        return fn()
+        req.update(request(body, fields))
+        return fn(req)
     except InputError as exc:
-        return refuse(exc, data(), settings)
+        return refuse(exc, req.get("data"), settings)
 
 
 # -- requests ------------------------------------------------------------------------------
@@ -121,21 +126,25 @@ def whole(req: Mapping[str, Any], key: str, low: int, high: int, default: int | 
     return value
 
 
+def dashboard_models() -> dict[str, Any]:
+    """The registered models the dashboard can run (the procedural models of EU
+    legislation need a procedure and a Council rule, which the dashboard does not ask)."""
+    return {n: s for n, s in api.forecast_models().items() if not s.needs_rule}
+
+
 def model_name(req: Mapping[str, Any], *, rounds: bool = False) -> str | None:
     """The requested model, refused unless registered (and with rounds if ``rounds``)."""
-    from backchannel.models import models
-
     name = req.get("model")
     if name is None or name == "":
         return None
-    specs = models()
+    specs = dashboard_models()
     if not isinstance(name, str) or name not in specs:
         raise BadRequest(
             f"unknown model {str(name)[:40]!r}",
             source="model",
             fix=f"use one of {sorted(specs)}",
         )
-    if rounds and not specs[name].has_rounds:
+    if rounds and specs[name].rounds_param is None:
         raise BadRequest(
             f"model {name!r} has no rounds",
             source="rounds",
@@ -161,7 +170,7 @@ def _piece(fn: Callable[[Scenario], Any], what: str, sc: Scenario) -> tuple[Any,
 def analysis_payload(sc: Scenario) -> dict[str, Any]:
     """The verdict and everything :func:`backchannel.analysis.analyze` says, without the
     (slower) what-it-takes optimisation, which has its own request."""
-    analysis, missing = _piece(backchannel.analysis.analyze, "The feasibility analysis", sc)
+    analysis, missing = _piece(api.analyze, "The feasibility analysis", sc)
     return {
         "ok": True,
         "analysis": analysis,
@@ -174,61 +183,46 @@ def analysis_payload(sc: Scenario) -> dict[str, Any]:
 
 
 def analyze(body: bytes, settings: Settings) -> Reply:
-    req: dict[str, Any] = {}
-
-    def run() -> Reply:
-        req.update(request(body, {"data"}))
-        return reply(200, analysis_payload(scenario_of(req)))
-
-    return answer(run, settings, lambda: req.get("data"))
+    return handle(
+        body, {"data"}, settings, lambda req: reply(200, analysis_payload(scenario_of(req)))
+    )
 
 
 def what_it_takes(body: bytes, settings: Settings) -> Reply:
-    req: dict[str, Any] = {}
-
-    def run() -> Reply:
-        req.update(request(body, {"data"}))
+    def run(req: dict[str, Any]) -> Reply:
         sc = scenario_of(req)
-        fn = backchannel.analysis.what_it_takes
-        concessions, missing = _piece(fn, "The what-it-takes analysis", sc)
+        concessions, missing = _piece(api.what_it_takes, "The what-it-takes analysis", sc)
         return reply(200, {"ok": True, "concessions": concessions, "concessions_missing": missing})
 
-    return answer(run, settings, lambda: req.get("data"))
+    return handle(body, {"data"}, settings, run)
 
 
 def for_save(body: bytes, settings: Settings) -> tuple[str, str] | Reply:
     """``(name, yaml)`` of a valid save request, or the answer refusing it."""
     from backchannel.web.store import check_name
 
-    req: dict[str, Any] = {}
-    try:
-        req.update(request(body, {"name", "data"}))
-        name = check_name(str(req.get("name") or ""))
-        return name, scenario_to_yaml(scenario_of(req))
-    except InputError as exc:
-        return refuse(exc, req.get("data"), settings)
+    def run(req: dict[str, Any]) -> tuple[str, str]:
+        return check_name(str(req.get("name") or "")), scenario_to_yaml(scenario_of(req))
+
+    return handle(body, {"name", "data"}, settings, run)
 
 
 def export(body: bytes, settings: Settings) -> Reply:
-    req: dict[str, Any] = {}
-
-    def run() -> Reply:
-        req.update(request(body, {"data", "format", "model"}))
+    def run(req: dict[str, Any]) -> Reply:
         fmt = req.get("format") or "yaml"
         if fmt not in ("yaml", "report"):
             raise BadRequest(f"unknown format {str(fmt)[:20]!r}", fix="use 'yaml' or 'report'")
         model = model_name(req)
         sc = scenario_of(req)
         if fmt == "report":
-            html, _ = backchannel.report.build_report(sc, model=model)
-            return 200, html.encode(), "text/html; charset=utf-8"
+            return 200, api.html_report(sc, model=model).encode(), "text/html; charset=utf-8"
         return 200, scenario_to_yaml(sc).encode(), "text/yaml; charset=utf-8"
 
-    return answer(run, settings, lambda: req.get("data"))
+    return handle(body, {"data", "format", "model"}, settings, run)
 
 
 def upload(raw: bytes, label: str, settings: Settings) -> Reply:
-    def run() -> Reply:
+    try:
         if len(raw) > settings.max_upload:
             raise BadRequest(
                 f"the file is over the {settings.max_upload:,}-byte upload limit",
@@ -240,9 +234,9 @@ def upload(raw: bytes, label: str, settings: Settings) -> Reply:
         except UnicodeDecodeError:
             raise BadRequest("not UTF-8 text", source=label, fix="save the file as UTF-8") from None
         sc = parse_text(text, label)
-        return reply(200, {"ok": True, "source": "upload", "name": label, "data": to_data(sc)})
-
-    return answer(run, settings, lambda: None)
+    except InputError as exc:
+        return refuse(exc, None, settings)
+    return reply(200, {"ok": True, "source": "upload", "name": label, "data": to_data(sc)})
 
 
 def parse_text(text: str, label: str) -> Scenario:
@@ -265,17 +259,11 @@ def scenario_reply(
     source: str, name: str, yaml_text: str | None, extra: Mapping[str, Any], settings: Settings
 ) -> Reply:
     """A scenario to open: an embedded one (``yaml_text`` None) or a saved version."""
-
-    def run() -> Reply:
-        if yaml_text is None:
-            sc = load_embedded(name)
-        else:
-            sc = parse_text(yaml_text, f"<saved: {name}>")
-        return reply(
-            200, {"ok": True, "source": source, "name": name, "data": to_data(sc), **extra}
-        )
-
-    return answer(run, settings, lambda: None)
+    try:
+        sc = load_embedded(name) if yaml_text is None else parse_text(yaml_text, f"<saved: {name}>")
+    except InputError as exc:
+        return refuse(exc, None, settings)
+    return reply(200, {"ok": True, "source": source, "name": name, "data": to_data(sc), **extra})
 
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -285,16 +273,14 @@ JOB_FIELDS = {"kind", "data", "model", "draws", "seed", "rounds"}
 def job_params(body: bytes, settings: Settings) -> dict[str, Any] | Reply:
     """The checked parameters of a job request (the scenario validated too), or the answer
     refusing it."""
-    req: dict[str, Any] = {}
-    try:
-        req.update(request(body, JOB_FIELDS))
+
+    def run(req: dict[str, Any]) -> dict[str, Any]:
         kind = req.get("kind")
         if kind not in ("forecast", "sweep"):
             raise BadRequest(
                 f"unknown job kind {str(kind)[:20]!r}", fix="use 'forecast' or 'sweep'"
             )
-        seed = whole(req, "seed", 0, 2**63 - 1, 0)
-        params: dict[str, Any] = {"kind": kind, "seed": seed}
+        params: dict[str, Any] = {"kind": kind, "seed": whole(req, "seed", 0, 2**63 - 1, 0)}
         if kind == "sweep":
             params["draws"] = whole(req, "draws", 1, settings.max_draws, 2000)
         else:
@@ -302,21 +288,18 @@ def job_params(body: bytes, settings: Settings) -> dict[str, Any] | Reply:
             params["model"] = model_name(req, rounds=params["rounds"] is not None)
         scenario_of(req)
         return params
-    except InputError as exc:
-        return refuse(exc, req.get("data"), settings)
+
+    return handle(body, JOB_FIELDS, settings, run)
 
 
 def forecast_payload(sc: Scenario, model: str | None, seed: int, rounds: int | None) -> Any:
-    from backchannel.models import forecast
-
     m = round_model(model)
     out: dict[str, Any] = {"outcomes": None, "outcomes_missing": None, "missing": None}
     if m is None:
         out["missing"] = "no forecasting model with round-by-round positions is available"
     else:
         try:
-            extra = {} if rounds is None else {"rounds": rounds}
-            fc = forecast(sc, model=m, seed=seed, **extra)
+            fc = api.forecast(sc, m, seed=seed, rounds=rounds if m == model else None)
             out.update(model=fc.model, citation=fc.citation)
             if fc.rounds is not None:
                 out["figure"] = json.loads(figures.rounds_figure(sc, fc).to_json())
@@ -328,8 +311,6 @@ def forecast_payload(sc: Scenario, model: str | None, seed: int, rounds: int | N
 
 
 def sweep_payload(sc: Scenario, draws: int, seed: int, progress: Any) -> Any:
-    from backchannel.report.html import sweep_figures, tornado_note
-
     piece = run_sweep(sc, draws, seed, progress=progress)
     if not piece.ok:
         raise InputError(piece.missing or "the sweep failed", source="sweep")

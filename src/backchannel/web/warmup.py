@@ -1,10 +1,11 @@
 """Imported once by the worker processes' forkserver (:data:`.worker.PRELOAD`): loads the
-libraries the computations import lazily (cvxpy, HiGHS, SciPy's optimisation and
-statistics, SALib), so that the children it forks do not import them again (about 1.5 s
-each). It only imports: running a solver here would start native solver threads, and a
-process forked from one with running threads can deadlock (HiGHS does). Then it moves
-everything loaded out of the garbage collector's reach (``gc.freeze``), so a child's
-first full collection does not walk (and copy, page by page) the inherited heap."""
+modules the computations import lazily (the analysis, the models, the report; cvxpy,
+HiGHS, SciPy's optimisation and statistics, SALib), so that the children it forks do not
+import them again (about 1.5 s each). It only imports: running a solver here would start
+native solver threads, and a process forked from one with running threads can deadlock
+(HiGHS does). Then it moves everything loaded out of the garbage collector's reach
+(``gc.freeze``), so a child's first full collection does not walk (and copy, page by
+page) the inherited heap."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import gc
 import importlib
 
 LAZY = (
+    "backchannel.analysis",
+    "backchannel.models",
+    "backchannel.report",
     "cvxpy",
     "highspy",
     "scipy.optimize",

@@ -76,7 +76,7 @@ function pathOf(aid, field) {
   return ["actors", ai, "positions", m.issue, SUB.find((s) => s[0] === m.sub)[1]];
 }
 
-export function cellKey(aid, field) { return `${aid}|${field}`; }
+function cellKey(aid, field) { return `${aid}|${field}`; }
 
 // the grid cell an error path points at ("usa|c0_lim"), if any
 export function cellOfPath(path) {
@@ -249,7 +249,7 @@ export function buildGrid() {
       keybindings: { navPrev: false, navNext: false },
       columnDefaults: { headerHozAlign: "center", hozAlign: "right", resizable: false, minWidth: 52 },
     });
-    table.on("tableBuilt", () => { built = true; wire(); applyFilter(); emit_ready(); });
+    table.on("tableBuilt", () => { built = true; wire(); applyFilter(); readyHooks.splice(0).forEach((f) => f()); });
     table.on("cellEdited", (cell) => {
       const aid = cell.getRow().getData()._aid;
       commitMany([[aid, cell.getField(), cell.getValue()]], `edit ${describe(aid, cell.getField())}`);
@@ -258,13 +258,12 @@ export function buildGrid() {
     table.on("cellClick", showActive);
     return;
   }
-  if (!built) return;
+  if (!built) { whenReady(buildGrid); return; }
   table.setColumns(columns());
   table.replaceData(rows).then(applyFilter);
 }
 
-let readyHooks = [];
-function emit_ready() { readyHooks.forEach((f) => f()); readyHooks = []; }
+const readyHooks = [];
 export function whenReady(fn) { if (built) fn(); else readyHooks.push(fn); }
 
 // Redrawing a row while one of its cells is being edited would destroy the editor:
@@ -306,7 +305,7 @@ export function markCells() {
     const rows = new Set([...flipped(marked, now).map((k) => k.split("|")[0]), ...flipped(vetoShown, veto)]);
     marked = now;
     vetoShown = veto;
-    for (const aid of rows) table.getRow(aid)?.reformat();
+    for (const aid of rows) { const row = table.getRow(aid); if (row) row.reformat(); }  // false: gone
     showActive();
   });
 }
