@@ -299,7 +299,7 @@ def forecast_payload(sc: Scenario, model: str | None, seed: int, rounds: int | N
         out["missing"] = "no forecasting model with round-by-round positions is available"
     else:
         try:
-            fc = api.forecast(sc, m, seed=seed, rounds=rounds if m == model else None)
+            fc = api.forecast(sc, m, seed=seed, rounds=rounds if model in (None, m) else None)
             out.update(model=fc.model, citation=fc.citation)
             if fc.rounds is not None:
                 out["figure"] = json.loads(figures.rounds_figure(sc, fc).to_json())

@@ -6,7 +6,7 @@
 export const state = {
   data: null, source: null, name: null, version: null,
   token: document.querySelector('meta[name="csrf-token"]')?.content || "",
-  limits: {}, schema: null, errors: [], undo: [], redo: [], offline: false,
+  limits: {}, schema: null, errors: [], cellErrors: {}, veto: [], undo: [], redo: [], offline: false,
 };
 
 export const $ = (id) => document.getElementById(id);
@@ -84,7 +84,7 @@ export function getAt(obj, path) {
   return cur;
 }
 
-export function setAt(obj, path, value) {
+function setAt(obj, path, value) {
   let cur = obj;
   for (let i = 0; i < path.length - 1; i++) {
     if (cur[path[i]] === null || typeof cur[path[i]] !== "object") {

@@ -342,10 +342,15 @@ async function exportAs(format) {
   const name = ($("save-name").value.trim() || "scenario").replace(/[^A-Za-z0-9_.-]+/g, "_");
   const msg = $("save-msg");
   msg.className = "msg"; msg.textContent = `preparing ${format}…`;
+  const post = () => fetch("/api/export", { method: "POST", headers: { "Content-Type": "application/json", "X-Backchannel-Token": state.token },
+    body: JSON.stringify({ data: state.data, format, model: $("model").value }) });
   let res;
   try {
-    res = await fetch("/api/export", { method: "POST", headers: { "Content-Type": "application/json", "X-Backchannel-Token": state.token },
-      body: JSON.stringify({ data: state.data, format, model: $("model").value }) });
+    res = await post();
+    if (res.status === 403) {  // the server restarted: a new CSRF token
+      const s = await api("GET", "/api/session");
+      if (s.ok) { state.token = s.token; res = await post(); }
+    }
   } catch (e) { msg.className = "msg err"; msg.textContent = "not exported: the server cannot be reached"; return; }
   if (!res.ok) {
     let text = `error ${res.status}`;

@@ -320,7 +320,7 @@ export function renderEditor() {
   markErrors();
 }
 
-export function markErrors() {
+function markErrors() {
   const box = $("editor");
   box.querySelectorAll(".invalid").forEach((e) => { e.classList.remove("invalid"); e.removeAttribute("aria-invalid"); });
   box.querySelectorAll(".form-error").forEach((e) => { e.textContent = ""; });
@@ -346,13 +346,6 @@ export function markErrors() {
     if (slot) slot.textContent = (slot.textContent ? slot.textContent + "\n" : "") + err.text;
   }
   for (const [g, n] of counts) g.querySelector(".errcount").textContent = ` — ${n} problem${n > 1 ? "s" : ""} inside`;
-}
-
-// open the form at a path (from the grid: "edit this actor")
-export function reveal(path) {
-  for (let n = 1; n <= path.length; n++) opened.add(pkey(path.slice(0, n)));
-  renderEditor();
-  $("editor").querySelector(`[data-group="${CSS.escape(pkey(path))}"]`)?.scrollIntoView({ block: "start" });
 }
 
 on("errors", markErrors);

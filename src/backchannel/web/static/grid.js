@@ -39,7 +39,7 @@ let table = null;
 let meta = {};        // column field -> {issue, sub} or {actor: key}
 let shape = "";       // actors and issues the columns were built for
 let built = false;
-export const view = { actorFilter: "", issueFilter: "", issueOrder: "scenario" };
+const view = { actorFilter: "", issueFilter: "", issueOrder: "scenario" };
 
 const actorIndex = (aid) => state.data.actors.findIndex((a) => a.id === aid);
 
@@ -299,7 +299,7 @@ export function refreshGrid(steps) {
 // re-run the formatters of the rows whose error marks or default veto changed
 let marked = new Set(), vetoShown = new Set();
 const flipped = (a, b) => [...a, ...b].filter((k) => a.has(k) !== b.has(k));
-export function markCells() {
+function markCells() {
   whenIdle(() => {
     const now = new Set(Object.keys(state.cellErrors)), veto = new Set(state.veto || []);
     const rows = new Set([...flipped(marked, now).map((k) => k.split("|")[0]), ...flipped(vetoShown, veto)]);
