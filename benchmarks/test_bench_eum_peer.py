@@ -4,7 +4,7 @@ car-emission case (N = 10) and on synthetic cases (N = 30, 100), 10 rounds each.
 
 The replication is not part of this repository, and is Python 2 code: put a folder holding
 its ``GroupDecisionModel.py`` converted to Python 3 (``python -m lib2to3 -w``, nothing else
-changed) in ``BDM_REPLICATION_DIR`` (default ``/tmp/bdm3``) to time it; it runs in a separate
+changed) in ``BDM_REPLICATION_DIR`` (default ``/work/peers/bdm3``) to time it; it runs in a separate
 process and is skipped when absent. Our model uses the same rule
 (``accept="strongest_challenge"``, ``probability="net"``), with which both agree round by
 round (tests/models/test_eum.py).
@@ -27,7 +27,7 @@ import pytest
 
 from backchannel.models.eum import expected_utility
 
-PEER = Path(os.environ.get("BDM_REPLICATION_DIR", "/tmp/bdm3"))
+PEER = Path(os.environ.get("BDM_REPLICATION_DIR", "/work/peers/bdm3"))
 EC = Path(__file__).resolve().parents[2] / "shared" / "data" / "cases" / "ec_emissions"
 ROUNDS = 10
 

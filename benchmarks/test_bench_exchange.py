@@ -1,12 +1,14 @@
 """Exchange model timings: synthetic N = 10, 100, 1000 actors (4 issues, seeded), COP21, and
-the decide-exchange-model reference implementation on COP21 when it is installed in
-/tmp/decide-venv (GPL; kept outside this repository and run as a separate process).
+the decide-exchange-model reference implementation on COP21 when it is installed in the
+virtual environment ``DECIDE_VENV`` (default /work/peers/decide-venv; GPL; kept outside
+this repository and run as a separate process).
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_exchange.py --benchmark-only``.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +22,7 @@ from exchange_spatial_cases import COP21, read_decide
 
 from backchannel.models.exchange import exchange_model
 
-DECIDE_PY = Path("/tmp/decide-venv/bin/python")
+DECIDE_PY = Path(os.environ.get("DECIDE_VENV", "/work/peers/decide-venv")) / "bin" / "python"
 ROUNDS = 10
 
 # Drives decide's own classes (equal gain, p = 0) for ROUNDS rounds; decide's CLI cannot
@@ -85,7 +87,7 @@ def test_exchange_cop21(benchmark: Any) -> None:
 
 @pytest.mark.skipif(
     not (DECIDE_PY.exists() and COP21.exists()),
-    reason="decide-exchange-model not installed in /tmp/decide-venv",
+    reason=f"decide-exchange-model not installed in {DECIDE_PY.parents[1]}",
 )
 def test_decide_cop21(benchmark: Any, tmp_path: Path) -> None:
     """Same input and number of rounds; includes interpreter start-up (about 0.3 s)."""

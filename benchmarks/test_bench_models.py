@@ -29,7 +29,8 @@ LARGE_OK = {"compromise", "median", "nash", "eum", "spatial", "exchange"}
 """Models measured at N = 10,000 (directly or by a recorded skip in ``SKIP``)."""
 
 SKIP: dict[tuple[str, int], str] = {
-    ("eum", 10_000): "measured 16 s for one round (O(N^2 log N) pairs): over the limit",
+    ("eum", 10_000): "one round is 9.6 s of CPU (test_bench_growth.py times it): 10 rounds"
+    " x 3 runs would take minutes",
     ("spatial", 1_000): "measured 39 s for two turns (~20 s per turn): over the limit",
     ("spatial", 10_000): "~100x the N = 1,000 cost per turn",
     ("exchange", 10_000): "measured 27 s for one round (O(N^2) candidate exchanges)",

@@ -40,11 +40,15 @@ if TYPE_CHECKING:
         scenario_from_frame,
         scenarios,
         schema,
+        stages,
         sweep,
+        timeline,
         to_frame,
         what_if,
         what_it_takes,
     )
+    from backchannel.dynamics.stages import StagesResult
+    from backchannel.dynamics.timeline import TimelineResult
     from backchannel.engine.sweep import SweepResult
     from backchannel.models.base import Forecast, ModelSpec
     from backchannel.models.params import Param
@@ -62,7 +66,9 @@ _CLASSES = {
     "ModelSpec": "backchannel.models.base",
     "Param": "backchannel.models.params",
     "Scenario": "backchannel.scenario.schema",
+    "StagesResult": "backchannel.dynamics.stages",
     "SweepResult": "backchannel.engine.sweep",
+    "TimelineResult": "backchannel.dynamics.timeline",
 }
 __all__ = [
     "Analysis",
@@ -74,7 +80,9 @@ __all__ = [
     "ModelSpec",
     "Param",
     "Scenario",
+    "StagesResult",
     "SweepResult",
+    "TimelineResult",
     "__version__",
     "analyze",
     "backtest",
@@ -91,7 +99,9 @@ __all__ = [
     "scenario_from_frame",
     "scenarios",
     "schema",
+    "stages",
     "sweep",
+    "timeline",
     "to_frame",
     "what_if",
     "what_it_takes",

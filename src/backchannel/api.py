@@ -7,6 +7,8 @@ Everything here is re-exported at the top level, so ``import backchannel as bc``
     plan = bc.what_it_takes(sc)                      # the cheapest concessions that open one
     fc = bc.forecast(sc, "eum", rounds=5)            # what will it look like?
     mc = bc.sweep(sc, draws=2000, seed=0)            # P(deal), outcome spread, sensitivity
+    tl = bc.timeline(sc)                             # the verdict at every dated event
+    st = bc.stages("iran_p5_2013")                   # an interim deal that opens a final one
     fc.to_frame()                                    # pandas (the [pandas] extra)
 
 Functions take a :class:`~backchannel.scenario.schema.Scenario` or anything :func:`load`
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
     from backchannel.analysis import Analysis, Concessions
     from backchannel.analysis.proposal import ProposalResult
+    from backchannel.dynamics.stages import StagesResult
+    from backchannel.dynamics.timeline import TimelineResult
     from backchannel.engine.sweep import ProgressHook, SweepResult
     from backchannel.models.base import Forecast, ModelSpec
     from backchannel.scenario.schema import Scenario
@@ -213,6 +217,32 @@ def evaluate(
     return evaluate_proposal(sc, parse_package(sc, package, source))
 
 
+# -- time ------------------------------------------------------------------------------------
+def timeline(
+    scenario: Scenario | str | os.PathLike[str] | None = None, *, draws: int = 0, seed: int = 0
+) -> TimelineResult:
+    """The scenario at every date of its ``timeline`` (``backchannel timeline``): the
+    verdict, zone, blockers, P(deal) (over uncertain events; over the inputs' ranges with
+    ``draws``), escalation hazard and ripeness at each event and month, windows of
+    opportunity and what closed them. ``to_dict()`` is the JSON the dashboard draws (with
+    :func:`backchannel.report.figures.timeline_figure`)."""
+    from backchannel.dynamics.timeline import run_timeline
+
+    return run_timeline(load(scenario), draws=draws, seed=seed)
+
+
+def stages(
+    scenario: Scenario | str | os.PathLike[str] | None = None, *, alternatives: int = 3
+) -> StagesResult:
+    """Interim agreements ("less for less") that make a comprehensive agreement feasible
+    at the next stage, ranked by the worst-off ratifier's surplus, or why no sequence
+    helps (``backchannel stages``); what an interim agreement does comes from the
+    scenario's ``timeline.interim`` block."""
+    from backchannel.dynamics.stages import find_stages
+
+    return find_stages(load(scenario), alternatives=alternatives)
+
+
 # -- forecasts -------------------------------------------------------------------------------
 def forecast_models() -> Mapping[str, ModelSpec]:
     """The forecasting models by name, each with its title, citation and parameters
@@ -293,22 +323,28 @@ def sweep(
     models: Sequence[str] = SWEEP_MODELS,
     engine: Engine = "local",
     address: str | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     sobol: int = 256,
     correlation: float = 0.0,
     progress: ProgressHook | None = None,
+    budget: float | None = None,
 ) -> SweepResult:
     """Monte Carlo over every input that carries a range: P(deal) with its interval, the
     distribution of each model's outcome, and Sobol' sensitivity indices
     (``backchannel sweep``).
 
-    ``engine``: ``local`` (this process) or ``dask`` (the scheduler at ``address``, or a
-    local cluster of ``workers``); the result is the same for a seed on any engine.
-    ``sobol``: base sample of the sensitivity design (a power of 2; 0 skips it).
-    ``correlation``: between every pair of inputs (Gaussian copula), in [0, 1).
-    ``progress(phase, total_chunks, draws)`` returns a callback advanced per chunk."""
-    from backchannel.engine.executors import DaskExecutor, LocalExecutor
-    from backchannel.engine.sampling import chunk_sizes, sampling_plan
+    ``engine``: ``local`` (a pool of ``workers`` processes on this machine, default every
+    usable core; one process for ``workers=1`` or a one-chunk sweep) or ``dask`` (the
+    scheduler at ``address``, or a local cluster of ``workers``); the result is the same
+    for a seed on any engine. ``sobol``: largest base sample of the sensitivity design (a
+    power of 2; 0 skips it); the design uses the largest power of 2 up to it whose
+    evaluations stay within ``draws``. ``budget``: seconds the sweep may take (draws and
+    design cut to fit). ``correlation``: between every pair of inputs (Gaussian copula),
+    in [0, 1). ``progress(phase, total_chunks, draws)`` returns a callback advanced per
+    chunk."""
+    from backchannel._cores import usable_cores
+    from backchannel.engine.executors import DaskExecutor, LocalExecutor, ProcessExecutor
+    from backchannel.engine.sampling import sampling_plan
     from backchannel.engine.sweep import CHUNK_SIZE, run_sweep
     from backchannel.models import get_model
 
@@ -322,33 +358,35 @@ def sweep(
             source="--sobol",
             fix="use e.g. --sobol 256",
         )
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise InputError(
             f"workers must be at least 1, got {workers}",
             source="--workers",
-            fix="use e.g. --workers 2",
+            fix="use e.g. --workers 2, or leave it out to use every core",
         )
     if engine not in ("local", "dask"):
         raise InputError(f"unknown engine {engine!r}", source="--engine", fix="use local or dask")
     plan = sampling_plan(sc)
     has_veto = bool(plan.base.veto_players)
-    n_design = sobol * (len(plan.active()) + 2) if sobol and plan.active() else 0
-    n_chunks = len(chunk_sizes(draws, CHUNK_SIZE)) + len(chunk_sizes(n_design, CHUNK_SIZE))
+    n_workers = workers or usable_cores()
+    several = draws > CHUNK_SIZE  # one chunk (and a design no larger) runs in one process
     notes: list[str] = []
     if not has_veto:
         notes.append("no veto players: forecasts only, no probability of a deal")
-    executor: LocalExecutor | DaskExecutor
-    if engine == "dask" and address is None and n_chunks < 2:
+    executor: LocalExecutor | ProcessExecutor | DaskExecutor
+    if engine == "dask" and address is None and not several:
         notes.append(
-            f"ran locally: {n_chunks} chunk of {CHUNK_SIZE} draws does not pay for "
-            "starting a Dask cluster"
+            f"ran locally: {draws:,} draws make one chunk of up to {CHUNK_SIZE} draws, which "
+            "does not pay for starting a Dask cluster"
         )
         executor = LocalExecutor()
     elif engine == "dask":
         from backchannel._extras import require
 
         require("distributed", "dask", "sweeps on Dask (--engine dask)")
-        executor = DaskExecutor(address=address, workers=workers)
+        executor = DaskExecutor(address=address, workers=n_workers)
+    elif several and n_workers > 1:
+        executor = ProcessExecutor(n_workers)
     else:
         executor = LocalExecutor()
     with executor:
@@ -362,6 +400,7 @@ def sweep(
             n_base=sobol or None,
             run_feasibility=has_veto,
             progress=progress,
+            budget=budget,
         )
     if notes:
         import dataclasses
@@ -464,11 +503,13 @@ def html_report(
     model: str | None = None,
     sweep_draws: int = 0,
     seed: int = 0,
+    timeline: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> str:
     """One self-contained HTML report (verdict, positions, ZOPA, concessions, forecast
-    rounds, sweep) with charts inline; written to ``path`` if given, and returned.
-    Needs the ``[report]`` extra. ``progress(step)`` is called as each section starts."""
+    rounds, sweep; with ``timeline``, the timeline chart and windows) with charts inline;
+    written to ``path`` if given, and returned. Needs the ``[report]`` extra.
+    ``progress(step)`` is called as each section starts."""
     from backchannel._extras import require
 
     require("plotly", "report", "the HTML report")
@@ -477,7 +518,12 @@ def html_report(
     from backchannel.scenario.load import atomic_write
 
     html, _ = build_report(
-        load(scenario), model=model, sweep_draws=sweep_draws, seed=seed, progress=progress
+        load(scenario),
+        model=model,
+        sweep_draws=sweep_draws,
+        seed=seed,
+        timeline=timeline,
+        progress=progress,
     )
     if path is not None:
         atomic_write(Path(path), html)

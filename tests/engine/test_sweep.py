@@ -9,16 +9,18 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pytest
-from _sweep_cases import two_party
+from _sweep_cases import synthetic_scenario, two_party
 from scipy import special
 
 from backchannel.engine.batch import PER_ISSUE_MODELS, batch_forecast, draw_slice
-from backchannel.engine.executors import DaskExecutor, LocalExecutor
+from backchannel.engine.budget import design_size
+from backchannel.engine.executors import DaskExecutor, LocalExecutor, ProcessExecutor
 from backchannel.engine.sampling import sampling_plan
 from backchannel.engine.sensitivity import tornado_figure
 from backchannel.engine.sweep import SweepResult, run_sweep, wilson_interval
 from backchannel.models import forecast
 from backchannel.scenario import load_embedded
+from backchannel.scenario.errors import InputError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -135,6 +137,68 @@ def test_dask_gives_identical_results_for_any_worker_count(dask_client: Any) -> 
     with DaskExecutor(workers=1) as ex1:
         one = run_sweep(plan, 3000, executor=ex1, **kw)
     _assert_same(local, one)
+
+
+@pytest.mark.slow
+def test_process_pool_one_core_and_dask_agree_bit_for_bit(dask_client: Any) -> None:
+    """34 actors: the expected-utility model takes its tiled round, on threads in this
+    process and on one thread in each pool worker (feasibility: the Dask tests above)."""
+    plan = sampling_plan(synthetic_scenario(34, 1, seed=3))
+    kw: dict[str, Any] = {
+        "seed": 2,
+        "models": ("compromise", "eum"),
+        "n_base": 16,
+        "chunk_size": 100,
+        "run_feasibility": False,
+    }
+    one = run_sweep(plan, 300, executor=LocalExecutor(), **kw)
+    assert one.sensitivity is not None and one.design is not None
+    with ProcessExecutor(workers=2) as pool:
+        several = run_sweep(plan, 300, executor=pool, **kw)
+    assert several.engine == {"engine": "local", "workers": 2}
+    _assert_same(one, several)
+    with DaskExecutor(client=dask_client) as ex:
+        _assert_same(one, run_sweep(plan, 300, executor=ex, **kw))
+
+
+def test_the_draws_bound_the_sobol_design() -> None:
+    # the largest power of 2 up to --sobol whose n (D + 2) evaluations fit in the draws
+    assert design_size(256, 25, 10_000).n_base == 256  # 6,912 evaluations
+    assert design_size(256, 25, 5_000).n_base == 128  # 3,456 <= 5,000 < 6,912
+    assert design_size(100, 3, 1_000).n_base == 64  # the power of 2 below --sobol 100
+    none = design_size(256, 12_062, 4)
+    assert none.n_base == 0 and "--draws 24128" in none.reason
+    assert design_size(None, 5, 1000).n_base == 0
+    plan = _small_plan()
+    d = len(plan.active())
+    r = run_sweep(plan, 10 * (d + 2), seed=1, models=("compromise",), n_base=256)
+    assert r.design is not None and r.design.n_base == 8 and r.design.evaluations <= r.draws
+    assert r.sensitivity is not None and r.sensitivity.n_base == 8
+    assert r.sensitivity.evaluations == 8 * (d + 2)
+    assert r.to_dict()["sensitivity_design"]["n_base"] == 8
+    tiny = run_sweep(plan, 5, seed=1, models=("compromise",), n_base=256)
+    assert tiny.sensitivity is None and "no Sobol' design" in tiny.notes[-1]
+
+
+def test_a_budget_cuts_the_draws_and_records_how_to_reproduce_them() -> None:
+    plan = sampling_plan(synthetic_scenario(40, 2, seed=3))
+    kw: dict[str, Any] = {"seed": 4, "models": ("eum",), "n_base": 64}
+    r = run_sweep(plan, 1_000_000, budget=0.5, **kw)
+    assert r.budget is not None and r.design is not None
+    assert 1 <= r.draws < 1_000_000 and r.budget["draws"] == r.draws
+    assert r.budget["draws_requested"] == 1_000_000
+    assert r.budget["pilot"]["seconds_per_draw"] > 0 and r.budget["elapsed"] > 0
+    assert r.design.evaluations <= r.draws
+    assert any("--budget 0.5 s" in n for n in r.notes)
+    # the same draws and base sample without a budget give the same numbers
+    again = run_sweep(plan, r.draws, **{**kw, "n_base": r.design.n_base or None})
+    np.testing.assert_array_equal(again.outcomes["eum"], r.outcomes["eum"])
+    # a budget too small for more than the pilot's one draw: the pilot's result is used
+    one = run_sweep(plan, 1000, budget=0.01, **kw)
+    assert one.draws == 1 and one.budget is not None and one.budget["pilot"]["draws"] == 1
+    np.testing.assert_array_equal(one.outcomes["eum"], run_sweep(plan, 1, **kw).outcomes["eum"])
+    with pytest.raises(InputError, match="--budget"):
+        run_sweep(plan, 10, budget=0.0, **kw)
 
 
 def test_sensitivity_ranks_the_dominant_input_first() -> None:
@@ -309,3 +373,52 @@ def test_dask_map_gives_up_after_its_timeout(dask_client: Any) -> None:
     with DaskExecutor(client=dask_client, timeout=0.5) as ex:
         with pytest.raises(RuntimeError, match="did not finish 2 chunks"):
             ex.map(_slow, [1, 2])
+
+
+def test_a_spoiler_closes_deals_in_the_sweep() -> None:
+    """a at 0 (no deal 0.3 below the status quo 50), b at 100 (0.05 above): a deal needs x
+    in [55, 80]. A third party backs b to hold out by a in [0.2, 0.4]: b then needs
+    x >= 55 + 100 a, so the deal survives only for a <= 0.25: P = 0.25 with the spoiler,
+    1 without (every draw)."""
+    from backchannel.engine.sampling import sampling_plan
+    from backchannel.scenario.load import scenario_from_data
+
+    sc = scenario_from_data(
+        {
+            "name": "spoiler",
+            "issues": [{"id": "x", "name": "X", "status_quo": 50}],
+            "actors": [
+                {
+                    "id": "a",
+                    "name": "A",
+                    "kind": "state",
+                    "positions": {"x": {"position": 0}},
+                    "no_deal": {"adjustment": -0.3},
+                },
+                {
+                    "id": "b",
+                    "name": "B",
+                    "kind": "state",
+                    "positions": {"x": {"position": 100}},
+                    "no_deal": {"adjustment": 0.05},
+                },
+                {
+                    "id": "t",
+                    "name": "T",
+                    "kind": "third_party",
+                    "inducements": [
+                        {
+                            "target": "b",
+                            "kind": "side_payment",
+                            "aim": "no_deal",
+                            "amount": {"value": 0.3, "range": [0.2, 0.4]},
+                        }
+                    ],
+                },
+            ],
+        }
+    )
+    res = run_sweep(sampling_plan(sc), 4000, seed=0, models=(), n_base=None)
+    assert res.deal.mean() == 1.0
+    assert res.deal_with_inducements is not None
+    assert abs(res.deal_with_inducements.mean() - 0.25) < 0.03

@@ -17,7 +17,8 @@ runner = CliRunner()
 
 
 def test_sweep_json_on_the_embedded_scenario() -> None:
-    res = runner.invoke(app, ["sweep", "--draws", "3000", "--seed", "4", "--sobol", "16", "--json"])
+    args = ["sweep", "--draws", "3000", "--seed", "4", "--sobol", "16", "--workers", "1"]
+    res = runner.invoke(app, [*args, "--json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["draws"] == 3000 and d["seed"] == 4
@@ -26,22 +27,37 @@ def test_sweep_json_on_the_embedded_scenario() -> None:
     assert "compromise" in d["outcomes"]
     assert d["sensitivity"]["outputs"]["deal"]["ranking"]
     assert {c["name"] for c in d["inputs"]} >= {"usa.nuclear.limit", "oman.channel"}
+    design = d["sensitivity_design"]
+    assert design["n_base"] == 16 and design["evaluations"] == 16 * (design["inputs"] + 2)
+    assert design["cap"] == 3000 and "within the 3,000 draws" in design["reason"]
+    assert d["budget"] is None
 
 
 def test_sweep_file_scenario_and_terminal_summary(tmp_path: Path) -> None:
     path = tmp_path / "two.yaml"
     path.write_text(scenario_to_yaml(two_party("{value: 40, range: [30, 60]}")))
     res = runner.invoke(
-        app, ["sweep", str(path), "-n", "2000", "--model", "median", "--sobol", "32"]
+        app, ["sweep", str(path), "-n", "2000", "-m", "median", "--sobol", "32", "--workers", "1"]
     )
     assert res.exit_code == 0, res.output
     assert "P(deal)" in res.stdout and "a.x.limit" in res.stdout
-    js = runner.invoke(app, ["sweep", str(path), "-n", "2000", "-m", "median", "--json"])
+    assert "Sobol' design: --sobol 32 x (1 input + 2) = 96 evaluations" in res.stdout
+    js = runner.invoke(
+        app, ["sweep", str(path), "-n", "2000", "-m", "median", "--workers", "1", "--json"]
+    )
     assert 0.6 < json.loads(js.stdout)["p_deal"]["estimate"] < 0.73
 
 
 @pytest.mark.parametrize(
-    "args", [["--draws", "0"], ["--sobol", "100"], ["--model", "nope"], ["--correlation", "1.5"]]
+    "args",
+    [
+        ["--draws", "0"],
+        ["--sobol", "100"],
+        ["--model", "nope"],
+        ["--correlation", "1.5"],
+        ["--budget", "0"],
+        ["--workers", "0"],
+    ],
 )
 def test_bad_options_are_input_errors(args: list[str]) -> None:
     from backchannel.scenario.errors import InputError
@@ -81,7 +97,20 @@ actors:
   - {id: b, name: B, kind: state, veto: false, positions: {x: {position: 90}}}
 """)
     res = runner.invoke(
-        app, ["sweep", str(path), "-n", "1500", "-m", "compromise", "--sobol", "16", "--json"]
+        app,
+        [
+            "sweep",
+            str(path),
+            "-n",
+            "1500",
+            "-m",
+            "compromise",
+            "--sobol",
+            "16",
+            "--workers",
+            "1",
+            "--json",
+        ],
     )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
@@ -91,3 +120,24 @@ actors:
     # (60 a + 50 * 90) / 110 with a uniform on [0, 20]
     assert q["mean"] == pytest.approx((60 * 10 + 50 * 90) / 110, abs=0.2)
     assert q["q05"] < q["q50"] < q["q95"]
+
+
+def test_a_budget_in_seconds_is_reported(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["sweep", "-n", "1000000", "--budget", "1", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "budget 1 s:" in res.stdout and "of 1,000,000 draws" in res.stdout
+    js = runner.invoke(app, ["sweep", "-n", "400", "--budget", "30", "--json"])
+    d = json.loads(js.stdout)
+    assert d["draws"] == 400 and d["budget"]["draws_requested"] == 400
+    assert d["sensitivity_design"]["n_base"] == 8  # 8 x (25 inputs + 2) = 216 <= 400
+
+
+def test_the_pool_of_processes_and_one_process_agree() -> None:
+    args = ["sweep", "-n", "2100", "--seed", "3", "--sobol", "16", "-m", "compromise", "--json"]
+    pool = runner.invoke(app, [*args, "--workers", "2"])
+    one = runner.invoke(app, [*args, "--workers", "1"])
+    assert pool.exit_code == 0 and one.exit_code == 0, pool.output + one.output
+    p, o = json.loads(pool.stdout), json.loads(one.stdout)
+    assert p.pop("engine") == {"engine": "local", "workers": 2}
+    assert o.pop("engine") == {"engine": "local", "workers": 1}
+    assert p == o

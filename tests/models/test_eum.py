@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backchannel.models import eum as eum_mod
-from backchannel.models import forecast
+from backchannel.models import eum_pairs, forecast
 from backchannel.models.eum import expected_utility
 from backchannel.models.eum_votes import condorcet_median, vote_table, win_probability
 from backchannel.scenario.errors import InputError
@@ -344,8 +345,12 @@ def _cases(draw: st.DrawFn) -> dict[str, object]:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_cases())
 def test_fast_model_agrees_with_plain_reference(case: dict[str, object]) -> None:
+    _assert_as_reference(expected_utility(**case), case)  # type: ignore[arg-type]
+
+
+def _assert_as_reference(out: Any, case: dict[str, object]) -> None:
+    """Positions, medians and risk exponents of every round equal the reference's (1e-9)."""
     ref = reference_eum(**case)  # type: ignore[arg-type]
-    out = expected_utility(**case)  # type: ignore[arg-type]
     assert out.rounds is not None
     assert out.rounds.shape == ref["rounds"].shape
     np.testing.assert_allclose(out.rounds, ref["rounds"], atol=1e-9)
@@ -369,20 +374,64 @@ def test_random_medium_case_agrees_with_reference() -> None:
     np.testing.assert_allclose(out.rounds, ref["rounds"], atol=1e-9)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_cases(), st.sampled_from([1, 2, 3, 64]))
+def test_tiled_round_agrees_with_plain_reference(case: dict[str, object], tile: int) -> None:
+    """The round for many actors (tiles, offers resolved from per-tile states, near ties
+    computed again) forced onto small cases, where grid positions make ties common."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(eum_mod, "SMALL_N", 0)
+        mp.setattr(eum_pairs, "TILE", tile)
+        out = expected_utility(**case)  # type: ignore[arg-type]
+    _assert_as_reference(out, case)
+
+
+@pytest.mark.parametrize("tile", [3, 64])
+@pytest.mark.parametrize("accept", ["nearest", "strongest", "strongest_challenge"])
+def test_tiled_round_settles_ties_as_the_reference(
+    monkeypatch: pytest.MonkeyPatch, accept: str, tile: int
+) -> None:
+    """A mirror-symmetric case: the actor in the middle (index 3) gets offers from both
+    sides that tie (the same move and strength) with different targets, which tiles
+    cannot settle alone: they are computed again, and the rule gives the mean, 2."""
+    pos = np.array([[0.0], [0.0], [1.0], [2.0], [3.0], [4.0], [4.0]])
+    sal = np.array([[80.0], [50.0], [40.0], [20.0], [40.0], [80.0], [50.0]])
+    cap = np.array([[3.0], [1.0], [1.0], [0.5], [1.0], [3.0], [1.0]])
+    case = {"position": pos, "salience": sal, "capability": cap, "rounds": 3, "accept": accept}
+    again: list[list[int]] = []
+    spy = eum_pairs._offers_of
+
+    def counted(*args: object, **kw: object) -> np.ndarray:
+        again.append([int(j) for j in args[6]])  # type: ignore[attr-defined]
+        return spy(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(eum_pairs, "_offers_of", counted)
+    monkeypatch.setattr(eum_mod, "SMALL_N", 0)
+    monkeypatch.setattr(eum_pairs, "TILE", tile)
+    out = expected_utility(**case, lo=np.zeros(1), hi=np.full(1, 4.0))  # type: ignore[arg-type]
+    assert again and all(cols == [3] for cols in again)
+    ref = reference_eum(**case, lo=np.zeros(1), hi=np.full(1, 4.0))  # type: ignore[arg-type]
+    np.testing.assert_allclose(out.rounds, ref["rounds"], atol=1e-12)
+    assert out.rounds is not None and np.all(out.rounds[:, 3, 0] == 2.0)
+
+
 @pytest.mark.parametrize(
-    ("budget", "block"),
+    ("budget", "tile", "cells"),
     [
-        (300, 70),  # chunks of issues, blocks of receivers, votes recomputed per block
-        (None, 70),  # blocks of receivers, votes of the round kept (upper triangle + mirror)
-        (None, 1000),  # a few receivers per block
+        (300, 7, 4000),  # chunks of issues; many tiles per issue
+        (None, 16, 4000),  # tiles on and off the diagonal
+        (None, 1000, 2000),  # one tile per issue, several issues per tile
     ],
 )
 @pytest.mark.parametrize("probability", ["share", "net"])
-def test_blocked_computation_equals_single_block(
+@pytest.mark.parametrize("n_threads", ["1", "3"])
+def test_tiled_computation_equals_reference_for_any_tiling(
     monkeypatch: pytest.MonkeyPatch,
     budget: int | None,
-    block: int,
+    tile: int,
+    cells: int,
     probability: str,
+    n_threads: str,
 ) -> None:
     rng = np.random.default_rng(5)
     n, k = 40, 3
@@ -391,11 +440,18 @@ def test_blocked_computation_equals_single_block(
     whole = expected_utility(*args, **kw)  # type: ignore[arg-type]
     if budget is not None:
         monkeypatch.setattr(eum_mod, "_BUDGET", budget)
-    monkeypatch.setattr(eum_mod, "_BLOCK", block)
-    blocked = expected_utility(*args, **kw)  # type: ignore[arg-type]
-    np.testing.assert_allclose(blocked.rounds, whole.rounds, atol=1e-12)
+    monkeypatch.setattr(eum_pairs, "TILE", tile)
+    monkeypatch.setattr(eum_pairs, "TILE_CELLS", cells)
+    monkeypatch.setattr(eum_pairs, "THREADED_CELLS", 0)
+    monkeypatch.setenv("BACKCHANNEL_THREADS", n_threads)
+    tiled = expected_utility(*args, **kw)  # type: ignore[arg-type]
+    np.testing.assert_allclose(tiled.rounds, whole.rounds, atol=1e-12)
     ref = reference_eum(*args, **kw)  # type: ignore[misc]
-    np.testing.assert_allclose(blocked.rounds, ref["rounds"], atol=1e-9)
+    np.testing.assert_allclose(tiled.rounds, ref["rounds"], atol=1e-9)
+    for kind in ("offers", "conflict", "compromise", "capitulation", "moved"):
+        np.testing.assert_array_equal(
+            tiled.diagnostics["offers"][kind], whole.diagnostics["offers"][kind]
+        )
 
 
 def test_issues_are_independent_batch_of_draws() -> None:

@@ -33,6 +33,7 @@ from backchannel.analysis.formulation import Group, Soft, build
 from backchannel.analysis.instance import Instance, make_instance
 from backchannel.analysis.mediation import KAPPA
 from backchannel.analysis.utility import Loss
+from backchannel.display import Tabular
 from backchannel.scenario.arrays import to_arrays
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.load import scenario_from_data
@@ -75,8 +76,8 @@ class Concession:
         }
 
 
-@dataclass(frozen=True)
-class Concessions:
+@dataclass(frozen=True, repr=False)
+class Concessions(Tabular):
     """The concessions that make a deal feasible (``method`` and ``options`` record how
     they were found; ``alternatives``: the next-best genuinely different solutions)."""
 
@@ -92,6 +93,7 @@ class Concessions:
     alternatives: tuple[Concessions, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The concessions as JSON-ready data."""
         return {
             "feasible_already": self.feasible_already,
             "objective": self.objective,

@@ -170,6 +170,8 @@ def build(
     tau: float | None = None,
     fix_forced: bool = True,
     soft: Soft | None = None,
+    model: Model | None = None,
+    presolve: bool = True,
 ) -> Formulation:
     """Build the programme for ``inst``.
 
@@ -180,10 +182,15 @@ def build(
     the minimised objective.
     ``fix_forced``: fix the acceptance of deciders every ratification needs (faster; off
     when ratification rules themselves may be relaxed).
+    ``model``: add the programme's variables and rows to this model instead of a new one
+    (to couple several verdict programmes in one, as staged agreements do); the caller
+    then sets the objective. ``presolve``: fix settled the issues that settling dominates
+    (off where whether an issue is settled means more than its value, as in a staged
+    agreement's first step).
     """
     st = inst.structure
     n_k = inst.n_issues
-    m = Model()
+    m = Model() if model is None else model
     relaxed_set = set(relaxed)
     relax = dict(relax or {})
     rv: dict[Group, int] = {}
@@ -210,7 +217,8 @@ def build(
     )
     # relaxations and widenings only loosen constraints, so the dominance holds under them;
     # signed (tightening) concessions are the exception
-    settle = np.isnan(inst.sq) if soft is not None and soft.signed else _settling_dominates(inst)
+    dominance = presolve and not (soft is not None and soft.signed)
+    settle = _settling_dominates(inst) if dominance else np.isnan(inst.sq)
     y = np.array([m.binary(f"y{k}", fixed=1 if settle[k] else None) for k in range(n_k)])
     for k in range(n_k):
         if np.isnan(inst.sq[k]):

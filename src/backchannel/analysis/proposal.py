@@ -21,6 +21,7 @@ from backchannel.analysis.formulation import TOL
 from backchannel.analysis.instance import make_instance
 from backchannel.analysis.utility import Loss
 from backchannel.analysis.words import Namer
+from backchannel.display import Tabular
 from backchannel.scenario.arrays import to_arrays
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.schema import Scenario
@@ -28,8 +29,10 @@ from backchannel.scenario.schema import Scenario
 Setting = float | tuple[float, float] | str  # a value, an ambiguous interval, or "defer"
 
 
-@dataclass(frozen=True)
-class ProposalResult:
+@dataclass(frozen=True, repr=False)
+class ProposalResult(Tabular):
+    """A plan put to the vote (see :func:`evaluate_proposal`)."""
+
     scenario: str
     ratified: bool
     margin: float | None
@@ -39,6 +42,7 @@ class ProposalResult:
     bodies: tuple[dict[str, Any], ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The votes as JSON-ready data."""
         return {
             "scenario": self.scenario,
             "ratified": self.ratified,

@@ -34,6 +34,7 @@ from backchannel.analysis.robustness import Flip
 from backchannel.analysis.robustness import robustness as flip_points
 from backchannel.analysis.utility import Loss
 from backchannel.analysis.words import KINDS, Namer, join, margin_words
+from backchannel.display import Tabular
 from backchannel.scenario.arrays import ScenarioArrays, to_arrays
 from backchannel.scenario.schema import Scenario
 
@@ -63,9 +64,10 @@ class Blocker:
         }
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """Everything :func:`analyze` computes (frozen; ``to_dict`` gives the JSON)."""
+@dataclass(frozen=True, repr=False)
+class Analysis(Tabular):
+    """Everything :func:`analyze` computes (frozen; ``to_dict`` gives the JSON, ``to_frame``
+    its tables)."""
 
     scenario: str
     loss: str
@@ -91,6 +93,7 @@ class Analysis:
     warnings: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The analysis as JSON-ready data (keys documented in the README)."""
         return {
             "scenario": self.scenario,
             "loss": self.loss,

@@ -33,6 +33,7 @@ def _register() -> None:
         report_cmds,
         scenario_cmds,
         sweep_cmds,
+        timeline_cmds,
         web_cmds,
     )
 

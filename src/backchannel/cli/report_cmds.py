@@ -31,6 +31,12 @@ def report(
         ),
     ] = None,
     set_: SetOpt = None,
+    timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline", help="Add the timeline section (the verdict at every dated event)."
+        ),
+    ] = False,
 ) -> None:
     """Write ONE self-contained HTML report (charts inline, no network needed; needs the
     [report] extra)."""
@@ -46,7 +52,7 @@ def report(
     sc = load(scenario, set_)
     with status("report") as step:
         html, data = build_report(
-            sc, model=model, sweep_draws=sweep_draws, seed=seed, progress=step
+            sc, model=model, sweep_draws=sweep_draws, seed=seed, timeline=timeline, progress=step
         )
     atomic_write(output, html)
     for name, piece in (
@@ -54,8 +60,10 @@ def report(
         ("what-it-takes", data.concessions),
         ("forecast", data.forecast),
         ("sweep", data.sweep),
+        ("timeline", data.timeline),
     ):
-        if not piece.ok and not (name == "sweep" and sweep_draws == 0):
+        skipped = (name == "sweep" and sweep_draws == 0) or (name == "timeline" and not timeline)
+        if not piece.ok and not skipped:
             err_console.print(
                 f"[yellow]note:[/] {name} section not available: {piece.missing}",
                 highlight=False,

@@ -53,7 +53,13 @@ def sweep(
             help="Dask scheduler address (tcp://HOST:8786); default: start a local cluster."
         ),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.")] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes, local or of the local Dask cluster (default: every core "
+            "this process may use; 1 runs the local engine in this process)."
+        ),
+    ] = None,
     model: Annotated[
         list[str] | None,
         typer.Option(
@@ -66,9 +72,18 @@ def sweep(
     sobol: Annotated[
         int,
         typer.Option(
-            help="Base sample of the Sobol' sensitivity design (a power of 2; 0 skips it)."
+            help="Largest base sample of the Sobol' sensitivity design (a power of 2; 0 skips "
+            "it). The design uses the largest power of 2 up to it whose n x (inputs + 2) "
+            "evaluations stay within --draws."
         ),
     ] = 256,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the sweep may take: a pilot measures the cost of a draw and the "
+            "draws (at most --draws) and the Sobol' design are cut to fit."
+        ),
+    ] = None,
     correlation: Annotated[
         float,
         typer.Option(help="Correlation between every pair of inputs (Gaussian copula), in [0, 1)."),
@@ -125,6 +140,7 @@ def sweep(
             sobol=sobol,
             correlation=correlation,
             progress=hook,
+            budget=budget,
         )
     if draws_out is not None:
         from backchannel import tables
@@ -143,10 +159,19 @@ def _print(r: SweepResult) -> None:
 
     from backchannel.engine.sweep import wilson_interval
 
+    workers = r.engine.get("workers")
     console.print(
         f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}, "
         f"{len(r.inputs)} uncertain inputs, engine {r.engine.get('engine')}"
+        + (f" ({workers} workers)" if workers else "")
     )
+    if r.budget is not None:
+        b = r.budget
+        console.print(
+            f"budget {b['seconds']:g} s: {b['draws']:,} of {b['draws_requested']:,} draws "
+            f"(pilot {b['pilot']['seconds_per_draw'] * 1e3:.3g} ms a draw on one worker), "
+            f"took {b['elapsed']:.1f} s"
+        )
     if r.feasibility:
         lo, hi = r.p_deal_interval()
         console.print(
@@ -210,5 +235,7 @@ def _print(r: SweepResult) -> None:
                     _fmt(row["high"]) if math.isfinite(row["high"]) else "-",
                 )
             console.print(t)
+    if r.design is not None and r.design.n_base:
+        console.print(f"[dim]Sobol' design: {r.design.reason}[/]")
     for text in r.notes:
         console.print(f"[dim]note: {text}[/]")

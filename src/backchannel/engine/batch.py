@@ -144,17 +144,22 @@ def _induced(
     deal: BoolArray,
     slack: FloatArray,
 ) -> BoolArray:
-    """Feasibility once the brokers' inducements lower their targets' no-deal utilities.
+    """Feasibility once the brokers' inducements move their targets' no-deal utilities.
 
-    Lowering no-deal utilities by d_v >= 0 raises the max-min slack by at most max_v d_v
-    (for every agreement, min_v (U_v - D_v + d_v) <= min_v (U_v - D_v) + max_v d_v) and
-    cannot undo an exclusion by red lines or the agenda (slack -inf). So only draws with
-    ``-max d - margin <= slack < 0`` are solved again; the rest keep their verdict.
+    Moving no-deal utilities by ``s_v`` changes the max-min slack by at most ``max_v s_v``
+    down (a spoiler raising them) and ``max_v -s_v`` up (a pro-deal inducement lowering
+    them): for every agreement, ``min_v (U_v - D_v - s_v)`` lies within those bounds of
+    ``min_v (U_v - D_v)``; and no shift undoes an exclusion by red lines or the agenda
+    (slack -inf). ``slack`` is a certified lower bound on a deal draw's margin and an upper
+    bound on a no-deal draw's, so only draws within reach of the boundary are solved again;
+    the rest keep their verdict.
     """
     shift = plan.inducement_shift(x)
-    reach = (-shift).max(axis=1)
+    up = np.maximum(shift, 0.0).max(axis=1)
+    down = np.maximum(-shift, 0.0).max(axis=1)
     induced = deal.copy()
-    todo = np.flatnonzero(~deal & np.isfinite(slack) & (slack + reach >= -_BOUND_MARGIN))
+    near = np.where(deal, slack - up <= _BOUND_MARGIN, slack + down >= -_BOUND_MARGIN)
+    todo = np.flatnonzero(np.isfinite(slack) & near)
     if todo.size:
         res = feasibility_batch(take_draws(arrays, todo), loss=plan.loss, shift=shift[todo])
         induced[todo] = np.asarray(res.deal_possible, dtype=bool).reshape(todo.size)

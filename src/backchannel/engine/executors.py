@@ -1,10 +1,17 @@
-"""Where chunks run: in this process (:class:`LocalExecutor`) or on Dask
-(:class:`DaskExecutor`, a local process cluster or an existing scheduler).
+"""Where chunks run: in this process (:class:`LocalExecutor`), on a pool of worker
+processes on this machine (:class:`ProcessExecutor`, standard library, every core) or on
+Dask (:class:`DaskExecutor`, a local process cluster or an existing scheduler).
 
-Both map a function over chunk tasks and return the results *in task order*, whatever
+All map a function over chunk tasks and return the results *in task order*, whatever
 the order of completion, so a sweep's result depends only on its seed and the fixed chunk
 size, never on the engine or the number of workers. ``progress`` is called once per
 finished chunk.
+
+The process pool starts its workers with the ``spawn`` method (a fresh interpreter that
+imports what the tasks need; no state forked from the parent, so it is safe with threads
+and the same on Linux, macOS and Windows). Scripts that use it need the usual
+``if __name__ == "__main__":`` guard. Its workers run the expected-utility model's tiles
+on one thread each (``BACKCHANNEL_THREADS=1``): the pool already uses every core.
 
 Dask's local cluster starts worker processes; scripts that use it need the usual
 ``if __name__ == "__main__":`` guard. Workers of an existing cluster (``address``) keep
@@ -14,9 +21,12 @@ their own environment: start them with ``MALLOC_TRIM_THRESHOLD_`` unset or large
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
+
+from backchannel._cores import usable_cores
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,6 +41,8 @@ Progress = Callable[[int], None]
 LOCAL_WORKER_ENV = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 28,
     "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 1 << 25,
+    # one thread per worker for the EUM's tiles, as in the local pool
+    "distributed.nanny.pre-spawn-environ.BACKCHANNEL_THREADS": 1,
 }
 
 
@@ -64,7 +76,70 @@ class LocalExecutor:
         return out
 
     def describe(self) -> dict[str, Any]:
-        return {"engine": self.name}
+        return {"engine": self.name, "workers": 1}
+
+
+def _worker_init() -> None:
+    os.environ["BACKCHANNEL_THREADS"] = "1"
+
+
+def _warm(_: int) -> None:
+    """Import what chunk tasks need, so a worker is ready before the first chunk."""
+    import backchannel.engine.batch  # noqa: F401
+
+
+class ProcessExecutor:
+    """Runs chunks on ``workers`` worker processes of this machine (default: every usable
+    core), started with ``spawn``; results in task order.
+
+    Use as a context manager: the workers start on entry (and import the engine at once,
+    in parallel with whatever the caller does next) and stop on exit.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or usable_cores()
+        self._pool: Any | None = None
+
+    def __enter__(self) -> ProcessExecutor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+        )
+        for _ in range(self.workers):
+            self._pool.submit(_warm, 0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> list[R]:
+        from concurrent.futures import as_completed
+
+        if self._pool is None:
+            raise RuntimeError("use ProcessExecutor as a context manager (`with ...:`)")
+        futures = [self._pool.submit(fn, t) for t in tasks]
+        try:
+            for _ in as_completed(futures):
+                if progress is not None:
+                    progress(1)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+        return [f.result() for f in futures]
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.name, "workers": self.workers}
 
 
 class DaskExecutor:

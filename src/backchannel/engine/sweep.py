@@ -4,12 +4,14 @@ and which inputs drive them.
 :func:`run_sweep` draws ``draws`` scenarios from the uncertain inputs
 (:mod:`.sampling`), evaluates feasibility and forecast models on them in chunks of
 :data:`CHUNK_SIZE` draws (:mod:`.batch`), on an executor (:mod:`.executors`), then runs a
-Sobol' sensitivity design (:mod:`.sensitivity`).
+Sobol' sensitivity design (:mod:`.sensitivity`) of at most as many evaluations as draws;
+a time budget lowers the draws (:mod:`.budget`).
 
 Determinism: chunk ``i`` draws from ``SeedSequence(seed).spawn(n_chunks)[i]`` and the
 chunk size is fixed, so the result depends only on (scenario, draws, seed, correlation,
 models, n_base): never on the engine, the number of workers or the order chunks finish.
-The sensitivity design is a scrambled Sobol' sequence seeded with ``seed``.
+The sensitivity design is a scrambled Sobol' sequence seeded with ``seed``. (With a time
+budget the number of draws depends on the machine's speed; the result records it.)
 
 Statistics: ``p_deal`` is the share of draws with a feasible deal; its Monte Carlo
 standard error is ``sqrt(p (1 - p) / n)`` and its 95% interval the Wilson score interval
@@ -20,6 +22,7 @@ quantiles are numpy's default (linear interpolation, Hyndman & Fan 1996 type 7).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +35,7 @@ from backchannel.engine.batch import (
     ChunkTask,
     evaluate_chunk,
 )
+from backchannel.engine.budget import DesignSize, design_size, fit_draws
 from backchannel.engine.executors import Executor, LocalExecutor
 from backchannel.engine.sampling import InputColumn, SamplingPlan, chunk_seeds, chunk_sizes
 from backchannel.engine.sensitivity import SensitivityResult, analyse, sobol_design
@@ -129,6 +133,7 @@ class SweepResult:
     uniforms and values of the inputs ``inputs``; ``deal_with_inducements`` (B,) when
     brokers offer inducements; ``escalation`` (B,) and ``escalation_with_channels`` (B,),
     the probability of escalation within the horizon, when the scenario models it.
+    ``design``: how the Sobol' design was sized; ``budget``: what a time budget chose.
     """
 
     scenario: str
@@ -152,6 +157,8 @@ class SweepResult:
     escalation_horizon: float | None = None
     engine: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    design: DesignSize | None = None
+    budget: Mapping[str, Any] | None = None
 
     @property
     def p_deal(self) -> float:
@@ -210,6 +217,8 @@ class SweepResult:
             "models": list(self.models),
             "inputs": [c.to_dict() for c in self.inputs],
             "sensitivity": None if self.sensitivity is None else self.sensitivity.to_dict(),
+            "sensitivity_design": None if self.design is None else self.design.to_dict(),
+            "budget": None if self.budget is None else dict(self.budget),
             "engine": dict(self.engine),
             "notes": list(self.notes),
         }
@@ -227,12 +236,17 @@ def run_sweep(
     run_feasibility: bool = True,
     chunk_size: int = CHUNK_SIZE,
     progress: ProgressHook | None = None,
+    budget: float | None = None,
 ) -> SweepResult:
     """Monte Carlo sweep of ``plan`` (see the module docstring).
 
-    ``n_base``: base sample of the Sobol' design (a power of 2; ``None`` or 0 skips the
-    sensitivity analysis). ``run_feasibility``: False for forecast-only scenarios.
+    ``n_base``: the largest base sample of the Sobol' design (a power of 2; ``None`` or 0
+    skips the sensitivity analysis); the design uses the largest power of 2 up to it whose
+    evaluations do not exceed the draws (:mod:`.budget`). ``run_feasibility``: False for
+    forecast-only scenarios. ``budget``: seconds the sweep may take; the draws (at most
+    ``draws``) and the design are sized to fit (:mod:`.budget`).
     """
+    start = time.perf_counter()
     if draws < 1:
         raise InputError(
             f"--draws must be at least 1, got {draws}",
@@ -251,8 +265,42 @@ def run_sweep(
             source="--correlation",
             fix="give a correlation between 0 (independent) and 0.99",
         )
+    if budget is not None and not (math.isfinite(budget) and budget > 0.0):
+        raise InputError(
+            f"--budget must be a positive number of seconds, got {budget}",
+            source="--budget",
+            fix="give e.g. --budget 30, or leave it out to run all --draws",
+        )
     executor = executor or LocalExecutor()
     models = tuple(dict.fromkeys(models))
+    active = plan.active()
+    notes: list[str] = []
+    spent: dict[str, Any] | None = None
+    reuse = None  # the pilot's result, when it is the sweep's
+    if budget is not None:
+        workers = int(_describe(executor).get("workers") or 1)
+        # half the time goes to the design, if one could run at all within the draws
+        want_design = bool(n_base and active) and 2 * (len(active) + 2) <= draws
+        spent, reuse = fit_draws(
+            plan,
+            models,
+            seed,
+            correlation,
+            run_feasibility,
+            draws,
+            chunk_size,
+            workers,
+            budget - (time.perf_counter() - start),
+            want_design,
+        )
+        spent["seconds"] = budget
+        if spent["draws"] < draws:
+            notes.append(
+                f"--budget {budget:g} s: ran {spent['draws']:,} of the {draws:,} draws asked "
+                f"for (pilot: {spent['pilot']['seconds_per_draw'] * 1e3:.3g} ms a draw on one "
+                "worker)"
+            )
+        draws = spent["draws"]
     sizes = chunk_sizes(draws, chunk_size)
     seeds = chunk_seeds(seed, len(sizes))
     tasks = [
@@ -268,19 +316,30 @@ def run_sweep(
         for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))
     ]
     advance = progress("draws", len(tasks), draws) if progress else None
-    results = executor.map(evaluate_chunk, tasks, advance)
+    t_mc = time.perf_counter()
+    if reuse is not None and len(tasks) == 1:
+        results = [reuse]
+        if advance is not None:
+            advance(1)
+    else:
+        results = executor.map(evaluate_chunk, tasks, advance)
     mc = _stack(results, models, plan.n_inputs, plan.base.n_issues)
-    notes: list[str] = []
     looped = [m for m in models if m not in PER_ISSUE_MODELS]
     if looped:
         notes.append(f"models {looped} couple issues and ran once per draw")
+    cap = draws
+    if spent is not None and budget is not None:  # the design gets what is left at the
+        # rate the draws ran (the pilot's, when its result was the draws')
+        ran = spent["pilot"]["seconds"] if results[0] is reuse else time.perf_counter() - t_mc
+        rate = max(ran, 1e-9) / draws
+        cap = min(draws, int(max(0.0, budget - (time.perf_counter() - start)) / rate))
+    design = design_size(n_base, len(active), cap)
     sens = None
-    active = plan.active()
-    if n_base and active:
+    if design.n_base:
         sens = _sensitivity(
             plan,
             active,
-            n_base,
+            design.n_base,
             seed,
             models,
             executor,
@@ -290,7 +349,9 @@ def run_sweep(
             mc,
         )
     elif n_base:
-        notes.append("no uncertain input changes any output: no sensitivity analysis")
+        notes.append(design.reason)
+    if spent is not None:
+        spent["elapsed"] = time.perf_counter() - start
     esc = plan.escalation_risk(mc.x)
     return SweepResult(
         scenario=plan.scenario_name,
@@ -312,9 +373,16 @@ def run_sweep(
         escalation=None if esc is None else esc[0],
         escalation_with_channels=None if esc is None else esc[1],
         escalation_horizon=None if plan.escalation is None else plan.escalation.horizon_months,
-        engine=getattr(executor, "describe", lambda: {"engine": executor.name})(),
+        engine=_describe(executor),
         notes=tuple(notes),
+        design=design,
+        budget=spent,
     )
+
+
+def _describe(executor: Executor) -> dict[str, Any]:
+    describe = getattr(executor, "describe", None)
+    return dict(describe()) if describe is not None else {"engine": executor.name}
 
 
 def _outputs(

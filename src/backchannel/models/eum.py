@@ -33,9 +33,11 @@ Monte Carlo draws can be passed as extra issues). Per round:
 
 Two computations of the same round: up to ``SMALL_N`` actors, whole (K, N, N) pair
 matrices in few array calls (the cost at small N is per call, not per pair), where a batch
-of issues gives each issue exactly its one-issue result; above, sorted actors in blocks of
-receivers. Both do the same arithmetic: on one issue (or a batch small enough for one block
-of receivers) they give the same numbers bit for bit.
+of issues gives each issue exactly its one-issue result; above, the pair matrix of sorted
+actors in tiles, each pair visited once per pass, on threads
+(:func:`backchannel.models.eum_pairs.tiled_round`, O(N^2 log N) a round in bounded memory).
+Both compute the same equations with the same tolerances and agree to rounding; tests hold
+each against a plain O(N^3) reference.
 
 Interpretive choices (tie rules, defaults Q = T = 1, which offer is "best", actors
 without a stance) are recorded in ``docs/decisions.md``. The forecast of a
@@ -49,241 +51,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from backchannel.models.base import ModelOutput, ModelSpec, register
-from backchannel.models.eum_votes import (
-    IntArray,
-    condorcet_median,
-    pair_shares,
-    pair_terms,
-    vote_table,
+from backchannel.models.eum_pairs import (
+    LOG_HALF,
+    OFFER_KINDS,
+    TOL_EU,
+    TOL_POS,
+    TOL_SEC,
+    Round,
+    eu,
+    risk_exponents,
+    tiled_round,
 )
+from backchannel.models.eum_votes import IntArray, condorcet_median, pair_shares, vote_table
 from backchannel.scenario.arrays import BoolArray, FloatArray
 from backchannel.scenario.errors import InputError
 
-TOL_EU = 1e-10
-"""Expected utilities within this of a threshold (0, or the other side's value) tie."""
-TOL_POS = 1e-12
-"""Positions (on the unit scale) within this of each other tie; smaller moves are no move."""
-TOL_SEC = 1e-12
-"""Security levels whose spread is below this (relative, and absolute) give R = 0."""
 ACCEPT_RULES = ("nearest", "strongest", "strongest_challenge")
 FORECASTS = ("median", "mean")
 PROBABILITY_RULES = ("share", "net")
 _BUDGET = 1 << 20  # pairwise cells per chunk of issues (bounds memory for large N)
-_BLOCK = 1 << 15  # pairwise cells per block of receivers (fits in cache)
 _SMALL_BUDGET = 1 << 18  # actor x pair cells per chunk of issues on the small-N path
-_OFFER_KINDS = ("offers", "conflict", "compromise", "capitulation", "moved")
 SMALL_N = 32
 """Up to this many actors, a round works on whole (K, N, N) pair matrices with the votes
-summed directly (O(N^3), few array calls); above it, the sorted O(N^2 log N) form."""
-
-
-class _Round(NamedTuple):
-    u: FloatArray  # (K, N) positions after the round
-    r: FloatArray  # (K, N) risk exponents used
-    R: FloatArray  # (K, N) risk indices
-    counts: FloatArray  # (5, K): offers made; conflicts, compromises, capitulations; moved
-
-
-def _eu(
-    d: FloatArray,
-    ls: FloatArray,
-    lf: FloatArray,
-    p: FloatArray,
-    r: FloatArray | None,
-    s_recv: FloatArray,
-    dm_send: FloatArray,
-    q: float,
-    t: float,
-) -> FloatArray:
-    """E^i(U_ij) (eq. 1-4 with the utilities of eq. 8-12) on a block of pairs.
-
-    ``d``: |x_i - x_j| / dx; ``ls``/``lf``: log(0.5 -/+ 0.5 d) (shared by both directions of
-    a pair); ``p``: P^i_ij; ``r``: the sender's risk exponent (None: r = 1, linear
-    utilities); ``s_recv``: the receiver's salience; ``dm_send``: |x_i - mu| / dx. All
-    broadcast to the block shape."""
-    if r is None:
-        e = 2.0 * d - 4.0 * d * s_recv * (1.0 - p)
-        if q != 1.0:
-            e -= (1.0 - q) * (2.0 * t - 1.0) * (dm_send + d)
-        return e
-    us = np.exp(r * ls)
-    uf = np.exp(r * lf)
-    # U_s - U_f = 4 (uf - us); U_s = 2 - 4 us; U_sq = 2 - 4 (0.5)^r
-    e = (uf - us) * (s_recv * (1.0 - p))  # (p may carry a leading axis of its own)
-    e += us
-    e *= -4.0
-    e += 2.0 - q * (2.0 - 4.0 * np.exp(r * _LOG_HALF))
-    if q != 1.0:
-        h = 0.25 * (dm_send + d)
-        with np.errstate(divide="ignore"):
-            ub = 2.0 - 4.0 * np.exp(r * np.log(np.maximum(0.5 - h, 0.0)))
-        uw = 2.0 - 4.0 * np.exp(r * np.log(0.5 + h))
-        e -= (1.0 - q) * (t * ub + (1.0 - t) * uw)
-    return e
-
-
-_LOG_HALF = float(np.log(0.5))
-
-
-def risk_exponents(security: FloatArray, active: BoolArray) -> tuple[FloatArray, FloatArray]:
-    """(R, r) from security levels (K, N) over the active actors (eq. 13-14); R = 0 and
-    r = 1 where the security levels do not spread (or for inactive actors)."""
-    everyone = bool(active.all())
-    big = np.maximum.reduce(
-        security if everyone else np.where(active, security, -np.inf), axis=1, keepdims=True
-    )
-    small = np.minimum.reduce(
-        security if everyone else np.where(active, security, np.inf), axis=1, keepdims=True
-    )
-    spread = big - small
-    flat = spread <= TOL_SEC * (np.abs(big) + np.abs(small)) + TOL_SEC
-    flat |= ~np.isfinite(spread)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        R = np.where(flat, 0.0, (2.0 * security - big - small) / np.where(flat, 1.0, spread))
-    if not everyone:
-        R = np.where(active, R, 0.0)
-    R = np.minimum(np.maximum(R, -1.0), 1.0)
-    return R, (1.0 - R / 3.0) / (1.0 + R / 3.0)
-
-
-def _offers(
-    ui: FloatArray,
-    uj: FloatArray,
-    d: FloatArray,
-    e_in: FloatArray,
-    e_back: FloatArray,
-    accept: str,
-) -> tuple[FloatArray, FloatArray]:
-    """New positions of a block of receivers (K, |J|) and offer counts (5, K).
-
-    ``e_in[k, i, j]`` = E^i(U_ij) (sender i, receiver j), ``e_back[k, i, j]`` = E^j(U_ji),
-    with -inf where the sender or receiver is inactive."""
-    valid = (e_in > TOL_EU) & (d > 0.0)
-    fights = e_back > TOL_EU  # j would challenge i too: conflict
-    lost = e_in > e_back + TOL_EU
-    mag = np.abs(e_back)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        frac = np.where(fights, 1.0, np.minimum(mag / e_in, 1.0))
-    cand = valid & (lost | ~fights)
-    move = frac * d
-    if accept == "nearest":
-        best = np.where(cand, move, np.inf).min(axis=1, keepdims=True)
-        tie = cand & (move <= best + TOL_POS)
-        top = np.where(tie, e_in, -np.inf).max(axis=1, keepdims=True)
-        tie &= e_in >= top - TOL_EU
-    elif accept == "strongest":  # the most determined challenger that moves j, then nearest
-        top = np.where(cand, e_in, -np.inf).max(axis=1, keepdims=True)
-        tie = cand & (e_in >= top - TOL_EU)
-        best = np.where(tie, move, np.inf).min(axis=1, keepdims=True)
-        tie &= move <= best + TOL_POS
-    else:  # "strongest_challenge": j answers only the most determined challenge it receives
-        # (ties: the nearest challenger); if j wins that conflict it holds its position
-        top = np.where(valid, e_in, -np.inf).max(axis=1, keepdims=True)
-        tie = valid & (e_in >= top - TOL_EU)
-        best = np.where(tie, d, np.inf).min(axis=1, keepdims=True)
-        tie &= (d <= best + TOL_POS) & cand
-    n_tie = tie.sum(axis=1)
-    old = uj[:, 0, :]
-    # a full move lands exactly on the sender's position; several tied offers: their mean
-    # (exactly the common target when they agree)
-    target = np.where(frac >= 1.0, ui, uj + frac * (ui - uj))
-    t_lo = np.where(tie, target, np.inf).min(axis=1)
-    t_hi = np.where(tie, target, -np.inf).max(axis=1)
-    mean = np.where(tie, target, 0.0).sum(axis=1) / np.maximum(n_tie, 1)
-    chosen = np.where(t_lo == t_hi, t_lo, mean)
-    out = np.where((n_tie > 0) & (np.abs(chosen - old) > TOL_POS), chosen, old)
-    n_valid = valid.sum(axis=(1, 2))
-    n_conflict = (valid & fights).sum(axis=(1, 2))
-    n_capit = (valid & ~fights & (mag >= e_in)).sum(axis=(1, 2))
-    counts = np.stack(
-        [n_valid, n_conflict, n_valid - n_conflict - n_capit, n_capit, (out != old).sum(axis=1)]
-    ).astype(float)
-    return out, counts
-
-
-def _round(
-    u0: FloatArray,
-    w0: FloatArray,
-    s0: FloatArray,
-    active0: BoolArray,
-    mu: FloatArray,
-    q: float,
-    t: float,
-    accept: str,
-    probability: str,
-) -> _Round:
-    """One round of the model on issues (K, N) with unit-scale positions ``u0``.
-
-    Actors are sorted by position per issue first (the votes' binary searches then run
-    over sorted keys), and pairs are handled in blocks of receivers small enough to stay
-    in cache; results are put back in the input order."""
-    k, n = u0.shape
-    order = np.argsort(u0, axis=1, kind="stable")
-    u = np.take_along_axis(u0, order, axis=1)
-    w = np.take_along_axis(w0, order, axis=1)
-    s = np.take_along_axis(s0, order, axis=1)
-    active = np.take_along_axis(active0, order, axis=1)
-    table = vote_table(u, w)
-    dm = np.abs(u - mu[:, None])
-    jsize = max(1, min(n, _BLOCK // max(1, k * n)))
-    blocks = [slice(j, min(n, j + jsize)) for j in range(0, n, jsize)]
-    send_ok = np.where(active, 0.0, -np.inf)[:, :, None]
-
-    keep = k * n * n <= _BUDGET  # all votes of the round fit in memory
-    p_all = np.empty((k, n, n)) if keep else None
-    if p_all is not None:
-        # the upper triangle (i below j in sorted order) and P_ji = 1 - P_ij for the rest
-        for J in blocks:
-            p_blk = pair_terms(table, u, slice(0, J.stop), J)[0]
-            p_all[:, : J.stop, J] = p_blk
-            p_all[:, J, : J.start] = 1.0 - p_blk[:, : J.start, :].transpose(0, 2, 1)
-
-    def terms(J: slice) -> tuple[FloatArray, FloatArray, FloatArray]:
-        if p_all is None:
-            p_share, d = pair_terms(table, u, slice(None), J)
-        else:
-            p_share, d = p_all[:, :, J], np.abs(u[:, :, None] - u[:, None, J])
-        if probability == "net":  # max(net votes, 0) / all votes = max(2 P - 1, 0)
-            return np.maximum(2.0 * p_share - 1.0, 0.0), np.maximum(1.0 - 2.0 * p_share, 0.0), d
-        return p_share, 1.0 - p_share, d
-
-    # pass 1 (r = 1): security levels sum_{i != j, i active} E^i(U_ij)
-    security = np.zeros((k, n))
-    act = active.astype(float)[:, :, None]
-    for J in blocks:
-        p_in, _, d = terms(J)
-        e1 = _eu(d, d, d, p_in, None, s[:, None, J], dm[:, :, None], q, t) * act
-        jj = np.arange(J.start, J.stop)
-        e1[:, jj, jj - J.start] = 0.0
-        security[:, J] = e1.sum(axis=1)
-    R, r = risk_exponents(security, active)
-    # pass 2: expected utilities with risk, offers, moves
-    new = u.copy()
-    counts = np.zeros((len(_OFFER_KINDS), k))
-    for J in blocks:
-        p_in, p_back, d = terms(J)
-        with np.errstate(divide="ignore"):
-            ls = np.log(np.maximum(0.5 - 0.5 * d, 0.0))
-        lf = np.log1p(d) + _LOG_HALF
-        e_in = _eu(d, ls, lf, p_in, r[:, :, None], s[:, None, J], dm[:, :, None], q, t)
-        e_back = _eu(d, ls, lf, p_back, r[:, None, J], s[:, :, None], dm[:, None, J], q, t)
-        e_in += send_ok
-        e_in += send_ok[:, J, 0][:, None, :]
-        e_back += send_ok
-        new[:, J], c = _offers(u[:, :, None], u[:, None, J], d, e_in, e_back, accept)
-        counts += c
-    out = np.empty_like(u0)
-    np.put_along_axis(out, order, new, axis=1)
-    r_out = np.empty_like(r)
-    np.put_along_axis(r_out, order, r, axis=1)
-    R_out = np.empty_like(R)
-    np.put_along_axis(R_out, order, R, axis=1)
-    return _Round(u=out, r=r_out, R=R_out, counts=counts)
+summed directly (O(N^3), few array calls); above it, the tiled O(N^2 log N) round."""
 
 
 def _offers_small(
@@ -363,7 +158,7 @@ def _offers_small(
 
 
 def _counts5(c: FloatArray) -> FloatArray:
-    """Offer counts (R, 5, K) (``_OFFER_KINDS``) from (R, 4, K) of :func:`_offers_small`."""
+    """Offer counts (R, 5, K) (``OFFER_KINDS``) from (R, 4, K) of :func:`_offers_small`."""
     out = np.empty((c.shape[0], 5, c.shape[2]))
     out[:, :2] = c[:, :2]
     np.subtract(c[:, 0], c[:, 1], out=out[:, 2])
@@ -380,12 +175,12 @@ def _small_stepper(
     t: float,
     accept: str,
     probability: str,
-) -> Callable[[FloatArray, FloatArray], _Round]:
+) -> Callable[[FloatArray, FloatArray], Round]:
     """One round on issues (K, N) with whole (K, N, N) pair matrices, for N <= ``SMALL_N``:
-    the arithmetic of :func:`_round` (same votes, utilities, sums over senders in position
-    order, hence the same numbers), in the actors' own order and with what does not change
+    the votes, utilities and offer rules of :mod:`.eum_pairs` (sums over senders in
+    position order), in the actors' own order and with what does not change
     between rounds (saliences, which actors take part) prepared once. The returned step
-    maps (positions, Condorcet positions) to a :class:`_Round` whose ``counts`` are those
+    maps (positions, Condorcet positions) to a :class:`Round` whose ``counts`` are those
     of :func:`_offers_small`; call it under ``np.errstate(all="ignore")``."""
     k, n = w.shape
     rows = np.arange(k)[:, None]
@@ -398,7 +193,7 @@ def _small_stepper(
     net = probability == "net"
     plain = q == 1.0  # eq. 1 without the status-quo terms' U_b, U_w
 
-    def step(u: FloatArray, mu: FloatArray) -> _Round:
+    def step(u: FloatArray, mu: FloatArray) -> Round:
         table = vote_table(u, w, count=True)
         order = table.order
         alpha = table.alpha
@@ -418,7 +213,7 @@ def _small_stepper(
             np.subtract(1.0, p.transpose(0, 2, 1), out=p2[1])
         # pass 1 (r = 1): security levels sum_{i != j, i active} E^i(U_ij), summed over
         # the senders by position
-        if plain:  # the arithmetic of _eu
+        if plain:  # the arithmetic of eu
             one_minus = 1.0 - p2
             e1 = 4.0 * d
             e1 *= s_recv
@@ -426,7 +221,7 @@ def _small_stepper(
             e1 = np.subtract(2.0 * d, e1, out=e1)
         else:
             dm = np.abs(u - mu[:, None])[:, :, None]
-            e1 = _eu(d, d, d, p2[0], None, s_recv, dm, q, t)
+            e1 = eu(d, d, d, p2[0], None, s_recv, dm, q, t)
         e1 *= keep
         security = np.add.reduce(e1[rows, order], axis=1)
         R, r = _risk(security, active, everyone)
@@ -436,9 +231,9 @@ def _small_stepper(
         np.maximum(ls, 0.0, out=ls)
         np.log(ls, out=ls)
         lf = np.log1p(d)
-        lf += _LOG_HALF
+        lf += LOG_HALF
         rr = r[:, :, None]
-        if plain:  # the arithmetic of _eu
+        if plain:  # the arithmetic of eu
             us = np.exp(rr * ls)
             uf = np.exp(rr * lf)
             uf -= us
@@ -446,15 +241,15 @@ def _small_stepper(
             e2 = uf * one_minus
             e2 += us
             e2 *= -4.0
-            e2 += 2.0 - (2.0 - 4.0 * np.exp(rr * _LOG_HALF))
+            e2 += 2.0 - (2.0 - 4.0 * np.exp(rr * LOG_HALF))
         else:
-            e2 = _eu(d, ls, lf, p2, rr, s_recv, dm, q, t)
+            e2 = eu(d, ls, lf, p2, rr, s_recv, dm, q, t)
         if mask is not None:
             e2 += mask
         new, counts = _offers_small(
             u, order, diff, d, e2[0], e2[1].transpose(0, 2, 1), accept, not plain
         )
-        return _Round(u=new, r=r, R=R, counts=counts)
+        return Round(u=new, r=r, R=R, counts=counts)
 
     return step
 
@@ -484,7 +279,7 @@ def _run(
     t: float,
     accept: str,
     probability: str,
-) -> tuple[list[FloatArray], list[_Round], BoolArray]:
+) -> tuple[list[FloatArray], list[Round], BoolArray]:
     """Rounds on one chunk of issues (K, N) until ``rounds`` have been played or no issue
     of the chunk moves (later rounds would repeat the last one exactly). Returns the
     positions before and after each round, the rounds, and which issues did not move in
@@ -494,8 +289,8 @@ def _run(
         step = _small_stepper(w, s, active, q, t, accept, probability)
     else:
 
-        def step(u_: FloatArray, mu: FloatArray) -> _Round:
-            return _round(u_, w, s, active, mu, q, t, accept, probability)
+        def step(u_: FloatArray, mu: FloatArray) -> Round:
+            return tiled_round(u_, w, s, active, mu, q, t, accept, probability)
 
     hist, played = [u], []
     converged = np.zeros(k, dtype=bool)
@@ -634,13 +429,13 @@ def expected_utility(
             offers = _counts5(offers)
     else:
         risk, index = np.zeros((0, n, k)), np.zeros((0, n, k))
-        offers, converged = np.zeros((0, len(_OFFER_KINDS), k)), np.zeros(k, dtype=bool)
+        offers, converged = np.zeros((0, len(OFFER_KINDS), k)), np.zeros(k, dtype=bool)
     diag: dict[str, Any] = {
         "median": med,
         "mean": means,
         "risk": risk,
         "risk_index": index,
-        "offers": {name: offers[:, i].astype(int) for i, name in enumerate(_OFFER_KINDS)},
+        "offers": {name: offers[:, i].astype(int) for i, name in enumerate(OFFER_KINDS)},
         "rounds_run": n_r,
         "converged": converged,
         "Q": Q,

@@ -124,22 +124,41 @@ def pair_terms(
 
 
 def pair_shares(
-    table: VoteTable, ui: FloatArray, uj: FloatArray, alpha_i: FloatArray, alpha_j: FloatArray
+    table: VoteTable,
+    ui: FloatArray,
+    uj: FloatArray,
+    alpha_i: FloatArray,
+    alpha_j: FloatArray,
+    issues: slice | None = None,
+    window: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(P^i_ij, |u_i - u_j|, u_i - u_j) of :func:`pair_terms` from the positions and
     alphas of senders ``ui``, ``alpha_i`` (K, |I|, 1) and receivers ``uj``, ``alpha_j``
-    (K, 1, |J|)."""
-    k = ui.shape[0]
+    (K, 1, |J|), of the table's issues ``issues`` (default: all).
+
+    ``window``: senders and receivers are each sorted by position, so the midpoints lie
+    between those of the first and of the last pair; on one issue the places of the
+    midpoints are then searched among the positions between those two only (the same
+    places, found faster)."""
     m = 0.5 * (ui + uj)
-    if k == 1:
-        idx = table.flat.searchsorted(m, side="left")
-    elif table.sorted_u is not None:  # count the positions below each midpoint
-        idx = np.add.reduce(table.sorted_u[:, :, None, None] < m[:, None], axis=1)
-        idx += (table.n + 1) * np.arange(k)[:, None, None]
+    W = table.W if issues is None else table.W[issues]
+    if len(table.W) == 1:
+        if window:
+            lo = table.flat.searchsorted(m[0, 0, 0], side="left")
+            hi = table.flat.searchsorted(m[0, -1, -1], side="right")
+            idx = table.flat[lo:hi].searchsorted(m, side="left")
+            idx += lo
+        else:
+            idx = table.flat.searchsorted(m, side="left")
     else:
-        offs = (_OFFSET * np.arange(k))[:, None, None]
-        idx = np.searchsorted(table.flat, m + offs, side="left")
-        idx += ((table.n + 1) - table.n) * np.arange(k)[:, None, None]
+        part = slice(None) if issues is None else issues
+        ks = np.arange(len(table.W))[part][:, None, None]
+        if table.sorted_u is not None:  # count the positions below each midpoint
+            idx = np.add.reduce(table.sorted_u[part, :, None, None] < m[:, None], axis=1)
+            idx += (table.n + 1) * ks
+        else:
+            idx = np.searchsorted(table.flat, m + _OFFSET * ks, side="left")
+            idx += ((table.n + 1) - table.n) * ks
     # idx indexes the flat (K, N+1) prefix tables: row k starts at k (N+1)
     mid = m * table.W.ravel()[idx]
     mid -= table.X.ravel()[idx]
@@ -147,7 +166,7 @@ def pair_shares(
     d = np.abs(diff)
     # half the votes for i and for j: alpha at one's own position + mid, plus
     # (b - a) W_total / 2 for whichever of the two is the upper position
-    total = table.W[:, -1]
+    total = W[:, -1]
     h = d * (0.5 * total)[:, None, None]
     h_i = np.where(diff > 0.0, h, 0.0)  # (u_i > u_j)
     votes = np.empty((2, *mid.shape))  # (half) the votes for i; for j

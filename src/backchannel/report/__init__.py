@@ -15,13 +15,22 @@ def build_report(
     model: str | None = None,
     sweep_draws: int = 0,
     seed: int = 0,
+    timeline: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[str, ReportData]:
     """Compute every section for ``scenario`` and render the HTML; returns (html, data).
-    ``progress(step)`` is called as each step starts."""
+    ``timeline``: also the analysis at every date of its timeline; ``progress(step)`` is
+    called as each step starts."""
     from backchannel.report.html import render
 
-    data = collect(scenario, model=model, sweep_draws=sweep_draws, seed=seed, progress=progress)
+    data = collect(
+        scenario,
+        model=model,
+        sweep_draws=sweep_draws,
+        seed=seed,
+        timeline=timeline,
+        progress=progress,
+    )
     if progress is not None:
         progress("rendering the HTML")
     return render(data), data

@@ -30,6 +30,10 @@ class Piece:
         return self.missing is None
 
 
+#: the timeline piece when it was not asked for
+NO_TIMELINE = Piece(missing="no timeline was computed (backchannel report --timeline)")
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Inputs to the report: the scenario and each computed piece, with the settings."""
@@ -41,6 +45,7 @@ class ReportData:
     outcomes: Piece
     sweep: Piece
     settings: Mapping[str, Any] = field(default_factory=dict)
+    timeline: Piece = NO_TIMELINE
 
 
 def _call(fn: Callable[..., Any], what: str, *args: Any, **kw: Any) -> Piece:
@@ -152,16 +157,26 @@ def run_sweep(
     return Piece(data=res.to_dict())
 
 
+def run_timeline(scenario: Scenario) -> Piece:
+    """``run_timeline(scenario).to_dict()`` (:mod:`backchannel.dynamics.timeline`)."""
+    from backchannel.dynamics.timeline import run_timeline as timeline
+
+    if scenario.timeline is None:
+        return Piece(missing="the scenario has no timeline")
+    return _call(lambda s: timeline(s).to_dict(), "The timeline", scenario)
+
+
 def collect(
     scenario: Scenario,
     *,
     model: str | None = None,
     sweep_draws: int = 0,
     seed: int = 0,
+    timeline: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ReportData:
-    """Compute every piece of the report for ``scenario``; ``progress(step)`` is called
-    as each step starts."""
+    """Compute every piece of the report for ``scenario`` (``timeline``: also the analysis
+    at every date of its timeline); ``progress(step)`` is called as each step starts."""
 
     def step(what: str) -> None:
         if progress is not None:
@@ -174,6 +189,8 @@ def collect(
     outcomes = run_outcomes(scenario, seed)
     step(f"Monte Carlo sweep ({sweep_draws:,} draws)" if sweep_draws else "no sweep")
     sweep = run_sweep(scenario, sweep_draws, seed)
+    if timeline:
+        step("the timeline")
     return ReportData(
         scenario=scenario,
         analysis=analysis,
@@ -182,4 +199,5 @@ def collect(
         outcomes=outcomes,
         sweep=sweep,
         settings={"model": model, "sweep_draws": sweep_draws, "seed": seed},
+        timeline=run_timeline(scenario) if timeline else NO_TIMELINE,
     )

@@ -421,3 +421,62 @@ def _qkey(k: Any) -> float:
     except ValueError:
         return 0.5
     return v / 100.0 if v > 1 else v
+
+
+def timeline_figure(timeline: Mapping[str, Any]) -> go.Figure:
+    """A negotiation in time (a ``TimelineResult.to_dict()``): whether a deal is feasible
+    (or P(deal) when computed) and the probability of escalation since the start, on a
+    time axis with the events marked and the windows of opportunity shaded."""
+    points = list(timeline.get("points") or [])
+    dates = [p["date"] for p in points]
+    fig = go.Figure()
+    for w in timeline.get("windows") or []:
+        fig.add_vrect(
+            x0=w["opens"],
+            x1=w["closes"] or timeline.get("end"),
+            fillcolor="#2ca02c",
+            opacity=0.12,
+            line_width=0,
+        )
+    if any(p.get("p_deal") for p in points):
+        y = [None if p.get("p_deal") is None else p["p_deal"]["estimate"] for p in points]
+        name = "P(deal)"
+    else:
+        y = [1.0 if p["deal_possible"] else 0.0 for p in points]
+        name = "deal feasible (1) or not (0)"
+    fig.add_trace(
+        go.Scatter(
+            x=dates, y=y, name=name, mode="lines+markers", line={"shape": "hv", "color": "#1f77b4"}
+        )
+    )
+    esc_y = [(p.get("escalation") or {}).get("p_since_start") for p in points]
+    if any(v is not None for v in esc_y):
+        fig.add_trace(
+            go.Scatter(
+                x=dates,
+                y=esc_y,
+                name="P(escalation) since the start",
+                mode="lines",
+                line={"color": "#d62728"},
+            )
+        )
+    events = [p for p in points if p.get("events")]
+    fig.add_trace(
+        go.Scatter(
+            x=[p["date"] for p in events],
+            y=[1.04] * len(events),
+            mode="markers",
+            marker={"symbol": "triangle-down", "size": 9, "color": "#555"},
+            name="events",
+            text=[esc("; ".join(p["events"])) for p in events],
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    fig = _base_layout(
+        fig,
+        height=380,
+        title="Over time: a deal feasible?, escalation, events (green: windows of opportunity)",
+    )
+    fig.update_layout(margin={"l": 60, "b": 70}, legend={"y": -0.12})
+    fig.update_yaxes(range=[-0.02, 1.1], tickformat=".0%", showgrid=True, gridcolor="#e5e5e5")
+    return fig

@@ -136,6 +136,9 @@ def render(data: ReportData, *, generated: datetime | None = None) -> str:
         ctx["rounds_html"] = fig_html(figures.rounds_figure(sc, fc), "fig-rounds")
     if data.sweep.ok:
         ctx["sweep"] = _sweep_parts(sc, data.sweep.data)
+    ctx["timeline"] = data.timeline.data if data.timeline.ok else None
+    if ctx["timeline"] is not None:
+        ctx["timeline_html"] = fig_html(figures.timeline_figure(ctx["timeline"]), "fig-timeline")
     env = _env()
     env.filters["issue_name"] = lambda i: ctx["issue_names"].get(i, i)
     return env.get_template("report.html.j2").render(**ctx)

@@ -106,41 +106,48 @@ def apply_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
     if not assignments:
         return scenario
     data = json.loads(scenario.model_dump_json(exclude_none=True))
-    actors = {a["id"]: a for a in data["actors"]}
-    issues = {i["id"]: i for i in data["issues"]}
     for text in assignments:
         path, sep, raw = text.partition("=")
         if not sep or not path.strip():
             raise _fail(text, "expected PATH=VALUE")
         value = parse_value(text, raw)
-        parts = path.strip().split(".")
-        head = parts[0]
-        if head in actors:
-            node: Any = actors[head]
-        elif head in issues:
-            node = issues[head]
-        elif head in data or head in Scenario.model_fields:
-            node = data
-        else:
-            raise _fail(
-                text,
-                f"{head!r} is neither an actor, an issue nor a scenario field; "
-                f"actors: {sorted(actors)}, issues: {sorted(issues)}",
-            )
-        keys = parts[1:] if node is not data else parts
-        if not keys:
-            raise _fail(text, "name a field after the actor or issue id")
-        for key in keys[:-1]:
-            if not isinstance(node, dict):
-                raise _fail(text, f"cannot descend into {key!r}")
-            node = node.setdefault(key, {})
-        last = keys[-1]
-        if not isinstance(node, dict):
-            raise _fail(text, f"cannot set {last!r} here")
-        current = node.get(last)
-        if isinstance(current, dict) and "value" in current and isinstance(value, int | float):
-            current["value"] = value  # keep the note; the old uncertainty no longer applies
-            current.pop("dist", None)
-        else:
-            node[last] = value
+        set_path(data, path, value, text)
     return scenario_from_data(data, "<scenario with --set overrides>")
+
+
+def set_path(data: dict[str, Any], path: str, value: Any, text: str | None = None) -> None:
+    """Set ``value`` at ``path`` (the ``--set`` path language) in a scenario's data, in
+    place; ``text`` names the assignment in errors (default ``PATH=VALUE``)."""
+    text = text if text is not None else f"{path}={value}"
+    actors = {a["id"]: a for a in data.get("actors", [])}
+    issues = {i["id"]: i for i in data.get("issues", [])}
+    parts = path.strip().split(".")
+    head = parts[0]
+    if head in actors:
+        node: Any = actors[head]
+    elif head in issues:
+        node = issues[head]
+    elif head in data or head in Scenario.model_fields:
+        node = data
+    else:
+        raise _fail(
+            text,
+            f"{head!r} is neither an actor, an issue nor a scenario field; "
+            f"actors: {sorted(actors)}, issues: {sorted(issues)}",
+        )
+    keys = parts[1:] if node is not data else parts
+    if not keys:
+        raise _fail(text, "name a field after the actor or issue id")
+    for key in keys[:-1]:
+        if not isinstance(node, dict):
+            raise _fail(text, f"cannot descend into {key!r}")
+        node = node.setdefault(key, {})
+    last = keys[-1]
+    if not isinstance(node, dict):
+        raise _fail(text, f"cannot set {last!r} here")
+    current = node.get(last)
+    if isinstance(current, dict) and "value" in current and isinstance(value, int | float):
+        current["value"] = value  # keep the note; the old uncertainty no longer applies
+        current.pop("dist", None)
+    else:
+        node[last] = value

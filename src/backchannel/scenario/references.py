@@ -204,6 +204,10 @@ def reference_problems(sc: Scenario) -> list[Problem]:
                         "use the id of an actor listed under `actors:`",
                     )
                 )
+    if sc.timeline is not None and not out:  # events apply to a scenario without problems
+        from backchannel.scenario.timeline_checks import timeline_problems
+
+        out += timeline_problems(sc)
     return out
 
 

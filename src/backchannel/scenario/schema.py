@@ -12,7 +12,8 @@ A scenario is what an analyst writes down about a negotiation. It is validated b
 Every numeric input is a :class:`~backchannel.scenario.base.Quantity` (a number with its
 source note and optional range). Ratification rules and linkage are in
 :mod:`backchannel.scenario.rules`; a coded case's metadata and outcome in
-:mod:`backchannel.scenario.case`; cross-references are checked by
+:mod:`backchannel.scenario.case`; dated events and interim agreements in
+:mod:`backchannel.scenario.timeline`; cross-references are checked by
 :mod:`backchannel.scenario.references`, which reports every problem at once.
 """
 
@@ -28,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from backchannel.scenario.base import Identifier, Quantity, Uncertainty, _Strict, q
 from backchannel.scenario.case import CaseInfo, Outcome
 from backchannel.scenario.rules import Linkage, Ratification
+from backchannel.scenario.timeline import Timeline
 
 __all__ = [
     "Actor",
@@ -379,6 +381,7 @@ class Scenario(_Strict):
     sources: dict[str, str] = Field(default_factory=dict)
     case: CaseInfo | None = None
     outcome: Outcome | None = None
+    timeline: Timeline | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -398,12 +401,14 @@ class Scenario(_Strict):
 
     # -- structure -----------------------------------------------------------------------
     def actor(self, actor_id: str) -> Actor:
+        """The actor with this id (KeyError if there is none)."""
         for a in self.actors:
             if a.id == actor_id:
                 return a
         raise KeyError(actor_id)
 
     def issue(self, issue_id: str) -> Issue:
+        """The issue with this id (KeyError if there is none)."""
         for i in self.issues:
             if i.id == issue_id:
                 return i
@@ -418,6 +423,7 @@ class Scenario(_Strict):
         return [a for a in self.actors if a.parent == unit_id]
 
     def factions_of(self, state_id: str) -> list[Actor]:
+        """The factions whose parent is ``state_id``."""
         return [a for a in self.members_of(state_id) if a.kind == ActorKind.FACTION]
 
     def ratifiers(self, unit_id: str) -> list[Actor]:
@@ -466,9 +472,11 @@ class Scenario(_Strict):
         return [a for a in self.actors if a.kind in BROKER_KINDS]
 
     def mediators(self) -> list[Actor]:
+        """Actors of kind mediator."""
         return [a for a in self.actors if a.kind == ActorKind.MEDIATOR]
 
     def third_parties(self) -> list[Actor]:
+        """Actors of kind third_party."""
         return [a for a in self.actors if a.kind == ActorKind.THIRD_PARTY]
 
     # -- tables and display (backchannel.scenario.frames, backchannel.display) ----------
