@@ -302,6 +302,14 @@ def test_the_form_edits_what_the_grid_does_not(live: LiveServer, browser_page: A
         "![...document.querySelectorAll('#grid .tabulator-col-group .tabulator-col-title')]"
         ".some((t) => t.innerText.startsWith('Nuclear file'))"
     )
+    # a value the schema leaves open (a timeline assignment) is edited by its own shape
+    for _ in range(6):
+        page.evaluate(
+            "document.querySelectorAll('#editor details[data-group^=\\'[\"timeline\"\\']')"
+            ".forEach((d) => { d.open = true; })"
+        )
+    limit = '["timeline","initial","set","usa.positions.nuclear.limit","value"]'
+    assert page.locator(f"#editor input[data-path='{limit}']").input_value() == "45"
 
 
 def test_a_scenario_without_a_veto_gets_a_hint(live: LiveServer, browser_page: Any) -> None:

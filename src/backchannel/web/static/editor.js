@@ -151,17 +151,20 @@ function scalarInput(s, value, path) {
   return input;
 }
 
-function jsonInput(value, path) {
-  const ta = el("textarea", { "data-path": pkey(path), class: "json" });
-  ta.value = JSON.stringify(value ?? null, null, 1);
-  ta.dataset.committed = ta.value;
-  ta.addEventListener("change", () => {
-    try { commit(path, JSON.parse(ta.value), "edit"); ta.dataset.committed = ta.value; } catch (e) {
-      ta.classList.add("invalid");
-      ta.closest(".form-field").querySelector(":scope > div > .form-error").textContent = "not valid JSON: " + e.message;
-    }
+// a value the schema leaves open (a `--set` assignment's value, say): one line of text,
+// read as JSON when it is JSON (a number, a list, true) and as a string otherwise
+function freeInput(value, path) {
+  const input = el("input", { type: "text", "data-path": pkey(path), class: "free", autocomplete: "off" });
+  input.value = typeof value === "string" ? value : JSON.stringify(value ?? null);
+  input.dataset.committed = input.value;
+  input.addEventListener("change", () => {
+    input.dataset.committed = input.value;
+    let v = input.value;
+    try { v = JSON.parse(input.value); } catch (e) { /* text */ }
+    commit(path, v, "edit");
   });
-  return ta;
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") input.dispatchEvent(new Event("change")); });
+  return input;
 }
 
 function field(s, value, path, name, required) {
@@ -169,7 +172,13 @@ function field(s, value, path, name, required) {
   if (isQuantity(s)) return quantity(s, value, path, name, required);
   if (k === "object" || k === "dict" || k === "array") return group(s, value, path, name, required);
   if (k === "union") return union(s, value, path, name, required);
-  if (k === "any") return row(name, jsonInput(value, path), path, s, required);
+  if (k === "any") {  // no structure from the schema: follow the value's own shape
+    if (Array.isArray(value)) return group({ ...s, type: "array", items: {} }, value, path, name, required);
+    if (value !== null && typeof value === "object") {
+      return group({ ...s, type: "object", additionalProperties: {} }, value, path, name, required);
+    }
+    return row(name, freeInput(value, path), path, s, required);
+  }
   return row(name, scalarInput(s, value, path), path, s, required);
 }
 
