@@ -97,6 +97,10 @@ def test_no_payload_runs_in_any_dashboard_view(
     page.wait_for_selector("#save-msg.ok")
     page.hover("#facets .facet .main-svg")
     page.wait_for_timeout(300)
+    # Tabulator shows header tooltips as HTML: hover the sub-columns of a hostile issue
+    page.hover('#grid .tabulator-col[tabulator-field="c0_pos"]')
+    page.wait_for_selector(".tabulator-tooltip")
+    assert scenario["issues"][0]["name"] in page.text_content(".tabulator-tooltip")
     assert page.evaluate("window.__xss") is None, "an injected script ran"
     assert dialogs == []
     assert page.evaluate(INJECTED) == []

@@ -52,8 +52,8 @@ class Settings:
     max_errors: int = 200
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Defaults, then ``BACKCHANNEL_*`` variables, then ``overrides``."""
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The defaults, overridden by ``BACKCHANNEL_*`` variables."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         for f in dataclasses.fields(cls):
@@ -62,12 +62,9 @@ class Settings:
             if raw is None:
                 continue
             values[f.name] = _parse(var, raw, f.default)
-        values.update(overrides)
-        settings = cls(**values)  # type: ignore[arg-type]
-        settings.check()
-        return settings
+        return cls(**values)  # type: ignore[arg-type]
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if isinstance(v, int | float) and not 0 < v < math.inf:

@@ -220,7 +220,7 @@ function columns() {
         meta[field] = { issue: iss.id, sub };
         return sub === "agd"
           ? { title, field, editor: "list", editorParams: { values: agendaChoices() }, headerTooltip: tip, headerSort: false }
-          : { title, field, ...editNumber, headerTooltip: `${iss.name}: ${tip}`, sorter: "number", headerSort: true };
+          : { title, field, ...editNumber, headerTooltip: `${esc(iss.name)}: ${tip}`, sorter: "number", headerSort: true };
       }),
     });
   }
@@ -228,6 +228,7 @@ function columns() {
   return cols;
 }
 
+// (Tabulator renders column titles and header tooltips as HTML: names go in escaped)
 // the actor column: Tabulator's row header, so it stays in view and anchors ranges
 const rowHeader = () => ({ title: "Actor", field: "name", frozen: true, minWidth: 130, headerSort: false, resizable: false,
   hozAlign: "left", headerHozAlign: "left", formatter, headerTooltip: "actor (edit names and ids in the form below)" });
