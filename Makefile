@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean chromium
+.PHONY: demo test lint bench docs clean chromium fuzz
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)  ## ruff + mypy
 	$(BIN)/ruff check src tests benchmarks docs/hooks
 	$(BIN)/ruff format --check src tests benchmarks docs/hooks
 	$(BIN)/mypy
+
+fuzz: $(STAMP)  ## long property-based fuzzing of the loader, importers and every API endpoint
+	BACKCHANNEL_FUZZ_EXAMPLES=$${BACKCHANNEL_FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest -q -p no:cacheprovider --timeout=0 \
+	  tests/web/test_fuzz_api.py tests/web/test_hostile_inputs.py tests/scenario/test_input_fuzz.py
 
 bench: $(STAMP)  ## run the benchmarks (figures in README.md, "Benchmarks")
 	$(BIN)/python -m pytest benchmarks -q -p no:cacheprovider --benchmark-only

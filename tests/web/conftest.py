@@ -1,57 +1,69 @@
-"""Fixtures for the dashboard tests: a live server on a free port, headless Chromium."""
+"""Fixtures for the dashboard tests: an API client with the CSRF token, a live server on a
+free port (that a test can stop and start again), headless Chromium, scenarios."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from helpers import LiveServer, api_client
 
-from backchannel.web.app import create_app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from backchannel.scenario.load import load_embedded
 
 
 @pytest.fixture()
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """The dashboard served by uvicorn in a thread, with a fresh store; yields its URL."""
-    import uvicorn
-
-    port = free_port()
-    app = create_app(tmp_path / "store.sqlite")
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the dashboard server did not start within 15 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
+def client(tmp_path: Path) -> TestClient:
+    return api_client(tmp_path / "store.sqlite")
 
 
 @pytest.fixture()
-def browser_page() -> Iterator[Any]:
-    """A page in headless system Chromium (fresh profile), with bounded timeouts; fails
-    the test on any JavaScript error."""
+def make_client(tmp_path: Path) -> Any:
+    """``make_client(settings, base_url=...)``: a client of a fresh app with those settings."""
+    return lambda settings=None, **kw: api_client(tmp_path / "other.sqlite", settings, **kw)
+
+
+@pytest.fixture(scope="session")
+def data() -> dict[str, Any]:
+    """The embedded 2019 case as the page holds it (never mutate: copy first)."""
+    d: dict[str, Any] = json.loads(load_embedded().model_dump_json(exclude_none=True))
+    return d
+
+
+@pytest.fixture()
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path / "store.sqlite")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def live_server(live: LiveServer) -> str:
+    return live.url
+
+
+@pytest.fixture()
+def browser_context() -> Iterator[Any]:
+    """A headless system-Chromium context (fresh profile) with bounded timeouts. It
+    bypasses the page's Content-Security-Policy, which would forbid Playwright's
+    ``wait_for_function`` (and would hide an escaping bug from the injection tests);
+    ``test_the_page_runs_under_its_content_security_policy`` runs with it."""
     from backchannel.web.headless import chromium_context
 
-    with chromium_context(viewport={"width": 1400, "height": 1000}) as ctx:
+    with chromium_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True) as ctx:
         ctx.set_default_timeout(20_000)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        yield page
-        assert not errors, f"JavaScript errors: {errors}"
+        yield ctx
+
+
+@pytest.fixture()
+def browser_page(browser_context: Any) -> Iterator[Any]:
+    """A page that fails the test on any JavaScript error."""
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    assert not errors, f"JavaScript errors: {errors}"

@@ -100,6 +100,24 @@ class Quantity(_Strict):
             raise ValueError(f"must be a finite number, not {v}")
         return v
 
+    @model_validator(mode="after")
+    def _normal_not_far_outside(self) -> Quantity:
+        # truncated to [low, high], a normal centred more than 3 sd outside it puts its
+        # draws in a thin pile at the bound (beyond ~8 sd all at one value): refused
+        d = self.dist
+        if d is not None and d.dist == "normal" and d.sd is not None:
+            low = -math.inf if d.low is None else d.low
+            high = math.inf if d.high is None else d.high
+            gap = max(low - self.value, self.value - high, 0.0)
+            if gap > 3 * d.sd:
+                raise ValueError(
+                    f"the value ({self.value}) lies {gap / d.sd:.3g} standard deviations "
+                    f"outside the normal's [low, high] = [{d.low}, {d.high}], so every draw "
+                    "would sit at the bound; move the value inside (or within 3 sd of) the "
+                    "range, or widen the range or the sd"
+                )
+        return self
+
 
 def q(x: Quantity | float | None) -> float | None:
     """The central value of a quantity (``None`` stays ``None``)."""

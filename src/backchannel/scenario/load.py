@@ -105,17 +105,26 @@ def _check_duplicates(node: yaml.Node | None, source: str) -> None:
     _yaml(lambda: walk(node, set()), source)
 
 
-def _node_at(root: yaml.Node | None, loc: Sequence[int | str]) -> yaml.Node | None:
+def _node_at(
+    root: yaml.Node | None,
+    loc: Sequence[int | str],
+    keys: dict[int, dict[str, yaml.Node]] | None = None,
+) -> yaml.Node | None:
+    """The deepest node along ``loc``; ``keys`` caches each mapping's key index, so
+    locating many errors in one large mapping takes linear, not quadratic, time."""
     node = root
     last = root
+    keys = {} if keys is None else keys
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            nxt = None
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                    nxt = v
-                    break
-            node = nxt
+            index = keys.get(id(node))
+            if index is None:
+                index = {}
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode):
+                        index.setdefault(k.value, v)
+                keys[id(node)] = index
+            node = index.get(str(part))
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             node = node.value[part] if 0 <= part < len(node.value) else None
         else:
@@ -179,9 +188,10 @@ def validation_errors(
 ) -> ManyErrors:
     """Turn a pydantic ValidationError into errors that name line and field."""
     errors: list[InputError] = []
+    keys: dict[int, dict[str, yaml.Node]] = {}
 
     def add(loc: Sequence[int | str], msg: str, fix: str, missing: bool = False) -> None:
-        node = _node_at(root, [p for p in loc if not (missing and p == loc[-1])])
+        node = _node_at(root, [p for p in loc if not (missing and p == loc[-1])], keys)
         where = _describe_loc(data, loc)
         if node is not None:
             where = f"line {node.start_mark.line + 1}, {where}"

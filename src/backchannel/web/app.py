@@ -1,105 +1,67 @@
-"""The web dashboard (FastAPI): pick a scenario, edit its actor x issue table with
-validation in place, see the verdict, charts, forecasts and sweeps, save versions.
+"""The web dashboard (FastAPI): pick a scenario, edit it in a grid and a form generated
+from the schema, see the verdict, charts, forecasts and sweeps, save versions.
 
-The browser holds the scenario as JSON (the pydantic model's dump); every edit is sent
-back and validated by the schema (:func:`backchannel.scenario.load.scenario_from_data`);
-errors come back rendered (file, place, fix) with the table cell they concern. Long runs
-(forecasts, sweeps) are background jobs with progress and cancel (:mod:`.jobs`). Saved
-scenarios go to the append-only SQLite store (:mod:`.store`).
+The browser holds the scenario as JSON (the pydantic model's dump) and sends it back on
+every edit. The server process only routes bytes: every request passes :mod:`.guard`
+(host, origin, CSRF token, body limits), and everything that parses, validates or
+computes runs in a child process (:mod:`.worker`, :mod:`.compute`) with a time limit, a
+cap on how many run at once and a bounded queue. Long runs are background jobs
+(:mod:`.jobs`); saved scenarios go to the append-only SQLite store (:mod:`.store`).
+Limits and trusted hosts/origins come from :class:`.settings.Settings`.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import secrets
+import threading
 import traceback
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path, PurePath
 from typing import Any
 
-from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from backchannel import __version__
-from backchannel.report import figures
-from backchannel.report.collect import (
-    round_model,
-    run_analysis,
-    run_forecast,
-    run_outcomes,
-    run_sweep,
-)
-from backchannel.scenario.errors import InputError, ManyErrors
-from backchannel.scenario.load import (
-    DEFAULT_SCENARIO,
-    embedded_names,
-    load_embedded,
-    parse_scenario,
-    scenario_from_data,
-    scenario_to_yaml,
-)
-from backchannel.scenario.schema import Scenario
-from backchannel.web.jobs import JobManager
-from backchannel.web.store import Store
+from backchannel.scenario.errors import InputError
+from backchannel.web import compute, worker
+from backchannel.web.guard import Guard
+from backchannel.web.jobs import JobManager, TooBusy
+from backchannel.web.problems import internal_error, problem_list
+from backchannel.web.settings import Settings
+from backchannel.web.store import Store, check_name
 
-MAX_UPLOAD_BYTES = 1024 * 1024
-MAX_BODY = 5 * 1024 * 1024
-MAX_DRAWS = 200_000
-STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
-_CELL_RE = re.compile(
-    r"actors\[(\d+)\][^.]*\.(?:positions\.(.+?)|(no_deal))\."
-    r"(position|salience|limit|capability|adjustment|trend|utility)\b"
-)
+STATIC = {
+    "dashboard.js": "text/javascript",
+    "core.js": "text/javascript",
+    "grid.js": "text/javascript",
+    "editor.js": "text/javascript",
+    "charts.js": "text/javascript",
+    "dashboard.css": "text/css",
+    "vendor/tabulator.min.js": "text/javascript",
+    "vendor/tabulator.min.css": "text/css",
+}
 
 
-# -- helpers ------------------------------------------------------------------------------
-def error_list(exc: InputError, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Each problem rendered, with the table cell it concerns (``actor|issue|field``)."""
-    errors = exc.errors if isinstance(exc, ManyErrors) else [exc]
-    out: list[dict[str, Any]] = []
-    actors = (data or {}).get("actors") or []
-    for e in errors:
-        cell = None
-        m = _CELL_RE.search(e.where or "")
-        if m and int(m.group(1)) < len(actors) and isinstance(actors[int(m.group(1))], dict):
-            where = m.group(2) or m.group(3)
-            cell = f"{actors[int(m.group(1))].get('id')}|{where}|{m.group(4)}"
-        text = e.render() if isinstance(e, InputError) else str(e)
-        out.append({"text": text, "cell": cell})
-    return out
+class Problem(Exception):
+    """A refusal with its HTTP status (rendered like every other error)."""
+
+    def __init__(self, status: int, text: str, code: str | None = None) -> None:
+        super().__init__(text)
+        self.status, self.text, self.code = status, text, code
 
 
-def to_data(scenario: Scenario) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(scenario.model_dump_json(exclude_none=True))
-    return data
+class Internal(Exception):
+    """A bug in a computation (its traceback is the message): logged, shown as an id."""
 
 
-def fig_json(fig: Any) -> Any:
-    return json.loads(fig.to_json())
-
-
-def _scenario(data: Any) -> Scenario:
-    if not isinstance(data, dict):
-        raise InputError(
-            "the request holds no scenario", source="<dashboard>", fix="load a scenario first"
-        )
-    return scenario_from_data(data, "<dashboard>")
-
-
-def _fail(exc: BaseException, data: Any = None, status: int = 200) -> JSONResponse:
-    if isinstance(exc, InputError):
-        errs = error_list(exc, data if isinstance(data, dict) else None)
-    else:
-        errs = [
-            {
-                "text": f"internal error: {type(exc).__name__}: {exc}\n"
-                + traceback.format_exc(limit=4),
-                "cell": None,
-            }
-        ]
-        status = 500
-    return JSONResponse({"ok": False, "errors": errs}, status_code=status)
+def problem_response(status: int, errors: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"ok": False, "errors": errors}, status_code=status)
 
 
 @lru_cache(maxsize=1)
@@ -109,66 +71,21 @@ def _plotlyjs() -> str:
     return str(get_plotlyjs())
 
 
-def _static(name: str) -> str:
-    return resources.files("backchannel.web").joinpath("static", name).read_text("utf-8")
+@lru_cache(maxsize=1)
+def _schema() -> str:
+    from backchannel.scenario.schema import Scenario
+
+    return json.dumps(Scenario.model_json_schema())
 
 
-# -- computations (pure: data in, JSON-able out) -------------------------------------------
-def analyze_payload(sc: Scenario) -> dict[str, Any]:
-    analysis, concessions = run_analysis(sc)
-    out: dict[str, Any] = {
-        "ok": True,
-        "analysis": analysis.data,
-        "analysis_missing": analysis.missing,
-        "concessions": concessions.data,
-        "concessions_missing": concessions.missing,
-        "figures": {"positions": fig_json(figures.positions_figure(sc))},
-        "names": {a.id: a.name for a in sc.actors},
-        "issue_names": {i.id: i.name for i in sc.issues},
-    }
-    if analysis.ok and analysis.data.get("zopa"):
-        out["figures"]["zopa"] = fig_json(figures.zopa_figure(sc, analysis.data))
-    return out
+def _static(name: str) -> bytes:
+    return resources.files("backchannel.web").joinpath("static", name).read_bytes()
 
 
-def forecast_payload(sc: Scenario, model: str | None, seed: int) -> dict[str, Any]:
-    fc = run_forecast(sc, model, seed)
-    outcomes = run_outcomes(sc, seed)
-    out: dict[str, Any] = {
-        "missing": fc.missing,
-        "outcomes": outcomes.data,
-        "outcomes_missing": outcomes.missing,
-    }
-    if fc.ok:
-        out["model"] = fc.data.model
-        out["citation"] = fc.data.citation
-        if fc.data.rounds is not None:
-            out["figure"] = fig_json(figures.rounds_figure(sc, fc.data))
-    return out
-
-
-def sweep_payload(sc: Scenario, draws: int, seed: int, progress: Any) -> dict[str, Any]:
-    from backchannel.report.html import sweep_figures, tornado_note
-
-    piece = run_sweep(sc, draws, seed, progress=progress)
-    if not piece.ok:
-        raise InputError(piece.missing or "sweep failed", source="sweep")
-    d = piece.data
-    p = d.get("p_deal")
-    return {
-        "p_deal": p.get("estimate") if isinstance(p, dict) else None,
-        "p_interval": p.get("wilson95") if isinstance(p, dict) else None,
-        "draws": d.get("draws"),
-        "seed": d.get("seed"),
-        "notes": [*(d.get("notes") or []), *filter(None, [tornado_note(d)])],
-        "figures": {k: fig_json(f) for k, f in sweep_figures(sc, d).items()},
-    }
-
-
-# -- the app -------------------------------------------------------------------------------
-def create_app(store_path: str | Path | None = None) -> FastAPI:
+def create_app(store_path: str | Path | None = None, settings: Settings | None = None) -> FastAPI:
     """The dashboard app, saving to the SQLite store at ``store_path`` (default location
-    when None)."""
+    when None), with ``settings`` (default: :meth:`Settings.from_env`)."""
+    settings = settings or Settings.from_env()
     app = FastAPI(
         title="backchannel dashboard",
         version=__version__,
@@ -176,30 +93,56 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    token = secrets.token_urlsafe(32)
     store = Store(store_path)
-    jobs = JobManager()
-    app.state.store = store
+    jobs = JobManager(settings)
+    app.state.store, app.state.jobs, app.state.settings = store, jobs, settings
+    app.add_middleware(Guard, settings=settings, token=token)
+    limiter = anyio.CapacityLimiter(settings.compute_slots)
+    pending = [0]
+    threading.Thread(target=worker.warm, name="forkserver-warm", daemon=True).start()
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Response:
-        # refuse oversized bodies before they are read (uploads and scenario JSON alike)
-        length = request.headers.get("content-length")
-        limit = MAX_UPLOAD_BYTES + 64 * 1024 if request.url.path == "/api/upload" else MAX_BODY
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            err = InputError(
-                f"request body of {length} bytes is over the {limit:,}-byte limit",
-                source=request.url.path,
-                fix="upload a smaller scenario file",
+    async def computed(fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` in a child process, within the caps on time and concurrency."""
+        if pending[0] >= settings.compute_slots + settings.compute_queue:
+            raise Problem(
+                503, "the server is busy with other requests\n  fix: try again shortly", "busy"
             )
-            return _fail(err, status=413)
-        response: Response = await call_next(request)
-        return response
+        pending[0] += 1
+        try:
+            run = partial(worker.run, fn, *args, timeout=settings.compute_timeout)
+            return await anyio.to_thread.run_sync(run, limiter=limiter)
+        except worker.Crashed as exc:
+            raise Internal(str(exc)) from None
+        except worker.TimedOut:
+            raise Problem(
+                503,
+                f"the computation took longer than {settings.compute_timeout:g} s and was "
+                "stopped\n  fix: try a smaller scenario, or raise BACKCHANNEL_COMPUTE_TIMEOUT",
+                "timeout",
+            ) from None
+        finally:
+            pending[0] -= 1
 
-    app.state.jobs = jobs
+    def send(r: compute.Reply) -> Response:
+        status, body, media = r
+        return Response(body, status_code=status, media_type=media)
 
+    async def in_thread(fn: Any, *args: Any) -> Any:
+        try:
+            return await anyio.to_thread.run_sync(partial(fn, *args))
+        except InputError as exc:
+            raise Problem(404, exc.render(), "not_found") from None
+
+    # -- pages and files -------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
-        return _static("dashboard.html").replace("{{version}}", __version__)
+        page = _static("dashboard.html").decode("utf-8")
+        return page.replace("{{version}}", __version__).replace("{{token}}", token)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/static/plotly.js")
     def plotly_js() -> Response:
@@ -207,194 +150,193 @@ def create_app(store_path: str | Path | None = None) -> FastAPI:
             _plotlyjs(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
         )
 
-    @app.get("/static/{name}")
+    @app.get("/static/{name:path}")
     def static(name: str) -> Response:
         if name not in STATIC:  # whitelist: no path from the request reaches the disk
             raise HTTPException(404, "no such file")
         return Response(_static(name), media_type=STATIC[name])
 
-    @app.get("/api/scenarios")
-    def scenarios() -> dict[str, Any]:
+    # -- reading ---------------------------------------------------------------------------
+    @app.get("/api/session")
+    def session() -> dict[str, Any]:
+        """The CSRF token for scripts (same-origin only: no CORS) and the server's limits."""
+        s = settings
         return {
+            "ok": True,
+            "token": token,
+            "version": __version__,
+            "limits": {
+                "max_draws": s.max_draws,
+                "max_rounds": s.max_rounds,
+                "max_upload": s.max_upload,
+                "max_jobs": s.max_jobs,
+            },
+        }
+
+    @app.get("/api/scenarios")
+    async def scenarios() -> dict[str, Any]:
+        from backchannel.scenario.load import DEFAULT_SCENARIO, embedded_names
+
+        entries = await in_thread(store.entries)
+        return {
+            "ok": True,
             "embedded": embedded_names(),
             "default": DEFAULT_SCENARIO,
             "saved": [
-                {"name": e.name, "latest": e.latest, "saved_at": e.saved_at}
-                for e in store.entries()
+                {"name": e.name, "latest": e.latest, "saved_at": e.saved_at} for e in entries
             ],
-            "store": str(store.path),
         }
 
+    async def history(name: str) -> list[dict[str, Any]]:
+        return [
+            {"version": h.version, "saved_at": h.saved_at}
+            for h in await in_thread(store.history, name)
+        ]
+
     @app.get("/api/scenario")
-    def scenario(source: str, name: str, version: int | None = None) -> JSONResponse:
-        try:
-            if source == "embedded":
-                sc = load_embedded(name)
-                ver = None
-            elif source == "saved":
-                v = store.get(name, version)
-                sc = parse_scenario(v.yaml, f"<store:{v.name} v{v.version}>")
-                ver = v.version
-            else:
-                raise InputError(
-                    f"unknown source {source!r}",
-                    source="<dashboard>",
-                    fix="use 'embedded' or 'saved'",
-                )
-        except Exception as exc:
-            return _fail(exc, status=404)
-        history = []
-        if source == "saved":
-            history = [{"version": h.version, "saved_at": h.saved_at} for h in store.history(name)]
-        return JSONResponse(
-            {
-                "ok": True,
-                "source": source,
-                "name": name,
-                "version": ver,
-                "data": to_data(sc),
-                "history": history,
-            }
-        )
+    async def scenario(source: str, name: str, version: int | None = None) -> Response:
+        if source == "embedded":
+            return send(await computed(compute.scenario_reply, source, name, None, {}, settings))
+        if source != "saved":
+            raise Problem(404, f"unknown source {source[:20]!r}\n  fix: use 'embedded' or 'saved'")
+        v = await in_thread(store.get, name, version)
+        extra = {"version": v.version, "history": await history(v.name)}
+        return send(await computed(compute.scenario_reply, source, v.name, v.yaml, extra, settings))
 
-    @app.post("/api/analyze")
-    def analyze(body: dict[str, Any]) -> JSONResponse:
-        data = body.get("data")
-        try:
-            return JSONResponse(analyze_payload(_scenario(data)))
-        except Exception as exc:
-            return _fail(exc, data)
-
-    @app.post("/api/save")
-    def save(body: dict[str, Any]) -> JSONResponse:
-        data = body.get("data")
-        try:
-            sc = _scenario(data)
-            v = store.save(str(body.get("name") or ""), scenario_to_yaml(sc))
-        except Exception as exc:
-            return _fail(exc, data)
-        return JSONResponse(
-            {"ok": True, "name": v.name, "version": v.version, "saved_at": v.saved_at}
-        )
+    @app.get("/api/history")
+    async def history_of(name: str) -> dict[str, Any]:
+        return {"ok": True, "name": check_name(name), "history": await history(name)}
 
     @app.get("/api/yaml")
-    def yaml_of(source: str, name: str, version: int | None = None) -> Response:
-        try:
-            if source == "saved":
-                return Response(store.get(name, version).yaml, media_type="text/yaml")
-            return Response(scenario_to_yaml(load_embedded(name)), media_type="text/yaml")
-        except Exception as exc:
-            return _fail(exc, status=404)
+    async def yaml_of(source: str, name: str, version: int | None = None) -> Response:
+        if source == "saved":
+            v = await in_thread(store.get, name, version)
+            return Response(v.yaml, media_type="text/yaml; charset=utf-8")
+        from backchannel.scenario.load import load_embedded, scenario_to_yaml
 
-    @app.post("/api/export")
-    def export(body: dict[str, Any]) -> Response:
-        """The edited scenario as YAML, or as the self-contained HTML report."""
-        data = body.get("data")
-        try:
-            sc = _scenario(data)
-            if body.get("format") == "report":
-                from backchannel.report import build_report
+        text = await in_thread(lambda: scenario_to_yaml(load_embedded(name)))
+        return Response(text, media_type="text/yaml; charset=utf-8")
 
-                html, _ = build_report(sc, model=body.get("model") or None)
-                return Response(html, media_type="text/html")
-            return Response(scenario_to_yaml(sc), media_type="text/yaml")
-        except Exception as exc:
-            return _fail(exc, data)
-
-    @app.post("/api/upload")
-    async def upload(file: UploadFile = File(...)) -> JSONResponse:  # noqa: B008
-        label = PurePath(file.filename or "upload.yaml").name[:80] or "upload.yaml"
-        raw = await file.read(MAX_UPLOAD_BYTES + 1)
-        try:
-            if len(raw) > MAX_UPLOAD_BYTES:
-                raise InputError(
-                    f"file is over the {MAX_UPLOAD_BYTES:,}-byte upload limit",
-                    source=label,
-                    fix="upload a smaller scenario file",
-                )
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise InputError(
-                    "not UTF-8 text", source=label, fix="save the file as UTF-8 YAML"
-                ) from None
-            sc = parse_scenario(text, label)  # yaml.safe_load only
-        except Exception as exc:
-            return _fail(exc, status=400)
-        return JSONResponse({"ok": True, "source": "upload", "name": label, "data": to_data(sc)})
-
-    @app.post("/api/jobs")
-    def start_job(body: dict[str, Any]) -> JSONResponse:
-        data = body.get("data")
-        kind = body.get("kind")
-        try:
-            sc = _scenario(data)
-            seed = int(body.get("seed") or 0)
-            if seed < 0:
-                raise InputError(
-                    "seed must be a non-negative integer", source="seed", fix="use e.g. 0"
-                )
-            if kind == "forecast":
-                model = body.get("model") or None
-                job = jobs.start("forecast", lambda p: forecast_payload(sc, model, seed))
-            elif kind == "sweep":
-                draws = int(body.get("draws") or 0)
-                if not 1 <= draws <= MAX_DRAWS:
-                    raise InputError(
-                        f"draws must lie in 1-{MAX_DRAWS:,}, got {draws}",
-                        source="draws",
-                        fix="use e.g. 2000",
-                    )
-                job = jobs.start("sweep", lambda p: sweep_payload(sc, draws, seed, p))
-            else:
-                raise InputError(
-                    f"unknown job kind {kind!r}",
-                    source="<dashboard>",
-                    fix="use 'forecast' or 'sweep'",
-                )
-        except ValueError as exc:
-            return _fail(
-                InputError(
-                    f"not a whole number: {exc}", source="<dashboard>", fix="type digits only"
-                ),
-                data,
-            )
-        except Exception as exc:
-            return _fail(exc, data)
-        return JSONResponse({"ok": True, "job": job.to_dict()})
-
-    @app.get("/api/jobs/{job_id}")
-    def job_status(job_id: str) -> JSONResponse:
-        job = jobs.get(job_id)
-        if job is None:
-            return JSONResponse(
-                {"ok": False, "errors": [{"text": "no such job", "cell": None}]}, status_code=404
-            )
-        return JSONResponse({"ok": True, "job": job.to_dict()})
-
-    @app.post("/api/jobs/{job_id}/cancel")
-    def job_cancel(job_id: str) -> JSONResponse:
-        job = jobs.cancel(job_id)
-        if job is None:
-            return JSONResponse(
-                {"ok": False, "errors": [{"text": "no such job", "cell": None}]}, status_code=404
-            )
-        return JSONResponse({"ok": True, "job": job.to_dict()})
+    @app.get("/api/schema")
+    def schema() -> Response:
+        return Response(_schema(), media_type="application/json")
 
     @app.get("/api/models")
     def model_list() -> dict[str, Any]:
-        from backchannel.models import models
+        from backchannel.report.collect import round_model
 
         return {
+            "ok": True,
             "models": [
-                {"name": n, "title": s.title, "rounds": s.has_rounds}
-                for n, s in sorted(models().items())
+                {"name": n, "title": s.title, "rounds": s.rounds_param is not None}
+                for n, s in sorted(compute.dashboard_models().items())
             ],
             "default": round_model(),
         }
 
+    # -- computing and saving ---------------------------------------------------------------
+    @app.post("/api/analyze")
+    async def analyze(request: Request) -> Response:
+        return send(await computed(compute.analyze, await request.body(), settings))
+
+    @app.post("/api/what-it-takes")
+    async def takes(request: Request) -> Response:
+        return send(await computed(compute.what_it_takes, await request.body(), settings))
+
+    @app.post("/api/export")
+    async def export(request: Request) -> Response:
+        return send(await computed(compute.export, await request.body(), settings))
+
+    @app.post("/api/save")
+    async def save(request: Request) -> Response:
+        checked = await computed(compute.for_save, await request.body(), settings)
+        if not isinstance(checked[0], str):
+            return send(checked)
+        v = await anyio.to_thread.run_sync(store.append, *checked)
+        return JSONResponse(
+            {
+                "ok": True,
+                "name": v.name,
+                "version": v.version,
+                "saved_at": v.saved_at,
+                "history": await history(v.name),
+            }
+        )
+
+    @app.post("/api/upload")
+    async def upload(request: Request) -> Response:
+        form = await request.form(max_files=1, max_fields=1, max_part_size=settings.max_upload)
+        file = form.get("file")
+        if file is None or isinstance(file, str):
+            raise Problem(400, "no file in the upload\n  fix: send the file as the 'file' field")
+        label = PurePath(file.filename or "upload.yaml").name[:80] or "upload.yaml"
+        raw = await file.read(settings.max_upload + 1)
+        return send(await computed(compute.upload, raw, label, settings))
+
+    @app.post("/api/jobs")
+    async def start_job(request: Request) -> Response:
+        body = await request.body()
+        params = await computed(compute.job_params, body, settings)
+        if not isinstance(params, dict):
+            return send(params)
+        try:
+            job = jobs.submit(params["kind"], body, params)
+        except TooBusy as exc:
+            raise Problem(429, str(exc), "busy") from None
+        return JSONResponse({"ok": True, "job": job.to_dict()})
+
+    def job_or_404(job_id: str) -> Any:
+        job = jobs.get(job_id)
+        if job is None:
+            raise Problem(404, "no such job (finished jobs are kept for a while only)")
+        return job
+
+    @app.get("/api/jobs/{job_id}")
+    def job_status(job_id: str) -> Response:
+        job = job_or_404(job_id)
+        result = job.result if job.state == "done" and job.result is not None else "null"
+        body = '{"ok":true,"job":' + json.dumps(job.to_dict()) + ',"result":' + result + "}"
+        return Response(body, media_type="application/json")
+
+    @app.post("/api/jobs/{job_id}/cancel")
+    def job_cancel(job_id: str) -> dict[str, Any]:
+        jobs.cancel(job_id)
+        return {"ok": True, "job": job_or_404(job_id).to_dict()}
+
+    # -- errors: 4xx with a clear message, internal errors as an id ---------------------------
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status, [{"text": exc.text, "cell": None, "path": None, "code": exc.code}]
+        )
+
+    @app.exception_handler(InputError)
+    async def on_input(request: Request, exc: InputError) -> JSONResponse:
+        return problem_response(400, problem_list(exc, None, settings.max_errors))
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
+        text = {404: "no such page or file", 405: "this address does not take that method"}
+        return problem_response(
+            exc.status_code,
+            [{"text": text.get(exc.status_code, str(exc.detail)), "cell": None, "path": None}],
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_params(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for e in exc.errors()[: settings.max_errors]:
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path"))
+            errors.append({"text": f"{where}: {e.get('msg')}", "cell": None, "path": None})
+        return problem_response(400, errors)
+
+    @app.exception_handler(Internal)
+    async def on_internal(request: Request, exc: Internal) -> JSONResponse:
+        return problem_response(500, [internal_error(str(exc), request.url.path)])
+
     @app.exception_handler(Exception)
-    async def unhandled(request: Request, exc: Exception) -> JSONResponse:
-        return _fail(exc)
+    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+        detail = "".join(traceback.format_exception(exc))
+        return problem_response(500, [internal_error(detail, request.url.path)])
 
     return app

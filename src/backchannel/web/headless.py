@@ -43,8 +43,9 @@ def chromium_path() -> str | None:
 
 
 @contextmanager
-def chromium_context(**context_kw: Any) -> Iterator[Any]:
-    """A Playwright browser context in headless system Chromium with a fresh profile."""
+def chromium_context(extra_args: tuple[str, ...] = (), **context_kw: Any) -> Iterator[Any]:
+    """A Playwright browser context in headless system Chromium with a fresh profile
+    (``extra_args``: more command-line flags, e.g. ``--host-resolver-rules``)."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
@@ -57,7 +58,7 @@ def chromium_context(**context_kw: Any) -> Iterator[Any]:
             profile,
             executable_path=exe,
             headless=True,
-            args=list(CHROMIUM_ARGS),
+            args=[*CHROMIUM_ARGS, *extra_args],
             **context_kw,
         )
         try:
@@ -66,12 +67,22 @@ def chromium_context(**context_kw: Any) -> Iterator[Any]:
             ctx.close()
 
 
-def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 1500) -> None:
-    """Write ``dashboard.png``, ``report.png`` and ``sweep.png`` (the README's pictures) to
-    ``out_dir``: the report of the embedded 2019 case (with a 2,000-draw sweep), the
-    dashboard on it, served from a throw-away store, and the uncertainty section of the
-    report on the essay's counterfactual (``COUNTERFACTUAL_2019``), where the verdict is
-    uncertain enough for a tornado chart."""
+PICTURES = ("report", "sweep", "dashboard")
+
+
+def make_screenshots(
+    out_dir: str | Path,
+    pictures: tuple[str, ...] = PICTURES,
+    *,
+    width: int = 1280,
+    height: int = 1500,
+) -> None:
+    """Write the README's pictures (``report.png``, ``sweep.png``, ``dashboard.png``, or
+    the ones named in ``pictures``) to ``out_dir``: the report of the embedded 2019 case
+    (with a 2,000-draw sweep); the uncertainty section of the report on the essay's
+    counterfactual (``COUNTERFACTUAL_2019``), where the verdict is uncertain enough for a
+    tornado chart; the dashboard on the 2019 case, served from a throw-away store, with
+    the active cell on the US red line on the nuclear issue."""
     import threading
     import time
 
@@ -86,13 +97,14 @@ def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 15
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bc-shots-") as tmp:
         report = Path(tmp) / "report.html"
-        html, _ = build_report(load_embedded(), sweep_draws=2000, seed=0)
-        atomic_write(report, html)
         flipped = Path(tmp) / "counterfactual.html"
-        html, _ = build_report(
-            apply_overrides(load_embedded(), list(COUNTERFACTUAL_2019)), sweep_draws=2000, seed=0
-        )
-        atomic_write(flipped, html)
+        if "report" in pictures:
+            html, _ = build_report(load_embedded(), sweep_draws=2000, seed=0)
+            atomic_write(report, html)
+        if "sweep" in pictures:
+            sc = apply_overrides(load_embedded(), list(COUNTERFACTUAL_2019))
+            html, _ = build_report(sc, sweep_draws=2000, seed=0)
+            atomic_write(flipped, html)
         config = uvicorn.Config(
             create_app(Path(tmp) / "store.sqlite"), host="127.0.0.1", port=0, log_level="warning"
         )
@@ -108,25 +120,31 @@ def make_screenshots(out_dir: str | Path, *, width: int = 1280, height: int = 15
         try:
             with chromium_context(viewport={"width": width, "height": height}) as ctx:
                 page = ctx.new_page()
-                page.goto(report.as_uri())
-                page.wait_for_selector("#fig-positions .main-svg")
-                page.wait_for_timeout(500)
-                page.screenshot(path=str(out / "report.png"))
-                page.goto(flipped.as_uri())
-                page.wait_for_selector("#uncertainty .main-svg")
-                page.wait_for_timeout(500)
-                page.locator("#uncertainty").screenshot(path=str(out / "sweep.png"))
-                page.goto(f"http://127.0.0.1:{port}/")
-                page.wait_for_selector("#verdict-panel.nodeal, #verdict-panel.deal")
-                page.wait_for_selector("#fig-positions .main-svg")
-                page.wait_for_timeout(500)
-                page.screenshot(path=str(out / "dashboard.png"))
+                if "report" in pictures:
+                    page.goto(report.as_uri())
+                    page.wait_for_selector("#fig-positions .main-svg")
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=str(out / "report.png"))
+                if "sweep" in pictures:
+                    page.goto(flipped.as_uri())
+                    page.wait_for_selector("#uncertainty .main-svg")
+                    page.wait_for_timeout(500)
+                    page.locator("#uncertainty").screenshot(path=str(out / "sweep.png"))
+                if "dashboard" in pictures:
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    page.wait_for_selector("#verdict-panel.nodeal, #verdict-panel.deal")
+                    page.wait_for_selector("#facets .main-svg")
+                    page.click('#grid .tabulator-cell[data-cell="usa|c0_lim"]')
+                    page.wait_for_timeout(800)
+                    page.screenshot(path=str(out / "dashboard.png"))
         finally:
             server.should_exit = True
             thread.join(timeout=10)
 
 
-if __name__ == "__main__":  # python -m backchannel.web.headless docs/img
+if __name__ == "__main__":  # python -m backchannel.web.headless docs/img [dashboard ...]
     import sys
 
-    make_screenshots(sys.argv[1] if len(sys.argv) > 1 else "docs/img")
+    make_screenshots(
+        sys.argv[1] if len(sys.argv) > 1 else "docs/img", tuple(sys.argv[2:]) or PICTURES
+    )

@@ -5,6 +5,14 @@ and DELETE), inside one ``BEGIN IMMEDIATE`` transaction, so a failed save leaves
 good version intact. Scenario YAML is validated before it is stored; names are store keys
 (never file names) restricted to a short safe pattern.
 
+Concurrency: a :class:`Store` keeps one connection and lets one thread at a time use the
+file (a lock per file, shared by every ``Store`` of this process), so the threads of one
+server never race for SQLite's write lock. Racing for it
+is what made saves fail under load: SQLite's busy handler polls rather than queues, so
+with 20 threads saving at once an unlucky one lost every poll for the whole 10-second
+busy timeout ("database is locked"). Other processes that write the same file (a second
+server) still meet at SQLite's lock; for them the busy timeout is 60 s.
+
 Default location: ``$XDG_DATA_HOME/backchannel/store.sqlite`` (``~/.local/share/...``).
 """
 
@@ -13,8 +21,9 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +31,7 @@ from pathlib import Path
 from backchannel.scenario.errors import InputError
 from backchannel.scenario.load import parse_scenario
 
+BUSY_TIMEOUT = 60.0
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}$")
 
 _SCHEMA = """
@@ -38,6 +48,17 @@ BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS versions_no_delete BEFORE DELETE ON versions
 BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
 """
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    """One lock per store file, shared by every :class:`Store` on it in this process."""
+    key = os.path.realpath(path)
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(key, threading.Lock())
 
 
 def default_store_path() -> Path:
@@ -78,22 +99,28 @@ class Entry:
 
 
 class Store:
-    """Append-only versioned scenario store (one SQLite file)."""
+    """Append-only versioned scenario store (one SQLite file), safe to share between
+    threads."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
+        self._lock = _lock_for(self.path)
+        self._con = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
+        with self._use() as con:
+            con.execute("PRAGMA journal_mode=WAL")
             con.executescript(_SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+    @contextmanager
+    def _use(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._con
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as con:
+        with self._use() as con:
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
@@ -102,10 +129,19 @@ class Store:
                 raise
             con.execute("COMMIT")
 
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
     def save(self, name: str, yaml_text: str) -> Version:
         """Validate and append a new version of ``name``; returns it."""
         name = check_name(name)
         parse_scenario(yaml_text, source=f"<store:{name}>")  # raises InputError if invalid
+        return self.append(name, yaml_text)
+
+    def append(self, name: str, yaml_text: str) -> Version:
+        """Append ``yaml_text`` (already validated) as the next version of ``name``."""
+        name = check_name(name)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         with self._transaction() as con:
             row = con.execute(
@@ -123,7 +159,7 @@ class Store:
         """Hook run inside the save transaction (tests use it to simulate a crash)."""
 
     def entries(self) -> list[Entry]:
-        with closing(self._connect()) as con:
+        with self._use() as con:
             rows = con.execute(
                 "SELECT name, MAX(version), MAX(saved_at) FROM versions GROUP BY name ORDER BY name"
             ).fetchall()
@@ -131,7 +167,7 @@ class Store:
 
     def history(self, name: str) -> list[Version]:
         name = check_name(name)
-        with closing(self._connect()) as con:
+        with self._use() as con:
             rows = con.execute(
                 "SELECT name, version, saved_at, yaml FROM versions WHERE name = ? "
                 "ORDER BY version",
@@ -142,7 +178,7 @@ class Store:
     def get(self, name: str, version: int | None = None) -> Version:
         """A version of ``name`` (the latest when ``version`` is None)."""
         name = check_name(name)
-        with closing(self._connect()) as con:
+        with self._use() as con:
             if version is None:
                 row = con.execute(
                     "SELECT name, version, saved_at, yaml FROM versions WHERE name = ? "

@@ -1,56 +1,46 @@
-// backchannel dashboard: edit a scenario's actor x issue table, see the verdict and charts.
-// The scenario lives here as JSON; the server validates every edit with the schema.
+// backchannel dashboard: scenario list, verdict and analysis panels, save/upload/export,
+// forecasts and sweeps. The grid (grid.js), the schema form (editor.js) and the charts
+// (charts.js) share the scenario and its undo history through core.js.
 "use strict";
 
-const state = { data: null, source: null, name: null, job: null, timer: null, seq: 0 };
-const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g,
-  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const num = (x, d = 3) => (x === null || x === undefined) ? "—"
-  : (typeof x === "number" ? Number(x.toPrecision(d)).toString() : String(x));
+import { $, api, emit, esc, num, on, redo, resetHistory, serverError, state, undo } from "./core.js";
+import { buildGrid, cellOfPath, refreshGrid, setView, sortActors, whenReady } from "./grid.js";
+import { renderEditor, setSchema } from "./editor.js";
+import { chartView, renderCharts, renderPickers, resetView } from "./charts.js";
+
+const timing = { seq: 0, editAt: 0 };
+let analyzeTimer = null, job = null;
 
 function status(text) { $("status").textContent = text; }
 
-async function api(method, url, body) {
-  const opts = { method, headers: {} };
-  if (body instanceof FormData) opts.body = body;
-  else if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
-  }
-  let res;
-  try { res = await fetch(url, opts); }
-  catch (e) { return { ok: false, errors: [{ text: "cannot reach the server: " + e, cell: null }] }; }
-  let out;
-  try { out = await res.json(); }
-  catch (e) { out = { ok: false, errors: [{ text: `server answered ${res.status} without JSON`, cell: null }] }; }
-  if (!res.ok && out.ok === undefined) out.ok = false;
-  if (!out.ok && !out.errors) out.errors = [{ text: out.detail || `error ${res.status}`, cell: null }];
-  return out;
-}
-
-// ---- scenario list ---------------------------------------------------------------------
+// ---- scenario list -------------------------------------------------------------------------
 async function refreshList() {
   const r = await api("GET", "/api/scenarios");
-  if (!r.embedded) { showErrors(r.errors); return r; }
-  $("store-path").textContent = r.store;
-  $("embedded-list").innerHTML = r.embedded.map((n) =>
-    `<li><a data-source="embedded" data-name="${esc(n)}">${esc(n)}</a></li>`).join("");
-  $("saved-list").innerHTML = r.saved.length ? r.saved.map((e) =>
-    `<li><a data-source="saved" data-name="${esc(e.name)}" title="saved ${esc(e.saved_at)}">` +
-    `${esc(e.name)} <span class="muted small">v${e.latest}</span></a></li>`).join("")
+  if (!r.ok) return r;
+  const item = (source, name, extra) => `<li><button type="button" data-source="${source}" data-name="${esc(name)}">${esc(name)}${extra}</button></li>`;
+  $("embedded-list").innerHTML = r.embedded.map((n) => item("embedded", n, "")).join("");
+  $("saved-list").innerHTML = r.saved.length
+    ? r.saved.map((e) => item("saved", e.name, ` <span class="muted small">v${e.latest}</span>`)).join("")
     : '<li class="muted">none yet</li>';
-  document.querySelectorAll(".list a").forEach((a) => a.addEventListener("click", () =>
-    loadScenario(a.dataset.source, a.dataset.name)));
+  document.querySelectorAll(".list button").forEach((b) => b.addEventListener("click", () => loadScenario(b.dataset.source, b.dataset.name)));
+  markActive();
   return r;
+}
+
+function markActive() {
+  document.querySelectorAll(".list button").forEach((b) => {
+    const on = b.dataset.source === state.source && b.dataset.name === state.name;
+    b.classList.toggle("active", on);
+    if (on) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+  });
 }
 
 async function loadScenario(source, name, version) {
   let url = `/api/scenario?source=${encodeURIComponent(source)}&name=${encodeURIComponent(name)}`;
-  if (version) url += `&version=${version}`;
-  status("loading " + name + "…");
+  if (version) url += `&version=${encodeURIComponent(version)}`;
+  status(`loading ${name}…`);
   const r = await api("GET", url);
-  if (!r.ok) { showErrors(r.errors); status("could not load " + name); return; }
+  if (!r.ok) { if (r.kind !== "offline") $("errors").textContent = r.errors.map((e) => e.text).join("\n"); status(`could not load ${name}`); return; }
   setScenario(r);
   const u = new URL(window.location);
   u.searchParams.set("source", source); u.searchParams.set("name", name);
@@ -58,225 +48,242 @@ async function loadScenario(source, name, version) {
   history.replaceState(null, "", u);
 }
 
-function setScenario(r) {
-  if (state.job) {  // a run of the previous scenario would show results that are not this one's
-    api("POST", `/api/jobs/${state.job.id}/cancel`);
-    finishJob();
-    $("job-phase").textContent = "previous run cancelled: another scenario was loaded";
+function renderHistory(items) {
+  const box = $("history");
+  box.replaceChildren();
+  if (!items || !items.length) return;
+  box.append("History: ");
+  for (const h of items) {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "linkish"; b.textContent = `v${h.version}`; b.title = `saved ${h.saved_at}`;
+    b.addEventListener("click", () => loadScenario("saved", state.name, h.version));
+    box.append(b, " ");
   }
-  state.data = r.data; state.source = r.source; state.name = r.name;
+}
+
+function setScenario(r) {
+  if (job) cancelJob("previous run cancelled: another scenario was loaded");
+  state.data = r.data; state.source = r.source; state.name = r.name; state.version = r.version ?? null;
+  state.errors = []; state.cellErrors = {};
+  resetHistory();
+  resetView();
   $("scenario-name").textContent = r.data.name;
   $("scenario-source").textContent = `${r.source}: ${r.name}` + (r.version ? ` (version ${r.version})` : "");
-  $("save-name").value = r.source === "saved" ? r.name : (r.name || "").replace(/\.ya?ml$/, "");
-  $("history").innerHTML = (r.history || []).length ? "History: " + r.history.map((h) =>
-    `<a href="#" data-v="${h.version}" title="${esc(h.saved_at)}">v${h.version}</a>`).join(" ") : "";
-  $("history").querySelectorAll("a").forEach((a) => a.addEventListener("click", (ev) => {
-    ev.preventDefault(); loadScenario("saved", state.name, a.dataset.v);
-  }));
-  document.querySelectorAll(".list a").forEach((a) => a.classList.toggle("active",
-    a.dataset.source === r.source && a.dataset.name === r.name));
+  $("save-name").value = r.source === "saved" ? r.name : (r.name || "").replace(/\.ya?ml$/i, "");
+  renderHistory(r.history);
+  markActive();
   buildGrid();
-  ["fig-rounds", "fig-dist", "fig-tornado"].forEach((id) => { try { Plotly.purge($(id)); } catch (e) { /* empty */ } });
+  renderEditor();
+  renderPickers();
+  ["fig-rounds", "fig-dist", "fig-tornado"].forEach((id) => Plotly.purge($(id)));
   $("forecast-table").innerHTML = ""; $("sweep-summary").innerHTML = ""; $("job-error").textContent = "";
   analyze();
 }
 
-// ---- the actor x issue table ------------------------------------------------------------
-const FIELDS = ["position", "salience", "limit"];
+// ---- every change: grid, form, charts, verdict ---------------------------------------------
+on("change", ({ steps, from, label }) => {
+  timing.editAt = performance.now();
+  whenReady(() => refreshGrid(steps));
+  if (from !== "form") renderEditor();
+  $("scenario-name").textContent = state.data.name;
+  if (steps.some((s) => s.path.length <= 2 || ["name", "id"].includes(s.path[2]))) renderPickers();
+  updateUndo();
+  status(label || "");
+  clearTimeout(analyzeTimer);
+  analyzeTimer = setTimeout(analyze, 40);  // edits are commits, not keystrokes: a short coalescing delay
+});
+on("history", updateUndo);
+on("online", () => { serverError(null); analyze(); });
 
-function qValue(q) { return (q === null || q === undefined) ? "" : (typeof q === "object" ? q.value : q); }
-
-function buildGrid() {
-  const d = state.data;
-  const actors = d.actors.filter((a) => a.positions && Object.keys(a.positions).length);
-  let html = "<thead><tr><th>Actor</th>" + d.issues.map((i) =>
-    `<th title="${esc(i.id)}">${esc(i.name)}<br><span class="muted small">${num(i.scale?.min ?? 0)}–${num(i.scale?.max ?? 100)}</span></th>`).join("") + "</tr></thead><tbody>";
-  for (const a of actors) {
-    const nd = a.no_deal || {};
-    html += `<tr><th>${esc(a.name)}<br><span class="muted small">${esc(a.id)}</span>` +
-      `<div class="nodeal-inputs small">no deal: ` + ["adjustment", "trend"].map((f) => {
-        const id = `${a.id}|no_deal|${f}`;
-        return `<label title="${f === "adjustment" ? "value of no deal beyond the status quo (utility)" : "change of the no-deal value per month"}">${f === "adjustment" ? "adj" : "trend"} ` +
-          `<input data-nodeal="${esc(id)}" id="cell-${esc(id)}" aria-label="${esc(a.id)} no deal ${f}" value="${esc(qValue(nd[f]))}"></label>`;
-      }).join(" ") + `<div class="cell-error" id="err-${esc(a.id)}|no_deal"></div></div></th>`;
-    for (const i of d.issues) {
-      const st = a.positions[i.id];
-      if (!st) { html += '<td class="muted">—</td>'; continue; }
-      const ag = a.agenda || {};
-      const agv = (ag.requires || []).includes(i.id) ? "requires" : ((ag.refuses || []).includes(i.id) ? "refuses" : "");
-      html += '<td class="cell">' + FIELDS.map((f) => {
-        const id = `${a.id}|${i.id}|${f}`;
-        return `<input data-cell="${esc(id)}" id="cell-${esc(id)}" aria-label="${esc(a.id)} ${esc(i.id)} ${f}" ` +
-          `title="${f}" value="${esc(qValue(st[f]))}">`;
-      }).join(" ") +
-        `<br><select data-agenda="${esc(a.id)}|${esc(i.id)}" id="agenda-${esc(a.id)}|${esc(i.id)}" aria-label="${esc(a.id)} ${esc(i.id)} agenda">` +
-        ["", "requires", "refuses"].map((o) => `<option value="${o}"${o === agv ? " selected" : ""}>${o || "agenda: —"}</option>`).join("") +
-        `</select><div class="cell-error" id="err-${esc(a.id)}|${esc(i.id)}"></div></td>`;
-    }
-    html += "</tr>";
-  }
-  $("grid").innerHTML = html + "</tbody>";
-  $("grid").querySelectorAll("input[data-cell]").forEach((el) => el.addEventListener("change", onCell));
-  $("grid").querySelectorAll("input[data-nodeal]").forEach((el) => el.addEventListener("change", onNoDeal));
-  $("grid").querySelectorAll("select").forEach((el) => el.addEventListener("change", onAgenda));
+function updateUndo() {
+  const u = state.undo[state.undo.length - 1], r = state.redo[state.redo.length - 1];
+  $("undo").disabled = !u; $("redo").disabled = !r;
+  $("undo").title = u ? `Undo ${u.label} (Ctrl+Z)` : "Nothing to undo";
+  $("redo").title = r ? `Redo ${r.label} (Ctrl+Y)` : "Nothing to redo";
 }
 
-function actorById(id) { return state.data.actors.find((a) => a.id === id); }
-
-// a new central value keeps its uncertainty range only if it still lies inside it
-function withValue(q, raw) {
-  const out = (q && typeof q === "object") ? { ...q, value: raw } : { value: raw };
-  const x = Number(raw), d = out.dist;
-  if (d && raw !== "" && Number.isFinite(x) && d.low !== undefined && d.high !== undefined
-      && (x < d.low || x > d.high)) delete out.dist;
-  return out;
-}
-
-function onCell(ev) {
-  const [aid, iid, field] = ev.target.dataset.cell.split("|");
-  const st = actorById(aid).positions[iid];
-  const raw = ev.target.value.trim();
-  if (raw === "" && field === "limit") delete st.limit;
-  else st[field] = withValue(st[field], raw);
-  schedule();
-}
-
-function onNoDeal(ev) {
-  const [aid, , field] = ev.target.dataset.nodeal.split("|");
-  const a = actorById(aid);
-  const nd = { ...(a.no_deal || {}) };
-  const raw = ev.target.value.trim();
-  if (raw === "") delete nd[field];
-  else nd[field] = withValue(nd[field], raw);
-  a.no_deal = nd;
-  schedule();
-}
-
-function onAgenda(ev) {
-  const [aid, iid] = ev.target.dataset.agenda.split("|");
-  const a = actorById(aid);
-  const ag = { ...(a.agenda || {}) };
-  ag.requires = (ag.requires || []).filter((x) => x !== iid);
-  ag.refuses = (ag.refuses || []).filter((x) => x !== iid);
-  if (ev.target.value) ag[ev.target.value].push(iid);
-  a.agenda = ag;
-  schedule();
-}
-
-function schedule() { clearTimeout(state.timer); state.timer = setTimeout(analyze, 150); }
-
-function showErrors(errors) {
-  document.querySelectorAll("#grid input.invalid, .nodeal-inputs input.invalid").forEach((el) => el.classList.remove("invalid"));
-  document.querySelectorAll(".cell-error").forEach((el) => { el.textContent = ""; });
+function setErrors(errors) {
+  state.errors = errors || [];
+  state.cellErrors = {};
   const general = [];
-  for (const e of errors || []) {
-    const input = e.cell ? document.getElementById("cell-" + e.cell) : null;
-    if (input) {
-      input.classList.add("invalid");
-      const [aid, iid] = e.cell.split("|");
-      const box = document.getElementById(`err-${aid}|${iid}`);
-      if (!box) continue;
-      box.textContent = (box.textContent ? box.textContent + "\n" : "") + e.text;
-    }
-    general.push(e.text);  // every error is also listed above the table
+  for (const e of state.errors) {
+    const cell = cellOfPath(e.path);
+    if (cell) state.cellErrors[cell] = (state.cellErrors[cell] ? state.cellErrors[cell] + "\n" : "") + e.text;
+    general.push(e.text);
   }
   $("errors").textContent = general.join("\n");
+  emit("errors");
 }
 
-// ---- analysis ----------------------------------------------------------------------------
+function verdictState(cls, badge, sentence) {
+  $("verdict-panel").className = "verdict " + cls;
+  $("verdict-badge").textContent = badge;
+  $("verdict").textContent = sentence || "";
+}
+
 async function analyze() {
-  const seq = ++state.seq;
+  if (!state.data) return;
+  const seq = ++timing.seq;
   status("analysing…");
   const r = await api("POST", "/api/analyze", { data: state.data });
-  if (seq !== state.seq) return;  // a newer edit is on its way
+  if (seq !== timing.seq) return;  // a newer edit is on its way
+  if (r.kind === "offline") { verdictState("stale", "Server unreachable: the verdict below is from before your last edit"); status("offline"); return; }
+  if (r.kind === "server") { serverError(r.errors); verdictState("stale", "The server failed on this request (see above); the verdict was not updated"); status(""); return; }
+  serverError(null);
   if (!r.ok) {
-    showErrors(r.errors);
-    $("verdict-panel").className = "verdict";
-    $("verdict-badge").textContent = "Fix the highlighted input to see the verdict";
-    status("invalid input"); return;
+    setErrors(r.errors);
+    verdictState("", "Fix the marked input to see the verdict", "");
+    $("reasons").innerHTML = "";
+    status("invalid input");
+    renderCharts(null);
+    return;
   }
-  showErrors([]);
+  state.veto = r.veto || [];
+  setErrors([]);
   status("");
   renderAnalysis(r);
+  document.body.dataset.verdictMs = String(Math.round(performance.now() - timing.editAt));
+  document.body.dataset.analysed = String(seq);
+  setTimeout(() => renderCharts(r.analysis), 0);  // the verdict first, the charts after
+  requestTakes();
 }
 
-function plot(id, fig) {
-  if (!fig) { try { Plotly.purge($(id)); } catch (e) { /* empty */ } $(id).innerHTML = ""; return; }
-  Plotly.react($(id), fig.data, fig.layout, { displaylogo: false, responsive: true });
-}
+// ---- the analysis -----------------------------------------------------------------------------
+const SHOWN = new Set(["deal_possible", "verdict", "reasons", "zopa", "blocking", "mediators", "escalation"]);
 
 function table(head, rows) {
-  return "<table><thead><tr>" + head.map((h) => `<th>${esc(h)}</th>`).join("") + "</tr></thead><tbody>" +
+  return '<table class="plain"><thead><tr>' + head.map((h) => `<th>${esc(h)}</th>`).join("") + "</tr></thead><tbody>" +
     rows.map((r) => "<tr>" + r.map((c) => `<td>${esc(c)}</td>`).join("") + "</tr>").join("") + "</tbody></table>";
 }
 
-function renderAnalysis(r) {
-  const a = r.analysis, names = r.names, inames = r.issue_names;
-  if (a) {
-    $("verdict-panel").className = "verdict " + (a.deal_possible ? "deal" : "nodeal");
-    $("verdict-badge").textContent = a.deal_possible ? "A deal is possible" : "No deal is reachable";
-    $("verdict").textContent = a.verdict;
-    $("reasons").innerHTML = (a.reasons || []).map((x) => `<li>${esc(x)}</li>`).join("");
-  } else {
-    $("verdict-panel").className = "verdict";
-    $("verdict-badge").textContent = "Verdict not available";
-    $("verdict").textContent = r.analysis_missing; $("reasons").innerHTML = "";
+// any JSON, readable: for keys of the analysis this page does not know (yet)
+function generic(v, depth = 0) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "number") return esc(num(v));
+  if (typeof v !== "object") return esc(v);
+  if (depth > 3) return `<code>${esc(JSON.stringify(v).slice(0, 300))}</code>`;
+  if (Array.isArray(v)) {
+    if (!v.length) return "none";
+    if (v.every((x) => x === null || typeof x !== "object")) return v.slice(0, 50).map((x) => generic(x)).join(", ") + (v.length > 50 ? " …" : "");
+    if (v.every((x) => x && typeof x === "object" && !Array.isArray(x))) {
+      const keys = [...new Set(v.flatMap((x) => Object.keys(x)))].slice(0, 12);
+      return '<div class="scroll"><table class="plain"><thead><tr>' + keys.map((k) => `<th>${esc(k)}</th>`).join("") + "</tr></thead><tbody>" +
+        v.slice(0, 30).map((x) => "<tr>" + keys.map((k) => `<td>${generic(x[k], depth + 1)}</td>`).join("") + "</tr>").join("") + "</tbody></table></div>";
+    }
+    return "<ol>" + v.slice(0, 30).map((x) => `<li>${generic(x, depth + 1)}</li>`).join("") + "</ol>";
   }
-  plot("fig-positions", r.figures.positions);
-  plot("fig-zopa", r.figures.zopa);
-  $("zopa-missing").hidden = !!r.figures.zopa;
-  $("zopa-missing").textContent = r.figures.zopa ? "" : "Win-sets not available: " + (r.analysis_missing || "no ZOPA data");
-  const c = r.concessions;
-  if (c) {
-    $("takes").innerHTML = (c.feasible_already ? "<p>A deal is already feasible.</p>" :
-      `<p>Cheapest concessions that make a deal feasible (total cost ${num(c.total_cost)}):</p>`) +
-      table(["Who", "Issue", "Kind", "From", "To", "Cost", "Detail"], (c.concessions || []).map((x) =>
-        [names[x.actor] || x.actor, x.issue ? (inames[x.issue] || x.issue) : "—", x.kind, num(x.from), num(x.to), num(x.cost), x.detail]));
-  } else $("takes").innerHTML = `<p class="na">Not available: ${esc(r.concessions_missing)}</p>`;
-  if (a && a.mediators) {
-    const e = a.escalation;
-    $("mediators").innerHTML = table(["Mediator / third party", "Role", "Can open a ZOPA?", "Why"],
-      a.mediators.map((m) => [m.name, m.role, m.can_open_zopa ? "yes" : "no", m.reason])) +
-      (e ? `<p><span class="kpi"><b>${(100 * e.p_without_channel).toFixed(1)}%</b>risk of an armed clash within ${num(e.horizon_months)} months without a channel</span>` +
-        `<span class="kpi"><b>${(100 * e.p_with_channels).toFixed(1)}%</b>with the channels</span></p>` : "");
-  } else $("mediators").innerHTML = `<p class="na">Not available: ${esc(r.analysis_missing || "no mediators")}</p>`;
+  return "<dl>" + Object.entries(v).slice(0, 60).map(([k, x]) => `<dt><b>${esc(k.replace(/_/g, " "))}</b></dt><dd>${generic(x, depth + 1)}</dd>`).join("") + "</dl>";
 }
 
-// ---- jobs: forecast and sweep ----------------------------------------------------------
+function renderAnalysis(r) {
+  const a = r.analysis, names = r.names || {}, inames = r.issue_names || {};
+  state.names = names; state.issueNames = inames;
+  chartView.veto = state.veto;
+  if (a) {
+    verdictState(a.deal_possible ? "deal" : "nodeal", a.deal_possible ? "A deal is possible" : "No deal is reachable", a.verdict);
+    $("reasons").innerHTML = (a.reasons || []).map((x) => `<li>${esc(x)}</li>`).join("") +
+      (a.warnings || []).map((x) => `<li class="muted">warning: ${esc(typeof x === "string" ? x : JSON.stringify(x))}</li>`).join("");
+  } else {
+    verdictState("", "Verdict not available", r.analysis_missing);
+    $("reasons").innerHTML = "";
+  }
+  const hint = $("veto-hint");
+  hint.hidden = !r.no_veto;
+  hint.innerHTML = r.no_veto ? "<b>Nothing in this scenario holds a veto</b>, so there is no deal to analyse yet (imported files " +
+    "are forecast-only). To ask whether a deal can happen: set <b>veto</b> to <i>yes</i> in the table for the actors whose " +
+    "agreement a deal needs, and give them a <b>red line</b> on each issue and a <b>no-deal</b> value. Forecasts and sweeps " +
+    "below work without it." : "";
+  const extra = a ? Object.keys(a).filter((k) => !SHOWN.has(k) && a[k] !== null && a[k] !== undefined) : [];
+  $("more-analysis").hidden = !extra.length;
+  $("more-body").innerHTML = extra.map((k) => `<h4>${esc(k.replace(/_/g, " "))}</h4>${generic(a[k])}`).join("");
+
+  const blocking = Array.isArray(a?.blocking) ? a.blocking : null;
+  $("blocking").innerHTML = blocking ? (blocking.length ? table(["#", "Who", "Issue", "Kind", "Score", "Detail"], blocking.slice(0, 15).map((b, i) =>
+    [i + 1, names[b.actor] || b.actor || "—", b.issue ? (inames[b.issue] || b.issue) : "—", b.kind, num(b.score), b.detail])) : "<p>Nothing blocks a deal.</p>")
+    : `<p class="na">Not available: ${esc(r.analysis_missing || "no blocking ranking")}</p>`;
+
+  if (a && Array.isArray(a.mediators)) {
+    const e = a.escalation;
+    $("mediators").innerHTML = (a.mediators.length ? table(["Mediator / third party", "Role", "Can open a ZOPA?", "Why"],
+      a.mediators.map((m) => [m.name, m.role, m.can_open_zopa ? "yes" : "no", m.reason])) : "<p>No mediators or third parties.</p>") +
+      (e && typeof e.p_without_channel === "number" ? `<p><span class="kpi"><b>${(100 * e.p_without_channel).toFixed(1)}%</b>risk of an armed clash within ${esc(num(e.horizon_months))} months without a channel</span>` +
+        `<span class="kpi"><b>${(100 * e.p_with_channels).toFixed(1)}%</b>with the channels</span></p>` : "");
+  } else $("mediators").innerHTML = `<p class="na">Not available: ${esc(r.analysis_missing || "no mediators")}</p>`;
+  $("zopa-missing").hidden = !!a?.zopa;
+  $("zopa-missing").textContent = a?.zopa ? "" : "Win-sets not available: " + (r.analysis_missing || "no ZOPA data");
+}
+
+// ---- what would it take: a slower optimisation, asked for after the verdict --------------
+const takes = { busy: false, again: false };
+
+async function requestTakes() {
+  if (takes.busy) { takes.again = true; return; }
+  takes.busy = true; takes.again = false;
+  $("takes-status").textContent = "computing the cheapest concessions for the current input…";
+  const r = await api("POST", "/api/what-it-takes", { data: state.data });
+  takes.busy = false;
+  if (takes.again) { requestTakes(); return; }
+  $("takes-status").textContent = "";
+  if (r.kind === "offline") return;
+  if (!r.ok) { $("takes").innerHTML = `<p class="na">Not available: ${esc(r.errors.map((e) => e.text).join("; "))}</p>`; return; }
+  const c = r.concessions, names = state.names || {}, inames = state.issueNames || {};
+  $("takes").innerHTML = c ? (c.feasible_already ? "<p>A deal is already feasible.</p>"
+    : `<p>Cheapest concessions that make a deal feasible (total cost ${esc(num(c.total_cost))}):</p>`) +
+      table(["Who", "Issue", "Kind", "From", "To", "Cost", "Detail"], (c.concessions || []).map((x) =>
+        [names[x.actor] || x.actor, x.issue ? (inames[x.issue] || x.issue) : "—", x.kind, num(x.from), num(x.to), num(x.cost), x.detail]))
+    : `<p class="na">Not available: ${esc(r.concessions_missing)}</p>`;
+}
+
+// ---- jobs: forecast and sweep --------------------------------------------------------------
 async function startJob(kind) {
-  if (state.job) return;
+  if (job) return;
   $("job-error").textContent = "";
-  const body = { kind, data: state.data, model: $("model").value, draws: $("draws").value, seed: $("seed").value };
+  const body = { kind, data: state.data, seed: $("seed").value };
+  if (kind === "sweep") body.draws = $("draws").value; else { body.model = $("model").value; body.rounds = $("rounds").value; }
   const r = await api("POST", "/api/jobs", body);
-  if (!r.ok) { $("job-error").textContent = r.errors.map((e) => e.text).join("\n"); return; }
-  state.job = r.job;
+  if (!r.ok) { if (r.kind !== "offline") $("job-error").textContent = r.errors.map((e) => e.text).join("\n"); return; }
+  job = r.job;
   $("cancel-job").disabled = false; $("run-forecast").disabled = true; $("run-sweep").disabled = true;
   poll();
 }
 
 async function poll() {
-  const job = state.job;
-  if (!job) return;
-  const r = await api("GET", `/api/jobs/${job.id}`);
+  const mine = job;
+  if (!mine) return;
+  const r = await api("GET", `/api/jobs/${mine.id}`);
+  if (job !== mine) return;  // cancelled or replaced meanwhile
+  if (r.kind === "offline") { setTimeout(poll, 1000); return; }
   if (!r.ok) { finishJob(); $("job-error").textContent = r.errors.map((e) => e.text).join("\n"); return; }
   const j = r.job;
-  if (state.job !== job) return;  // cancelled or replaced meanwhile
   $("job-progress").value = j.progress;
-  $("job-phase").textContent = `${j.kind}: ${j.state}` + (j.state === "running" ? ` — ${j.phase} ${(100 * j.progress).toFixed(0)}%` : "");
-  if (j.state === "running") { setTimeout(poll, 250); return; }
+  $("job-phase").textContent = `${j.kind}: ${j.state}` + (j.state === "running" ? ` — ${j.phase} ${(100 * j.progress).toFixed(0)}%` : (j.state === "queued" ? ` — ${j.phase}` : ""));
+  if (j.state === "running" || j.state === "queued") { setTimeout(poll, 250); return; }
   finishJob();
   if (j.state === "error") $("job-error").textContent = j.error;
-  if (j.state === "done") (j.kind === "forecast" ? renderForecast : renderSweep)(j.result);
+  if (j.state === "done") (j.kind === "forecast" ? renderForecast : renderSweep)(r.result);
 }
 
 function finishJob() {
-  state.job = null;
+  job = null;
   $("cancel-job").disabled = true; $("run-forecast").disabled = false; $("run-sweep").disabled = false;
 }
 
+function cancelJob(message) {
+  api("POST", `/api/jobs/${job.id}/cancel`);
+  finishJob();
+  $("job-phase").textContent = message;
+}
+
+function plotFig(id, fig) {
+  if (!fig) { Plotly.purge($(id)); $(id).innerHTML = ""; return; }
+  Plotly.react($(id), fig.data, fig.layout, { displaylogo: false, responsive: true });
+}
+
 function renderForecast(f) {
-  plot("fig-rounds", f.figure);
-  let html = f.missing ? `<p class="na">Positions per round not available: ${esc(f.missing)}</p>` : "";
+  plotFig("fig-rounds", f.figure);
+  let html = f.missing ? `<p class="na">Positions per round not available: ${esc(f.missing)}</p>`
+    : `<p class="muted small">Rounds: ${esc(f.model)} — ${esc(f.citation)}</p>`;
   if (f.outcomes) {
     const issues = state.data.issues;
     html += "<h4>Forecast outcome per model</h4>" + table(["Model", ...issues.map((i) => i.name)],
@@ -288,77 +295,114 @@ function renderForecast(f) {
 function renderSweep(s) {
   $("sweep-summary").innerHTML =
     `<span class="kpi" id="p-deal"><b>${s.p_deal === null ? "—" : (100 * s.p_deal).toFixed(1) + "%"}</b>probability of a deal</span>` +
-    `<span class="kpi"><b>${s.draws}</b>draws (seed ${s.seed})</span>` +
+    `<span class="kpi"><b>${esc(s.draws)}</b>draws (seed ${esc(s.seed)})</span>` +
     (s.p_interval ? `<span class="muted small">95% interval ${(100 * s.p_interval[0]).toFixed(1)}–${(100 * s.p_interval[1]).toFixed(1)}%</span>` : "") +
     (s.notes || []).map((n) => `<p class="muted small">${esc(n)}</p>`).join("");
-  plot("fig-dist", s.figures.dist);
-  plot("fig-tornado", s.figures.tornado);
+  plotFig("fig-dist", s.figures.dist);
+  plotFig("fig-tornado", s.figures.tornado);
 }
 
-// ---- save and upload ---------------------------------------------------------------------
-async function save() {
+// ---- save, upload, export ------------------------------------------------------------------
+async function save(ev) {
+  ev.preventDefault();
   const name = $("save-name").value.trim();
   $("save-msg").className = "msg"; $("save-msg").textContent = "saving…";
   const r = await api("POST", "/api/save", { name, data: state.data });
   if (!r.ok) {
     $("save-msg").className = "msg err";
-    $("save-msg").textContent = "not saved: " + r.errors.map((e) => e.text).join("\n");
-    showErrors(r.errors); return;
+    $("save-msg").textContent = r.kind === "offline" ? "not saved: the server cannot be reached (your edits are kept here; save again when it is back)"
+      : "not saved: " + r.errors.map((e) => e.text).join("\n");
+    if (r.kind === "input") setErrors(r.errors);
+    return;
   }
   $("save-msg").className = "msg ok";
   $("save-msg").textContent = `saved ${r.name} version ${r.version}`;
-  await refreshList();
+  state.source = "saved"; state.name = r.name; state.version = r.version;
+  $("scenario-source").textContent = `saved: ${r.name} (version ${r.version})`;
+  renderHistory(r.history);
   const u = new URL(window.location);
   u.searchParams.set("source", "saved"); u.searchParams.set("name", r.name); u.searchParams.delete("version");
   history.replaceState(null, "", u);
-  state.source = "saved"; state.name = r.name;
-  $("scenario-source").textContent = `saved: ${r.name} (version ${r.version})`;
+  await refreshList();
 }
 
 async function upload(ev) {
   const file = ev.target.files[0];
   if (!file) return;
   const fd = new FormData(); fd.append("file", file);
-  $("upload-msg").className = "msg"; $("upload-msg").textContent = "uploading…";
+  $("upload-msg").className = "msg"; $("upload-msg").textContent = "reading…";
   const r = await api("POST", "/api/upload", fd);
+  ev.target.value = "";
   if (!r.ok) { $("upload-msg").className = "msg err"; $("upload-msg").textContent = r.errors.map((e) => e.text).join("\n"); return; }
-  $("upload-msg").className = "msg ok"; $("upload-msg").textContent = "loaded " + r.name;
+  $("upload-msg").className = "msg ok"; $("upload-msg").textContent = "opened " + r.name;
   setScenario(r);
 }
 
 async function exportAs(format) {
   const name = ($("save-name").value.trim() || "scenario").replace(/[^A-Za-z0-9_.-]+/g, "_");
-  $("save-msg").className = "msg"; $("save-msg").textContent = `preparing ${format}…`;
+  const msg = $("save-msg");
+  msg.className = "msg"; msg.textContent = `preparing ${format}…`;
+  const post = () => fetch("/api/export", { method: "POST", headers: { "Content-Type": "application/json", "X-Backchannel-Token": state.token },
+    body: JSON.stringify({ data: state.data, format, model: $("model").value }) });
   let res;
   try {
-    res = await fetch("/api/export", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ data: state.data, format, model: $("model").value }) });
-  } catch (e) { $("save-msg").className = "msg err"; $("save-msg").textContent = "cannot reach the server: " + e; return; }
-  if (!res.ok || (res.headers.get("content-type") || "").startsWith("application/json")) {
+    res = await post();
+    if (res.status === 403) {  // the server restarted: a new CSRF token
+      const s = await api("GET", "/api/session");
+      if (s.ok) { state.token = s.token; res = await post(); }
+    }
+  } catch (e) { msg.className = "msg err"; msg.textContent = "not exported: the server cannot be reached"; return; }
+  if (!res.ok) {
     let text = `error ${res.status}`;
-    try { text = (await res.json()).errors.map((e) => e.text).join("\n"); } catch (e) { /* keep status */ }
-    $("save-msg").className = "msg err"; $("save-msg").textContent = "not exported: " + text; return;
+    try { text = (await res.json()).errors.map((e) => e.text).join("\n"); } catch (e) { /* keep the status */ }
+    msg.className = "msg err"; msg.textContent = "not exported: " + text; return;
   }
   const a = document.createElement("a");
   a.href = URL.createObjectURL(await res.blob());
   a.download = format === "report" ? `${name}.html` : `${name}.yaml`;
   document.body.appendChild(a); a.click(); a.remove();
-  $("save-msg").className = "msg ok"; $("save-msg").textContent = `downloaded ${a.download}`;
+  msg.className = "msg ok"; msg.textContent = `downloaded ${a.download}`;
 }
 
+// ---- keyboard: app-level undo/redo --------------------------------------------------------
+function typingUncommitted(t) {
+  if (!t || !t.matches || !t.matches("input, textarea")) return false;
+  if (t.closest(".tabulator-editing") || t.closest(".tabulator-header-filter")) return true;
+  return t.dataset.committed !== undefined ? t.value !== t.dataset.committed : t.type === "text" || t.type === "search" || t.tagName === "TEXTAREA";
+}
+
+document.addEventListener("keydown", (e) => {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+  const k = e.key.toLowerCase();
+  if ((k === "z" || k === "y") && typingUncommitted(e.target)) return;  // the browser undoes typing in a field
+  if (k === "z" && !e.shiftKey) { e.preventDefault(); undo(); } else if (k === "y" || (k === "z" && e.shiftKey)) { e.preventDefault(); redo(); }
+});
+
 async function init() {
-  $("save-btn").addEventListener("click", save);
+  $("save-form").addEventListener("submit", save);
+  $("undo").addEventListener("click", undo);
+  $("redo").addEventListener("click", redo);
   $("upload").addEventListener("change", upload);
   $("export-yaml").addEventListener("click", () => exportAs("yaml"));
   $("export-report").addEventListener("click", () => exportAs("report"));
   $("run-forecast").addEventListener("click", () => startJob("forecast"));
   $("run-sweep").addEventListener("click", () => startJob("sweep"));
-  $("cancel-job").addEventListener("click", async () => {
-    if (state.job) await api("POST", `/api/jobs/${state.job.id}/cancel`);
-  });
-  const m = await api("GET", "/api/models");
-  if (m.models) $("model").innerHTML = m.models.map((x) =>
-    `<option value="${esc(x.name)}"${x.name === m.default ? " selected" : ""}>${esc(x.name)}${x.rounds ? "" : " (no rounds)"}</option>`).join("");
+  $("job-form").addEventListener("submit", (e) => { e.preventDefault(); startJob(e.submitter?.id === "run-forecast" ? "forecast" : "sweep"); });
+  $("cancel-job").addEventListener("click", () => { if (job) cancelJob("cancelled"); });
+  $("actor-filter").addEventListener("input", (e) => setView("actorFilter", e.target.value));
+  $("issue-filter").addEventListener("change", (e) => setView("issueFilter", e.target.value));
+  $("issue-filter").addEventListener("keydown", (e) => { if (e.key === "Enter") setView("issueFilter", e.target.value); });
+  $("issue-order").addEventListener("change", (e) => setView("issueOrder", e.target.value));
+  $("actor-order").addEventListener("change", (e) => sortActors(e.target.value));
+  const session = await api("GET", "/api/session");
+  if (session.ok) {
+    state.limits = session.limits;
+    $("draws").title = `1 to ${session.limits.max_draws.toLocaleString()} (the server's limit)`;
+  }
+  const [schema, models] = await Promise.all([api("GET", "/api/schema"), api("GET", "/api/models")]);
+  if (schema.ok) { state.schema = schema; setSchema(schema); }
+  if (models.models) $("model").innerHTML = models.models.map((x) =>
+    `<option value="${esc(x.name)}"${x.name === models.default ? " selected" : ""}>${esc(x.name)}${x.rounds ? "" : " (no rounds)"}</option>`).join("");
   const list = await refreshList();
   const p = new URLSearchParams(window.location.search);
   await loadScenario(p.get("source") || "embedded", p.get("name") || list.default || "iran_us_2019", p.get("version"));
