@@ -90,6 +90,68 @@ def large_majority_scenario(seed: int = 0, n_issues: int = N_ISSUES) -> Scenario
     )
 
 
+def ranged_scenario(seed: int = 0, n: int = 12, k: int = 12, nd: float = -0.1) -> Scenario:
+    """``n`` states on ``k`` issues with a range on every input (status quo, positions,
+    saliences, red lines on each actor's two most salient issues, no-deal adjustments):
+    the sweep target's "any scenario up to 12 actors and 12 issues". Positions cluster
+    around the middle, so most draws have a deal and every one needs its own programme
+    unless a recent package still works."""
+    rng = np.random.default_rng(seed)
+
+    def rng_around(v: float, d: float, lo: float = 0.0, hi: float = 100.0) -> dict[str, Any]:
+        return {"value": v, "range": [max(lo, v - d), min(hi, v + d)]}
+
+    issues = [
+        {
+            "id": f"i{j}",
+            "name": f"Issue {j}",
+            "status_quo": rng_around(float(rng.integers(30, 70)), 10),
+        }
+        for j in range(k)
+    ]
+    actors = []
+    for a in range(n):
+        sal = rng.integers(10, 90, size=k)
+        pos: dict[str, Any] = {}
+        for j in range(k):
+            p = float(np.clip(rng.normal(50, 20), 0, 100))
+            pos[f"i{j}"] = {
+                "position": rng_around(p, 10),
+                "salience": rng_around(float(sal[j]), 10),
+            }
+        for j in np.argsort(-sal)[:2]:
+            p = pos[f"i{j}"]["position"]["value"]
+            lim = float(np.clip(p + (-1 if p > 50 else 1) * rng.uniform(45, 70), 0, 100))
+            pos[f"i{j}"]["limit"] = rng_around(lim, 10)
+        actors.append(
+            {
+                "id": f"a{a}",
+                "name": f"A{a}",
+                "kind": "state",
+                "positions": pos,
+                "no_deal": {"adjustment": {"value": nd, "range": [nd - 0.1, nd + 0.1]}},
+            }
+        )
+    return scenario_from_data({"name": f"{n} x {k}, ranges", "issues": issues, "actors": actors})
+
+
+def test_bench_sweep_feasibility_12x12(benchmark: Any) -> None:
+    """10,000 draws of a 12 x 12 scenario with a range on every input, feasibility only,
+    on every core (issue 11's target: under 10 s on 2 cores)."""
+    from backchannel.engine.executors import ProcessExecutor
+    from backchannel.engine.sampling import sampling_plan
+    from backchannel.engine.sweep import run_sweep
+
+    plan = sampling_plan(ranged_scenario())
+
+    def run() -> Any:
+        with ProcessExecutor() as ex:
+            return run_sweep(plan, 10_000, seed=0, models=(), n_base=None, executor=ex)
+
+    res = benchmark.pedantic(run, rounds=1, iterations=1)
+    assert 0.0 < res.p_deal <= 1.0
+
+
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
     return large_majority_scenario()

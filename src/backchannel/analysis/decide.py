@@ -57,6 +57,7 @@ class Decision:
     settled: BoolArray
     certificate: str
     surplus: FloatArray
+    multipliers: FloatArray | None = None  # the LP's weights on the deciders (compact path)
 
     @property
     def razor_thin(self) -> bool:

@@ -24,6 +24,7 @@ random scenarios (tests/analysis/test_fastpath.py).
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -31,10 +32,64 @@ from backchannel.analysis.decide import Decision, Status, lp_dual_bound
 from backchannel.analysis.evaluate import check_package, margin
 from backchannel.analysis.formulation import INITIAL_CUTS, TOL
 from backchannel.analysis.instance import Instance
-from backchannel.analysis.milp import Model
+from backchannel.analysis.milp import INF, Model
+from backchannel.scenario.arrays import FloatArray
 
 MAX_FREE = 6
 EDGE = 1e-12
+
+
+def _space(inst: Instance) -> tuple[list[int], Any, Any, Any, Any]:
+    """Deciders, each issue's box ``[box_lo, box_hi]`` and whether it may be settled and
+    whether it may be deferred (see the module docstring)."""
+    dec = list(inst.structure.deciders)
+    low, high = inst.low[dec], inst.high[dec]
+    box_lo, box_hi = low.max(axis=0), high.min(axis=0)
+    can_settle = (box_lo - box_hi <= inst.amb + EDGE) & ~inst.refuses[dec].any(axis=0)
+    binds_sq = inst.has_limit[dec] & ~inst.separable[dec]
+    sq_ok = ~np.isnan(inst.sq) & np.all(
+        ~binds_sq | ((low <= inst.sq0 + 1e-9) & (inst.sq0 <= high + 1e-9)),
+        axis=0,
+    )
+    can_defer = sq_ok & ~inst.requires[dec].any(axis=0)
+    return dec, box_lo, box_hi, can_settle, can_defer
+
+
+def lagrangian_bound(inst: Instance, lam: FloatArray) -> float:
+    """An upper bound on the margin of a unanimity instance from any weights ``lam`` (N,)
+    on the deciders (weak duality: the smallest surplus is at most their weighted mean,
+    ``min_v s_v <= sum_v lam_v s_v``, whose maximum over packages is separable by issue: a
+    weighted median (linear loss) or mean (quadratic) clipped to the box, or the status quo
+    if deferred). +inf where it does not apply (voting rules, linkage, ambiguity, no weight
+    on a decider with a no-deal value)."""
+    st = inst.structure
+    if not st.unanimous or np.any(inst.amb > 0):
+        return np.inf
+    dec, box_lo, box_hi, can_settle, can_defer = _space(inst)
+    nd = inst.nd[dec]
+    w = np.where(np.isfinite(nd), np.nan_to_num(lam[dec]), 0.0)
+    if w.sum() <= 0 or np.any(~can_settle & ~can_defer):
+        return np.inf
+    w = w / w.sum()
+    pos = inst.position[dec]  # (V, K)
+    cw = w[:, None] * inst.weight[dec]  # (V, K) weight of each decider's loss per issue
+    quad = inst.loss == "quadratic"
+
+    def value(x: FloatArray) -> FloatArray:
+        """sum_v cw_vk loss(|x_k - p_vk|) for candidates x (C, K) -> (C, K)."""
+        d = np.abs(x[:, None, :] - pos[None])
+        return np.asarray(-(cw[None] * (d * d if quad else d)).sum(axis=1))
+
+    if quad:
+        mean = (cw * pos).sum(axis=0) / np.maximum(cw.sum(axis=0), 1e-300)
+        cands = np.clip(mean, box_lo, box_hi)[None]
+    else:
+        cands = np.vstack([box_lo, box_hi, np.clip(pos, box_lo, box_hi)])
+    settled_best = np.where(can_settle, value(cands).max(axis=0), -np.inf)
+    deferred = np.where(can_defer, value(inst.sq0[None])[0], -np.inf)
+    return float(
+        np.maximum(settled_best, deferred).sum() - (w * np.where(np.isfinite(nd), nd, 0)).sum()
+    )
 
 
 def fast_decide(inst: Instance) -> Decision | None:
@@ -42,20 +97,9 @@ def fast_decide(inst: Instance) -> Decision | None:
     st = inst.structure
     if not st.unanimous:
         return None
-    dec = list(st.deciders)
-    low = inst.low[dec]
-    high = inst.high[dec]
-    lim = inst.has_limit[dec]
-    box_lo, box_hi = low.max(axis=0), high.min(axis=0)
+    dec, box_lo, box_hi, can_settle, can_defer = _space(inst)
     amb = inst.amb
     sq = inst.sq
-    can_settle = (box_lo - box_hi <= amb + EDGE) & ~inst.refuses[dec].any(axis=0)
-    binds_sq = lim & ~inst.separable[dec]
-    sq_ok = ~np.isnan(sq) & np.all(
-        ~binds_sq | ((low <= inst.sq0 + 1e-9) & (inst.sq0 <= high + 1e-9)),
-        axis=0,
-    )
-    can_defer = sq_ok & ~inst.requires[dec].any(axis=0)
     if np.any(~can_settle & ~can_defer):
         return _none(inst, "a red line, an agenda demand or refusal excludes every package")
     inside = (amb <= 0) & (box_lo - 1e-12 <= inst.sq0) & (inst.sq0 <= box_hi + 1e-12)
@@ -63,7 +107,7 @@ def fast_decide(inst: Instance) -> Decision | None:
     if free.size > MAX_FREE:
         return None
     base_settled = can_settle  # free issues are set per pattern below
-    best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray] | None = None
+    best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
     for bits in itertools.product((True, False), repeat=free.size):
         settled = base_settled.copy()
         settled[free] = bits
@@ -74,7 +118,7 @@ def fast_decide(inst: Instance) -> Decision | None:
             best = res
     if best is None:
         return _none(inst, "the red lines exclude every package (LP infeasible)")
-    lower, upper, x, e, settled = best
+    lower, upper, x, e, settled, lam = best
     if lower > TOL or (not np.isfinite(lower) and lower > 0):
         status: Status = "deal"
     elif upper < -TOL:
@@ -94,6 +138,7 @@ def fast_decide(inst: Instance) -> Decision | None:
         settled=settled,
         certificate="compact LP per settlement pattern, LP duality checked in plain arithmetic",
         surplus=check.surplus,
+        multipliers=lam,
     )
 
 
@@ -103,95 +148,138 @@ def _solve_pattern(
     settled: np.ndarray,
     box_lo: np.ndarray,
     box_hi: np.ndarray,
-) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray] | None:
-    """(lower, upper, x, e, settled) of the best package with this settlement pattern."""
+) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(lower, upper, x, e, settled, multipliers) of the best package with this settlement
+    pattern; the multipliers (N,) are the LP's dual values on the deciders' surplus rows."""
     k_n = inst.n_issues
     quad = inst.loss == "quadratic"
     m = Model()
+    s_ix = np.flatnonzero(settled)
+    amb = settled & (inst.amb > 0)
     x = np.full(k_n, -1)
     e = np.full(k_n, -1)
-    for k in map(int, np.flatnonzero(settled)):
-        if inst.amb[k] > 0:
-            x[k] = m.var(0.0, float(box_hi[k]), f"x{k}")
-            e[k] = m.var(0.0, float(inst.amb[k]), f"e{k}")
-            m.row([x[k], e[k]], [1.0, 1.0], lo=float(box_lo[k]))
-        else:
-            x[k] = m.var(float(box_lo[k]), float(box_hi[k]), f"x{k}")
-    finite = np.isfinite(inst.nd[dec])
+    x[s_ix] = np.arange(s_ix.size)
+    e[amb] = s_ix.size + np.arange(int(amb.sum()))
+    m.lower = [*np.where(amb, 0.0, box_lo)[s_ix].tolist(), *([0.0] * int(amb.sum()))]
+    m.upper = [*box_hi[s_ix].tolist(), *inst.amb[amb].tolist()]
     nd = inst.nd[dec]
+    finite = np.isfinite(nd)
     t_lo = float(np.min(-1.0 - nd[finite])) - 1.0 if finite.any() else -3.0
     t_hi = float(np.max(-nd[finite])) + 1.0 if finite.any() else 3.0
-    tau = m.var(t_lo, t_hi, "tau")
-    m.cost[tau] = 1.0
-    cuts: list[tuple[int, int, int]] = []  # (q var, d var or -1, issue) for quadratic
+    tau = len(m.lower)
+    m.lower.append(t_lo)
+    m.upper.append(t_hi)
+    vs = np.asarray(dec)[finite]  # deciders with a surplus row
+    w = inst.weight[vs]
+    p = inst.position[vs]
     sq = inst.sq0
-    for i, v in enumerate(dec):
-        if not finite[i]:
-            continue
-        idx: list[int] = [tau]
-        val: list[float] = [1.0]
-        rhs = -float(inst.nd[v])
-        for k in range(k_n):
-            w = float(inst.weight[v, k])
-            if w <= 0:
-                continue
-            p = float(inst.position[v, k])
-            if not settled[k]:  # deferred: a constant loss at the status quo
-                dist = abs(sq[k] - p)
-                rhs -= w * (dist * dist if quad else dist)
-                continue
-            if e[k] < 0 and p <= box_lo[k] and not quad:
-                idx.append(int(x[k]))
-                val.append(w)
-                rhs += w * p
-                continue
-            if e[k] < 0 and p >= box_hi[k] and not quad:
-                idx.append(int(x[k]))
-                val.append(-w)
-                rhs -= w * p
-                continue
-            d = m.var(0.0, 1.0, f"d{v}.{k}")
-            m.row([d, int(x[k])], [1.0, -1.0], lo=-p)
-            hi_i, hi_v = ([int(x[k]), int(e[k])], [1.0, 1.0]) if e[k] >= 0 else ([int(x[k])], [1.0])
-            m.row([d, *hi_i], [1.0, *hi_v], lo=p)
-            if quad:
-                q = m.var(0.0, 1.0, f"q{v}.{k}")
-                for d0 in INITIAL_CUTS:
-                    m.row([q, d], [1.0, -2.0 * d0], lo=-d0 * d0)
-                cuts.append((q, d, k))
-                idx.append(q)
-            else:
-                idx.append(d)
-            val.append(w)
-        m.row(idx, val, hi=rhs)
+    on = (w > 0) & settled[None, :]
+    # where an ideal lies outside the box, |x - p| is linear on it: no variable needed
+    below, above = p <= box_lo[None, :], p >= box_hi[None, :]
+    need = on & (quad | amb[None, :] | ~(below | above))
+    lin = on & ~need
+    sign = np.where(below, 1.0, -1.0)
+    dist = np.abs(sq[None, :] - p)
+    const = (np.where((w > 0) & ~settled[None, :], w * (dist * dist if quad else dist), 0.0)).sum(1)
+    rhs = -nd[finite] - const + (np.where(lin, w * sign * p, 0.0)).sum(1)
+    pv, pk = np.nonzero(need)  # one distance variable per such (decider, issue)
+    n_d = pv.size
+    d = tau + 1 + np.arange(n_d)
+    q = d + n_d if quad else d
+    n_new = n_d * (2 if quad else 1)
+    m.lower += [0.0] * n_new
+    m.upper += [1.0] * n_new
+    m.cost = [0.0] * len(m.lower)
+    m.cost[tau] = 1.0
+    m.integer = [False] * len(m.lower)
+    m.names = [""] * len(m.lower)
+    # x_k + e_k >= box_lo_k (ambiguous issues)
+    ka = np.flatnonzero(amb)
+    m.add_rows(
+        [2] * ka.size,
+        np.column_stack([x[ka], e[ka]]).ravel().tolist(),
+        [1.0] * (2 * ka.size),
+        box_lo[ka].tolist(),
+        [INF] * ka.size,
+    )
+    # d >= x - p and d >= p - (x + e)
+    pp = p[pv, pk]
+    m.add_rows(
+        [2] * n_d,
+        np.column_stack([d, x[pk]]).ravel().tolist(),
+        np.tile([1.0, -1.0], n_d).tolist(),
+        (-pp).tolist(),
+        [INF] * n_d,
+    )
+    has_e = e[pk] >= 0
+    n_e = np.where(has_e, 3, 2)
+    cols = [
+        [int(di), int(x[k]), int(e[k])] if he else [int(di), int(x[k])]
+        for di, k, he in zip(d, pk, has_e, strict=True)
+    ]
+    m.add_rows(
+        n_e.tolist(),
+        [c for row in cols for c in row],
+        [1.0] * int(n_e.sum()),
+        pp.tolist(),
+        [INF] * n_d,
+    )
+    cuts: list[tuple[int, int, int]] = []  # (q var, d var, issue) for quadratic
+    if quad:
+        for c in INITIAL_CUTS:  # q >= 2 c d - c^2
+            m.add_rows(
+                [2] * n_d,
+                np.column_stack([q, d]).ravel().tolist(),
+                np.tile([1.0, -2.0 * c], n_d).tolist(),
+                [-c * c] * n_d,
+                [INF] * n_d,
+            )
+        cuts = [(int(qi), int(di), int(k)) for qi, di, k in zip(q, d, pk, strict=True)]
+    # the surplus rows: tau + sum of losses <= -D_v
+    lens: list[int] = []
+    flat_i: list[int] = []
+    flat_v: list[float] = []
+    for i in range(vs.size):
+        li = np.flatnonzero(lin[i])
+        di = np.flatnonzero(pv == i)
+        idx = [tau, *x[li].tolist(), *q[di].tolist()]
+        val = [1.0, *(w[i, li] * sign[i, li]).tolist(), *w[i, pk[di]].tolist()]
+        lens.append(len(idx))
+        flat_i += idx
+        flat_v += val
+    first = m.add_rows(lens, flat_i, flat_v, [-INF] * len(vs), rhs.tolist())
+    surplus_row = {int(v): first + i for i, v in enumerate(vs)}
     lower = upper = -np.inf
     xs = es = None
+    lam = np.zeros(inst.position.shape[0])
     for _ in range(60):
         sol = m.solve(presolve=False)
         if sol.infeasible:
             return None
         if not sol.optimal:
             raise RuntimeError(f"the compact verdict programme was not solved: {sol.status}")
-        xs = np.where(x >= 0, sol.x[np.maximum(x, 0)], sq)
+        xs = np.where(x >= 0, sol.x[np.maximum(x, 0)], inst.sq0)
         es = np.where(e >= 0, sol.x[np.maximum(e, 0)], 0.0)
         check = check_package(inst, np.clip(xs, 0, 1), es, settled)
         lower = max(lower, margin(inst, check))
         assert sol.row_duals is not None
         upper = min(sol.objective, lp_dual_bound(m, sol.row_duals))
+        for v, r in surplus_row.items():
+            lam[v] = abs(float(sol.row_duals[r]))
         if not quad or upper - lower <= TOL / 10:
             break
         added = False
-        for q, d, _k in cuts:
-            dv = float(sol.x[d])
-            if sol.x[q] < dv * dv - 1e-12:
-                m.row([q, d], [1.0, -2.0 * dv], lo=-dv * dv)
+        for q_var, d_var, _k in cuts:
+            dv = float(sol.x[d_var])
+            if sol.x[q_var] < dv * dv - 1e-12:
+                m.row([q_var, d_var], [1.0, -2.0 * dv], lo=-dv * dv)
                 added = True
         if not added:
             break
     if not any(np.isfinite(inst.nd[dec])):
         upper = np.inf
     assert xs is not None and es is not None
-    return float(lower), float(upper), np.clip(xs, 0, 1), es, settled
+    return float(lower), float(upper), np.clip(xs, 0, 1), es, settled, lam
 
 
 def _none(inst: Instance, why: str) -> Decision:

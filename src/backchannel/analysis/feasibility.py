@@ -4,8 +4,10 @@ Each draw is decided by the certified verdict programme of :mod:`.decide`, excep
 cheap certificate already decides it: the packages that won recent draws (a pool of
 ``POOL``) are re-evaluated with plain arithmetic on the new draw, and if one still leaves
 every required ratifier better off than no deal by more than the tolerance, the draw has a
-deal and its margin is *at least* that package's (``exact`` False for that draw). Draws
-near the boundary, and every no-deal draw, get the full programme.
+deal and its margin is *at least* that package's (``exact`` False for that draw).
+Likewise the dual weights of recent no-deal draws bound each new draw's margin from above
+by weak duality (:func:`.fastpath.lagrangian_bound`); below the tolerance, the draw has no
+deal. Draws near the boundary get the full programme.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from backchannel.analysis.decide import decide
 from backchannel.analysis.evaluate import check_package, margin
+from backchannel.analysis.fastpath import lagrangian_bound
 from backchannel.analysis.formulation import TOL
 from backchannel.analysis.instance import make_instances, no_deal_utility
 from backchannel.analysis.utility import Loss, issue_weights, utility
@@ -69,6 +72,7 @@ def feasibility_batch(
     thin = np.zeros(b, dtype=bool)
     exact = np.ones(b, dtype=bool)
     pool: list[tuple[FloatArray, FloatArray, BoolArray]] = []
+    weights: list[FloatArray] = []
     for i, inst in enumerate(make_instances(arrays, loss, shift=shift)):
         best, best_pkg = -np.inf, None
         for pkg in pool:
@@ -79,7 +83,13 @@ def feasibility_batch(
             possible[i], slack[i], exact[i] = True, best, False
             point[i], settled[i] = inst.to_scale(best_pkg[0]), best_pkg[2]
             continue
+        bound = min((lagrangian_bound(inst, lam) for lam in weights), default=np.inf)
+        if bound < -TOL:  # a certified upper bound below zero: no deal
+            slack[i], exact[i] = bound, False
+            continue
         d = decide(inst)
+        if d.multipliers is not None and not d.deal_possible and d.multipliers.any():
+            weights = [d.multipliers, *weights][:POOL]
         possible[i], slack[i], thin[i] = d.deal_possible, d.slack, d.razor_thin
         point[i], settled[i] = d.x, d.settled
         if d.deal_possible and np.isfinite(d.x).all():

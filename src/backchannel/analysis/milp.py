@@ -159,6 +159,27 @@ class Model:
             else:
                 self._append(idx + binaries, val + extra, lo - shift, INF)
 
+    def add_rows(
+        self,
+        lens: Sequence[int],
+        idx: Sequence[int],
+        val: Sequence[float],
+        lo: Sequence[float],
+        hi: Sequence[float],
+    ) -> int:
+        """Append unconditional rows in bulk: row ``r`` has ``lens[r]`` entries of the flat
+        ``idx``/``val``; returns the index of the first row."""
+        first = len(self.rows_lo)
+        idx, val = list(idx), list(val)
+        a = 0
+        for n in lens:
+            self.rows_idx.append(idx[a : a + n])
+            self.rows_val.append(val[a : a + n])
+            a += n
+        self.rows_lo.extend(float(v) for v in lo)
+        self.rows_hi.extend(float(v) for v in hi)
+        return first
+
     def _append(self, idx: list[int], val: list[float], lo: float, hi: float) -> None:
         self.rows_idx.append(idx)
         self.rows_val.append(val)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -48,11 +49,41 @@ def _yaml(parse: Callable[[], Any], source: str) -> Any:
         raise ScenarioError(
             "the YAML is nested too deeply", source=source, fix="flatten the structure"
         ) from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        problem = str(exc)
+        if "integer string conversion" in problem:
+            problem = f"a number has more than {sys.get_int_max_str_digits():,} digits"
+        raise ScenarioError(
+            f"not valid YAML: {problem}", source=source, fix="write a shorter number"
+        ) from None
 
 
-def _compose(text: str, source: str) -> yaml.Node | None:
-    node: yaml.Node | None = _yaml(lambda: yaml.compose(text, Loader=yaml.SafeLoader), source)
-    return node
+def _load_with(loader_cls: Any, text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """Compose the node tree (for line numbers), check it, and construct the data from it:
+    one parse for both."""
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+        _check_duplicates(node, source)
+        return node, (None if node is None else loader.construct_document(node))
+    finally:
+        loader.dispose()
+
+
+def _parse(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data of YAML text, with the C parser (libyaml) where PyYAML
+    has it (about ten times faster); any error is re-parsed with the pure-Python parser,
+    whose messages name the place, so the words never depend on the parser."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return _load_with(fast, text, source)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            pass
+    result: tuple[yaml.Node | None, Any] = _yaml(
+        lambda: _load_with(yaml.SafeLoader, text, source), source
+    )
+    return result
 
 
 MAX_NODES = 200_000
@@ -284,9 +315,7 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
         raise ScenarioError(
             "the file is empty", source=source, fix="write a scenario (see `backchannel schema`)"
         )
-    root = _compose(text, source)
-    _check_duplicates(root, source)
-    data = _yaml(lambda: yaml.safe_load(text), source)
+    root, data = _parse(text, source)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"expected a mapping at the top level, got {type(data).__name__}",
