@@ -32,10 +32,13 @@ from backchannel.scenario.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from backchannel import tables
     from backchannel.analysis import Analysis, Concessions
     from backchannel.analysis.proposal import ProposalResult
     from backchannel.dynamics.stages import StagesResult
     from backchannel.dynamics.timeline import TimelineResult
+    from backchannel.engine.batch import ChunkResult
+    from backchannel.engine.sampling import SamplingPlan
     from backchannel.engine.sweep import ProgressHook, SweepResult
     from backchannel.models.base import Forecast, ModelSpec
     from backchannel.scenario.schema import Scenario
@@ -328,6 +331,8 @@ def sweep(
     correlation: float = 0.0,
     progress: ProgressHook | None = None,
     budget: float | None = None,
+    keep_draws: bool | None = None,
+    draws_out: str | os.PathLike[str] | None = None,
 ) -> SweepResult:
     """Monte Carlo over every input that carries a range: P(deal) with its interval, the
     distribution of each model's outcome, and Sobol' sensitivity indices
@@ -341,10 +346,18 @@ def sweep(
     evaluations stay within ``draws``. ``budget``: seconds the sweep may take (draws and
     design cut to fit). ``correlation``: between every pair of inputs (Gaussian copula),
     in [0, 1). ``progress(phase, total_chunks, draws)`` returns a callback advanced per
-    chunk."""
+    chunk. ``keep_draws``: keep the per-draw arrays (exact quantiles, the ``draws`` table);
+    False streams the sweep in memory that does not grow with ``draws`` (quantiles from
+    histograms, :mod:`backchannel.engine.stream`); default: keep up to
+    :data:`backchannel.engine.stream.KEEP_DRAWS` (20,000) draws. ``draws_out``: write one
+    row per draw to this file (.csv or .parquet) as the draws are made."""
+    import contextlib
+
+    from backchannel import tables
     from backchannel._cores import usable_cores
     from backchannel.engine.executors import DaskExecutor, LocalExecutor, ProcessExecutor
     from backchannel.engine.sampling import sampling_plan
+    from backchannel.engine.stream import BINS, KEEP_DRAWS
     from backchannel.engine.sweep import CHUNK_SIZE, run_sweep
     from backchannel.models import get_model
 
@@ -389,7 +402,19 @@ def sweep(
         executor = ProcessExecutor(n_workers)
     else:
         executor = LocalExecutor()
-    with executor:
+    keep = draws <= KEEP_DRAWS if keep_draws is None else bool(keep_draws)
+    if not keep:
+        notes.append(
+            f"streamed: the {draws:,} draws were folded into the summaries as they came, "
+            f"not kept; quantiles from histograms, within 1/{BINS:,} of each output's range"
+        )
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(executor)
+        sink = None
+        if draws_out is not None:
+            sink = _draw_sink(
+                plan, chosen, has_veto, stack.enter_context(tables.DrawWriter(Path(draws_out)))
+            )
         result = run_sweep(
             plan,
             draws,
@@ -401,12 +426,40 @@ def sweep(
             run_feasibility=has_veto,
             progress=progress,
             budget=budget,
+            keep_draws=keep,
+            sink=sink,
         )
     if notes:
         import dataclasses
 
         result = dataclasses.replace(result, notes=(*result.notes, *notes))
     return result
+
+
+def _draw_sink(
+    plan: SamplingPlan, models: tuple[str, ...], feasibility: bool, writer: tables.DrawWriter
+) -> Callable[[ChunkResult], None]:
+    """Writes each chunk's rows of the ``draws`` table as the chunk arrives."""
+    import types
+
+    from backchannel import tables
+
+    meta = types.SimpleNamespace(
+        feasibility=feasibility, inputs=plan.columns, models=models, issue_ids=plan.base.issue_ids
+    )
+
+    def sink(r: ChunkResult) -> None:
+        esc = plan.escalation_risk(r.x)
+        extra = {
+            "deal_with_inducements": r.deal_induced,
+            "escalation": None if esc is None else esc[0],
+            "escalation_with_channels": None if esc is None else esc[1],
+        }
+        writer.write(
+            tables.draw_columns(meta, writer.rows, r.deal, r.slack, r.x, r.outcomes, extra)
+        )
+
+    return sink
 
 
 # -- validation ------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ result             tables (columns)
                    issue, outcome)
 ``SweepResult``    ``draws`` (draw, deal, slack, ..., one column per uncertain input, one per
                    ``model.issue`` outcome); ``outcomes`` (model, issue, q05 ... q95, mean);
-                   ``sensitivity`` (output, input, S1, S1_conf, ST, ST_conf, low, high)
+                   ``sensitivity`` (output, input, S1, S1_conf, ST, ST_conf, low, high);
+                   a streamed sweep has no ``draws`` (``--draws-out`` writes them)
 ``Analysis``       ``zopa`` (issue, low, high, empty, acceptable.<actor>); ``blocking``;
                    ``mediators``; ``two_level``
 ``Concessions``    ``concessions``; ``by_actor`` (actor, cost); ``point`` (issue, value)
@@ -29,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -108,24 +110,51 @@ def _forecast(fc: Any, table: str) -> Columns:
     }
 
 
-def _sweep(res: Any, table: str) -> Columns:
+def draw_columns(
+    res: Any,
+    start: int,
+    deal: Any,
+    slack: Any,
+    x: Any,
+    outcomes: Mapping[str, Any],
+    extra: Mapping[str, Any],
+) -> Columns:
+    """The ``draws`` table of a sweep ``res`` (its inputs, models and issues) for the
+    draws ``start, start + 1, ...`` with these per-draw arrays; ``extra``: the optional
+    columns (``deal_with_inducements``, ``escalation``, ``escalation_with_channels``)
+    that are not None."""
     import numpy as np
 
+    cols: Columns = {"draw": np.arange(start, start + len(x))}
+    if res.feasibility:
+        cols["deal"] = np.asarray(deal, dtype=bool)
+        cols["slack"] = np.asarray(slack, dtype=float)
+    for name in ("deal_with_inducements", "escalation", "escalation_with_channels"):
+        if extra.get(name) is not None:
+            cols[name] = np.asarray(extra[name])
+    for j, col in enumerate(res.inputs):
+        cols[col.name] = np.asarray(x[:, j], dtype=float)
+    for m in res.models:
+        for k, issue in enumerate(res.issue_ids):
+            cols[f"{m}.{issue}"] = np.asarray(outcomes[m][:, k], dtype=float)
+    return cols
+
+
+def _sweep(res: Any, table: str) -> Columns:
     if table == "draws":
-        cols: Columns = {"draw": np.arange(res.draws)}
-        if res.feasibility:
-            cols["deal"] = np.asarray(res.deal, dtype=bool)
-            cols["slack"] = np.asarray(res.slack, dtype=float)
-        for name in ("deal_with_inducements", "escalation", "escalation_with_channels"):
-            value = getattr(res, name, None)
-            if value is not None:
-                cols[name] = np.asarray(value)
-        for j, col in enumerate(res.inputs):
-            cols[col.name] = np.asarray(res.x[:, j], dtype=float)
-        for m in res.models:
-            for k, issue in enumerate(res.issue_ids):
-                cols[f"{m}.{issue}"] = np.asarray(res.outcomes[m][:, k], dtype=float)
-        return cols
+        if res.streamed:
+            raise InputError(
+                f"the sweep of {res.draws:,} draws was streamed: its draws were not kept",
+                source="table",
+                fix="write them as they are drawn (`sweep --draws-out FILE`, or "
+                "`backchannel.sweep(..., draws_out=FILE)`), or keep them in memory "
+                "(`--draws-in-memory keep`, keep_draws=True)",
+            )
+        extra = {
+            n: getattr(res, n)
+            for n in ("deal_with_inducements", "escalation", "escalation_with_channels")
+        }
+        return draw_columns(res, 0, res.deal, res.slack, res.x, res.outcomes, extra)
     if table == "outcomes":
         return from_records(
             {"model": m, "issue": issue, **qs}
@@ -160,7 +189,8 @@ def _forecast_tables(fc: Any) -> tuple[str, ...]:
 
 
 def _sweep_tables(res: Any) -> tuple[str, ...]:
-    return ("draws", "outcomes") + (("sensitivity",) if res.sensitivity is not None else ())
+    first = ("outcomes", "draws") if res.streamed else ("draws", "outcomes")
+    return first + (("sensitivity",) if res.sensitivity is not None else ())
 
 
 Kind = tuple[Callable[[Any], tuple[str, ...]], Callable[[Any, str], Columns]]
@@ -228,10 +258,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_csv(cols: Columns, out: IO[str]) -> None:
+def write_csv(cols: Columns, out: IO[str], header: bool = True) -> None:
     """Write columns as CSV (header row, then one row per entry; None as an empty cell)."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(list(cols))
+    if header:
+        writer.writerow(list(cols))
     values = [v.tolist() if hasattr(v, "tolist") else list(v) for v in cols.values()]
     for row in zip(*values, strict=True):
         writer.writerow([_cell(v) for v in row])
@@ -257,6 +288,56 @@ def write_table(cols: Columns, path: Path) -> None:
     from backchannel.scenario.load import atomic_write
 
     atomic_write(path, csv_text(cols))
+
+
+class DrawWriter:
+    """Writes a sweep's ``draws`` table chunk by chunk (:meth:`write` with each chunk's
+    columns, in draw order) to ``path``: CSV, or Parquet for ``.parquet``. The rows go to a
+    temporary file beside ``path`` that replaces it on :meth:`close`, so a sweep that fails
+    leaves any earlier file as it was. Use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        import tempfile
+
+        self.path = path
+        self._parquet = path.suffix.lower() == ".parquet"
+        if self._parquet:
+            from backchannel._extras import require
+
+            require("pyarrow", "parquet", "writing Parquet files")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+        self._tmp = Path(tmp)
+        self._file: Any = (
+            open(fd, "wb") if self._parquet else open(fd, "w", encoding="utf-8", newline="")
+        )
+        self._writer: Any = None
+        self.rows = 0
+
+    def write(self, cols: Columns) -> None:
+        if self._parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.table({k: _arrow_column(v) for k, v in cols.items()})
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self._file, table.schema)
+            self._writer.write_table(table)
+        else:
+            write_csv(cols, self._file, header=self._writer is None)
+            self._writer = True
+        self.rows += len(next(iter(cols.values()))) if cols else 0
+
+    def __enter__(self) -> DrawWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self._parquet and self._writer is not None:
+            self._writer.close()
+        self._file.close()
+        if exc_type is None:
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink(missing_ok=True)
 
 
 def _arrow_column(values: Any) -> Any:

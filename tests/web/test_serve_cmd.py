@@ -51,3 +51,24 @@ def test_serve_rejects_a_folder_as_store(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert res.returncode == 2 and "is a folder" in " ".join(res.stderr.split())
+
+
+def test_allowed_hosts_and_origins_from_the_command_line() -> None:
+    from backchannel.cli.web_cmds import _settings
+
+    s = _settings(["Team.Example.org", "10.0.0.5"], ["https://team.example.org/"])
+    assert s.host_allowed("team.example.org") and s.host_allowed("10.0.0.5")
+    assert s.host_allowed("127.0.0.1") and not s.host_allowed("evil.example")
+    assert "https://team.example.org" in s.allowed_origins
+
+
+def test_malformed_hosts_and_origins_are_usage_errors(tmp_path: Path) -> None:
+    for args in (["--allow-host", "http://x.org"], ["--allow-origin", "team.example.org"],
+                 ["--allow-origin", "https://x.org/path"]):  # fmt: skip
+        res = subprocess.run(
+            [sys.executable, "-m", "backchannel.cli.app", "serve",
+             "--store", str(tmp_path / "s.sqlite"), *args],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        text = " ".join(res.stderr.split())
+        assert res.returncode == 2 and "fix:" in text and args[0] in text, text

@@ -37,6 +37,11 @@ class Engine(StrEnum):
     dask = "dask"
 
 
+class Draws(StrEnum):
+    keep = "keep"
+    stream = "stream"
+
+
 @app.command()
 def sweep(
     scenario: ScenarioArg = None,
@@ -92,8 +97,17 @@ def sweep(
         Path | None,
         typer.Option(
             "--draws-out",
-            help="Also write one row per draw (inputs, verdict, outcomes) to this file: "
-            ".csv, or .parquet (the [parquet] extra).",
+            help="Also write one row per draw (inputs, verdict, outcomes) to this file, as "
+            "the draws are made: .csv, or .parquet (the [parquet] extra).",
+        ),
+    ] = None,
+    keep: Annotated[
+        Draws | None,
+        typer.Option(
+            "--draws-in-memory",
+            help="keep: hold every draw in memory (exact quantiles, --table draws); stream: "
+            "fold them into summaries as they come (memory does not grow with --draws; "
+            "quantiles from 16,384-bin histograms). Default: keep up to 20,000 draws.",
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -141,11 +155,10 @@ def sweep(
             correlation=correlation,
             progress=hook,
             budget=budget,
+            keep_draws=None if keep is None else keep.value == "keep",
+            draws_out=draws_out,
         )
     if draws_out is not None:
-        from backchannel import tables
-
-        tables.write_table(tables.columns(result, "draws"), draws_out)
         note(f"wrote {result.draws:,} draws to {draws_out}")
     emit(result, out, table, lambda: _print(result))
 
@@ -155,7 +168,6 @@ def _fmt(v: float | None, digits: int = 3) -> str:
 
 
 def _print(r: SweepResult) -> None:
-    import numpy as np
 
     from backchannel.engine.sweep import wilson_interval
 
@@ -178,8 +190,8 @@ def _print(r: SweepResult) -> None:
             f"P(deal) = [bold]{r.p_deal:.4f}[/] (MC s.e. {r.p_deal_se:.4f}; "
             f"95% Wilson interval [{lo:.4f}, {hi:.4f}])"
         )
-        if r.deal_with_inducements is not None:
-            k, n = int(r.deal_with_inducements.sum()), r.draws
+        if r.deals_induced is not None:
+            k, n = r.deals_induced, r.draws
             ilo, ihi = wilson_interval(k, n)
             console.print(
                 f"P(deal) with the brokers' inducements = [bold]{k / n:.4f}[/] "
@@ -192,15 +204,12 @@ def _print(r: SweepResult) -> None:
             + f"  (no admissible deal at all in {100 * float(sq.get('p_excluded') or 0):.1f}%"
             " of draws)"
         )
-    if r.escalation is not None and r.escalation_with_channels is not None:
-        e0, e1 = (
-            np.quantile(r.escalation, [0.05, 0.5, 0.95]),
-            np.quantile(r.escalation_with_channels, [0.05, 0.5, 0.95]),
-        )
+    e0, e1 = r.summary("escalation"), r.summary("escalation_with_channels")
+    if e0 is not None and e1 is not None:
         console.print(
             f"P(escalation within {r.escalation_horizon:g} months), median [5%, 95%]: "
-            f"without a channel {e0[1]:.3f} [{e0[0]:.3f}, {e0[2]:.3f}], with the "
-            f"mediators' channels {e1[1]:.3f} [{e1[0]:.3f}, {e1[2]:.3f}]"
+            f"without a channel {e0['q50']:.3f} [{e0['q05']:.3f}, {e0['q95']:.3f}], with the "
+            f"mediators' channels {e1['q50']:.3f} [{e1['q05']:.3f}, {e1['q95']:.3f}]"
         )
     for m in r.models:
         t = Table(title=f"{m}: outcome per issue (median [5%, 95%])")

@@ -5,7 +5,9 @@ Dask (:class:`DaskExecutor`, a local process cluster or an existing scheduler).
 All map a function over chunk tasks and return the results *in task order*, whatever
 the order of completion, so a sweep's result depends only on its seed and the fixed chunk
 size, never on the engine or the number of workers. ``progress`` is called once per
-finished chunk.
+finished chunk. ``imap`` yields the results one by one, in task order, with at most
+``window`` tasks submitted and not yet yielded, so a long sweep's memory does not grow
+with its length.
 
 The process pool starts its workers with the ``spawn`` method (a fresh interpreter that
 imports what the tasks need; no state forked from the parent, so it is safe with threads
@@ -22,7 +24,7 @@ their own environment: start them with ``MALLOC_TRIM_THRESHOLD_`` unset or large
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -53,6 +55,43 @@ class Executor(Protocol):
         self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
     ) -> list[R]: ...
 
+    def imap(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> Iterator[R]: ...
+
+
+def _windowed(
+    submit: Callable[[T], Any],
+    result: Callable[[Any], R],
+    done: Callable[[Any], None],
+    tasks: Sequence[T],
+    window: int,
+    cancel: Callable[[Any], None],
+) -> Iterator[R]:
+    """Yield ``result(f)`` of the futures ``submit(t)`` in task order, keeping at most
+    ``window`` submitted and not yet yielded; ``done(f)`` once each finishes (progress);
+    ``cancel(f)`` for the pending ones when the consumer stops early or fails."""
+    from collections import deque
+
+    pending: deque[Any] = deque()
+    it = iter(tasks)
+    try:
+        for t in it:
+            pending.append(submit(t))
+            if len(pending) >= window:
+                break
+        while pending:
+            f = pending.popleft()
+            r = result(f)
+            done(f)
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(submit(nxt))
+            yield r
+    finally:
+        for f in pending:
+            cancel(f)
+
 
 class LocalExecutor:
     """Runs chunks one after another in this process (numpy does the vectorising)."""
@@ -68,12 +107,16 @@ class LocalExecutor:
     def map(
         self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
     ) -> list[R]:
-        out: list[R] = []
+        return list(self.imap(fn, tasks, progress))
+
+    def imap(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> Iterator[R]:
         for t in tasks:
-            out.append(fn(t))
+            r = fn(t)
             if progress is not None:
                 progress(1)
-        return out
+            yield r
 
     def describe(self) -> dict[str, Any]:
         return {"engine": self.name, "workers": 1}
@@ -137,6 +180,21 @@ class ProcessExecutor:
                 f.cancel()
             raise
         return [f.result() for f in futures]
+
+    def imap(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> Iterator[R]:
+        if self._pool is None:
+            raise RuntimeError("use ProcessExecutor as a context manager (`with ...:`)")
+        pool = self._pool
+        return _windowed(
+            lambda t: pool.submit(fn, t),
+            lambda f: f.result(),
+            lambda f: progress(1) if progress is not None else None,
+            tasks,
+            2 * self.workers,
+            lambda f: f.cancel(),
+        )
 
     def describe(self) -> dict[str, Any]:
         return {"engine": self.name, "workers": self.workers}
@@ -236,6 +294,19 @@ class DaskExecutor:
             ) from None
         results: list[R] = self.client.gather(futures)  # in submission order
         return results
+
+    def imap(
+        self, fn: Callable[[T], R], tasks: Sequence[T], progress: Progress | None = None
+    ) -> Iterator[R]:
+        client = self.client
+        return _windowed(
+            lambda t: client.submit(fn, t, pure=False),
+            lambda f: f.result(timeout=self.timeout),
+            lambda f: progress(1) if progress is not None else None,
+            tasks,
+            2 * max(int(self.describe().get("workers") or 1), 1),
+            lambda f: f.cancel(),
+        )
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"engine": self.name, "address": self.address}

@@ -212,23 +212,10 @@ def sobol_indices(
     return s1, s1c, st, stc
 
 
-def tail_means(u: FloatArray, y: FloatArray, tail: float = 0.2) -> tuple[FloatArray, FloatArray]:
-    """Mean of ``y`` (B,) over draws with ``u[:, i] <= tail`` and with ``u[:, i] >= 1 -
-    tail``, per input i (tornado bars from Monte Carlo draws)."""
-    lo = u <= tail
-    hi = u >= 1.0 - tail
-    yy = np.asarray(y, dtype=float)[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        low = (lo * yy).sum(axis=0) / lo.sum(axis=0)
-        high = (hi * yy).sum(axis=0) / hi.sum(axis=0)
-    return np.asarray(low), np.asarray(high)
-
-
 def analyse(
     names: Sequence[str],
     design_outputs: Mapping[str, FloatArray],
-    mc_u: FloatArray,
-    mc_outputs: Mapping[str, FloatArray],
+    tails: Mapping[str, tuple[FloatArray, FloatArray, float]],
     labels: Mapping[str, str],
     *,
     n_base: int,
@@ -237,7 +224,9 @@ def analyse(
 ) -> SensitivityResult:
     """Sobol' indices of each output on the design, tornado bars from the MC draws.
 
-    ``mc_u`` (B, D) holds the MC draws' uniforms of the same inputs as ``names``.
+    ``tails[output]``: its mean over the MC draws in each input's lower and upper tail
+    (of ``tail``, folded chunk by chunk in :mod:`.stream`) and over
+    every draw where it is finite.
     """
     outs: dict[str, OutputSensitivity] = {}
     keys = list(design_outputs)
@@ -249,9 +238,7 @@ def analyse(
     for i, key in enumerate(keys):
         y = ys[i]
         s1, s1c, st, stc = s1s[i], s1cs[i], sts[i], stcs[i]
-        ymc = np.asarray(mc_outputs[key], dtype=float)
-        finite = np.isfinite(ymc)
-        low, high = tail_means(mc_u[finite], ymc[finite], tail)
+        low, high, base = tails[key]
         outs[key] = OutputSensitivity(
             output=key,
             label=labels.get(key, key),
@@ -262,7 +249,7 @@ def analyse(
             st_conf=stc,
             low=low,
             high=high,
-            base=float(ymc[finite].mean()) if finite.any() else math.nan,
+            base=float(base),
             variance=float(np.var(y)) if np.all(np.isfinite(y)) else 0.0,
         )
     return SensitivityResult(

@@ -39,6 +39,7 @@ from backchannel.engine.budget import DesignSize, design_size, fit_draws
 from backchannel.engine.executors import Executor, LocalExecutor
 from backchannel.engine.sampling import InputColumn, SamplingPlan, chunk_seeds, chunk_sizes
 from backchannel.engine.sensitivity import SensitivityResult, analyse, sobol_design
+from backchannel.engine.stream import BINS, Folder, Histogram
 from backchannel.scenario.arrays import BoolArray, FloatArray
 from backchannel.scenario.errors import InputError
 
@@ -105,8 +106,7 @@ def _stack(results: Sequence[ChunkResult], models: Sequence[str], d: int, k: int
     )
 
 
-def _proportion(deal: BoolArray) -> dict[str, Any]:
-    n, k = len(deal), int(deal.sum())
+def _proportion(k: int, n: int) -> dict[str, Any]:
     p = k / n if n else math.nan
     lo, hi = wilson_interval(k, n)
     return {
@@ -117,12 +117,12 @@ def _proportion(deal: BoolArray) -> dict[str, Any]:
     }
 
 
+def _named(qs: Sequence[float] | FloatArray) -> dict[str, float]:
+    return {f"q{round(100 * p):02d}": float(v) for p, v in zip(QUANTILES, qs, strict=True)}
+
+
 def _summary(y: FloatArray) -> dict[str, float]:
-    qs = np.quantile(y, QUANTILES)
-    return {
-        **{f"q{round(100 * p):02d}": float(v) for p, v in zip(QUANTILES, qs, strict=True)},
-        "mean": float(np.mean(y)),
-    }
+    return {**_named(np.quantile(y, QUANTILES)), "mean": float(np.mean(y))}
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,12 @@ class SweepResult:
     ``deal`` (B,), ``slack`` (B,), ``outcomes`` model -> (B, K), ``u``/``x`` (B, D) the
     uniforms and values of the inputs ``inputs``; ``deal_with_inducements`` (B,) when
     brokers offer inducements; ``escalation`` (B,) and ``escalation_with_channels`` (B,),
-    the probability of escalation within the horizon, when the scenario models it.
-    ``design``: how the Sobol' design was sized; ``budget``: what a time budget chose.
+    the probability of escalation within the horizon, when the scenario models it. A
+    streamed sweep (``keep_draws=False``) keeps none of these per-draw arrays (they are
+    None): its counts are exact and its quantiles come from ``histograms``
+    (:mod:`.stream`). ``deals``/``deals_induced``: how many draws have a deal (with the
+    inducements). ``design``: how the Sobol' design was sized; ``budget``: what a time
+    budget chose.
     """
 
     scenario: str
@@ -144,13 +148,15 @@ class SweepResult:
     models: tuple[str, ...]
     issue_ids: tuple[str, ...]
     inputs: tuple[InputColumn, ...]
-    u: FloatArray
-    x: FloatArray
-    deal: BoolArray
-    slack: FloatArray
-    outcomes: Mapping[str, FloatArray]
+    u: FloatArray | None
+    x: FloatArray | None
+    deal: BoolArray | None
+    slack: FloatArray | None
+    outcomes: Mapping[str, FloatArray] | None
     feasibility: bool
     sensitivity: SensitivityResult | None
+    deals: int = 0
+    deals_induced: int | None = None
     deal_with_inducements: BoolArray | None = None
     escalation: FloatArray | None = None
     escalation_with_channels: FloatArray | None = None
@@ -159,10 +165,16 @@ class SweepResult:
     notes: tuple[str, ...] = ()
     design: DesignSize | None = None
     budget: Mapping[str, Any] | None = None
+    histograms: Mapping[str, Histogram] | None = None
+
+    @property
+    def streamed(self) -> bool:
+        """True when the per-draw arrays were not kept (quantiles from histograms)."""
+        return self.histograms is not None
 
     @property
     def p_deal(self) -> float:
-        return float(self.deal.mean()) if self.draws else math.nan
+        return self.deals / self.draws if self.draws else math.nan
 
     @property
     def p_deal_se(self) -> float:
@@ -170,34 +182,65 @@ class SweepResult:
         return math.sqrt(p * (1 - p) / self.draws) if self.draws else math.nan
 
     def p_deal_interval(self, z: float = Z95) -> tuple[float, float]:
-        return wilson_interval(int(self.deal.sum()), self.draws, z)
+        return wilson_interval(self.deals, self.draws, z)
+
+    def summary(self, output: str) -> dict[str, float] | None:
+        """Quantiles and mean of ``output`` over the draws: ``MODEL.ISSUE``, ``escalation``
+        or ``escalation_with_channels`` (None when the sweep has no such output)."""
+        if self.histograms is not None:
+            h = self.histograms.get(output)
+            if h is None:
+                return None
+            qs = [h.quantile(p) for p in QUANTILES]
+            return {**_named(qs), "mean": h.mean()}
+        y: FloatArray | None
+        if output in ("escalation", "escalation_with_channels"):
+            y = getattr(self, output)
+        else:
+            model, _, issue = output.partition(".")
+            outs = self.outcomes or {}
+            y = (
+                outs[model][:, self.issue_ids.index(issue)]
+                if model in outs and issue in self.issue_ids
+                else None
+            )
+        return None if y is None else _summary(y)
 
     def quantiles(self, model: str) -> dict[str, dict[str, float]]:
         """Outcome quantiles per issue: ``{issue: {"q05": .., ..., "q95": .., "mean": ..}}``."""
-        out = self.outcomes[model]
-        return {iss: _summary(out[:, k]) for k, iss in enumerate(self.issue_ids)}
+        out = {iss: self.summary(f"{model}.{iss}") for iss in self.issue_ids}
+        return {iss: v for iss, v in out.items() if v is not None}
 
     def slack_quantiles(self) -> dict[str, float | None] | None:
         """Quantiles of the slack (None: -inf, no admissible agenda or red lines apart;
         inverted-CDF quantiles, Hyndman & Fan type 1, since the slack can be -inf)."""
         if not self.feasibility:
             return None
-        s = np.where(np.isfinite(self.slack), self.slack, -np.inf)
-        qs = np.quantile(s, QUANTILES, method="inverted_cdf")
+        if self.histograms is not None:
+            h = self.histograms.get("slack")
+            if h is None:
+                return None
+            qs = np.array([h.quantile(p, "inverted_cdf") for p in QUANTILES])
+            excluded = h.minus_inf / max(h.n + h.minus_inf, 1)
+        else:
+            assert self.slack is not None
+            s = np.where(np.isfinite(self.slack), self.slack, -np.inf)
+            qs = np.quantile(s, QUANTILES, method="inverted_cdf")
+            excluded = float(np.mean(~np.isfinite(self.slack)))
         out: dict[str, float | None] = {
-            f"q{round(100 * p):02d}": (float(v) if np.isfinite(v) else None)
-            for p, v in zip(QUANTILES, qs, strict=True)
+            k: (v if math.isfinite(v) else None) for k, v in _named(qs).items()
         }
-        out["p_excluded"] = float(np.mean(~np.isfinite(self.slack)))
+        out["p_excluded"] = excluded
         return out
 
     def to_dict(self) -> dict[str, Any]:
         esc = None
-        if self.escalation is not None and self.escalation_with_channels is not None:
+        without, with_ = self.summary("escalation"), self.summary("escalation_with_channels")
+        if without is not None and with_ is not None:
             esc = {
                 "horizon_months": self.escalation_horizon,
-                "without_channel": _summary(self.escalation),
-                "with_channels": _summary(self.escalation_with_channels),
+                "without_channel": without,
+                "with_channels": with_,
             }
         return {
             "scenario": self.scenario,
@@ -205,15 +248,18 @@ class SweepResult:
             "seed": self.seed,
             "chunk_size": self.chunk_size,
             "correlation": self.correlation,
-            "p_deal": _proportion(self.deal) if self.feasibility else None,
+            "p_deal": _proportion(self.deals, self.draws) if self.feasibility else None,
             "p_deal_with_inducements": (
-                None
-                if self.deal_with_inducements is None
-                else _proportion(self.deal_with_inducements)
+                None if self.deals_induced is None else _proportion(self.deals_induced, self.draws)
             ),
             "slack": self.slack_quantiles(),
             "outcomes": {m: self.quantiles(m) for m in self.models},
             "escalation": esc,
+            "quantiles": (
+                f"histogram of {BINS:,} bins per output (streamed; within one bin of exact)"
+                if self.streamed
+                else "exact"
+            ),
             "models": list(self.models),
             "inputs": [c.to_dict() for c in self.inputs],
             "sensitivity": None if self.sensitivity is None else self.sensitivity.to_dict(),
@@ -237,6 +283,8 @@ def run_sweep(
     chunk_size: int = CHUNK_SIZE,
     progress: ProgressHook | None = None,
     budget: float | None = None,
+    keep_draws: bool = True,
+    sink: Callable[[ChunkResult], None] | None = None,
 ) -> SweepResult:
     """Monte Carlo sweep of ``plan`` (see the module docstring).
 
@@ -244,7 +292,10 @@ def run_sweep(
     skips the sensitivity analysis); the design uses the largest power of 2 up to it whose
     evaluations do not exceed the draws (:mod:`.budget`). ``run_feasibility``: False for
     forecast-only scenarios. ``budget``: seconds the sweep may take; the draws (at most
-    ``draws``) and the design are sized to fit (:mod:`.budget`).
+    ``draws``) and the design are sized to fit (:mod:`.budget`). ``keep_draws``: False
+    streams the draws (:mod:`.stream`: memory that does not grow with ``draws``, no
+    per-draw arrays, quantiles from histograms); ``sink(chunk)`` sees every chunk's
+    per-draw results in draw order (e.g. to write them to a file).
     """
     start = time.perf_counter()
     if draws < 1:
@@ -317,20 +368,31 @@ def run_sweep(
     ]
     advance = progress("draws", len(tasks), draws) if progress else None
     t_mc = time.perf_counter()
+    want_sens = bool(n_base and active)
+    folder = Folder(
+        plan,
+        models,
+        (lambda r: _outputs(plan, models, r, run_feasibility)[0]) if want_sens else _none,
+        active,
+        keep=keep_draws,
+        sink=sink,
+    )
     if reuse is not None and len(tasks) == 1:
-        results = [reuse]
+        folder.add(reuse)
         if advance is not None:
             advance(1)
     else:
-        results = executor.map(evaluate_chunk, tasks, advance)
-    mc = _stack(results, models, plan.n_inputs, plan.base.n_issues)
+        for r in executor.imap(evaluate_chunk, tasks, advance):
+            folder.add(r)
+    mc = _stack(folder.kept, models, plan.n_inputs, plan.base.n_issues) if keep_draws else None
     looped = [m for m in models if m not in PER_ISSUE_MODELS]
     if looped:
         notes.append(f"models {looped} couple issues and ran once per draw")
     cap = draws
     if spent is not None and budget is not None:  # the design gets what is left at the
         # rate the draws ran (the pilot's, when its result was the draws')
-        ran = spent["pilot"]["seconds"] if results[0] is reuse else time.perf_counter() - t_mc
+        reused = reuse is not None and len(tasks) == 1
+        ran = spent["pilot"]["seconds"] if reused else time.perf_counter() - t_mc
         rate = max(ran, 1e-9) / draws
         cap = min(draws, int(max(0.0, budget - (time.perf_counter() - start)) / rate))
     design = design_size(n_base, len(active), cap)
@@ -346,13 +408,13 @@ def run_sweep(
             run_feasibility,
             chunk_size,
             progress,
-            mc,
+            folder,
         )
     elif n_base:
         notes.append(design.reason)
     if spent is not None:
         spent["elapsed"] = time.perf_counter() - start
-    esc = plan.escalation_risk(mc.x)
+    esc = None if mc is None else plan.escalation_risk(mc.x)
     return SweepResult(
         scenario=plan.scenario_name,
         draws=draws,
@@ -362,14 +424,16 @@ def run_sweep(
         models=models,
         issue_ids=plan.base.issue_ids,
         inputs=plan.columns,
-        u=mc.u,
-        x=mc.x,
-        deal=mc.deal,
-        slack=mc.slack,
-        outcomes=mc.outcomes,
+        u=None if mc is None else mc.u,
+        x=None if mc is None else mc.x,
+        deal=None if mc is None else mc.deal,
+        slack=None if mc is None else mc.slack,
+        outcomes=None if mc is None else mc.outcomes,
         feasibility=run_feasibility,
         sensitivity=sens,
-        deal_with_inducements=mc.deal_induced,
+        deals=folder.deals,
+        deals_induced=folder.deals_induced,
+        deal_with_inducements=None if mc is None else mc.deal_induced,
         escalation=None if esc is None else esc[0],
         escalation_with_channels=None if esc is None else esc[1],
         escalation_horizon=None if plan.escalation is None else plan.escalation.horizon_months,
@@ -377,7 +441,12 @@ def run_sweep(
         notes=tuple(notes),
         design=design,
         budget=spent,
+        histograms=None if keep_draws else folder.hist,
     )
+
+
+def _none(_: ChunkResult) -> dict[str, FloatArray]:
+    return {}
 
 
 def _describe(executor: Executor) -> dict[str, Any]:
@@ -386,9 +455,10 @@ def _describe(executor: Executor) -> dict[str, Any]:
 
 
 def _outputs(
-    plan: SamplingPlan, models: Sequence[str], st: Stacked, feasible: bool
+    plan: SamplingPlan, models: Sequence[str], st: Stacked | ChunkResult, feasible: bool
 ) -> tuple[dict[str, FloatArray], dict[str, str]]:
-    """The scalar outputs the sensitivity analysis explains, per draw."""
+    """The scalar outputs the sensitivity analysis explains, per draw (of a chunk or of
+    every chunk stacked)."""
     ys: dict[str, FloatArray] = {}
     labels: dict[str, str] = {}
     if feasible:
@@ -421,7 +491,7 @@ def _sensitivity(
     run_feasibility: bool,
     chunk_size: int,
     progress: ProgressHook | None,
-    mc: Stacked,
+    mc: Folder,
 ) -> SensitivityResult:
     names = [plan.columns[i].name for i in active]
     design = sobol_design(names, n_base, seed)
@@ -443,8 +513,10 @@ def _sensitivity(
         for i, (s, n) in enumerate(zip(seeds, sizes, strict=True))
     ]
     advance = progress("sensitivity", len(tasks), full.shape[0]) if progress else None
-    res = executor.map(evaluate_chunk, tasks, advance)
-    design_st = _stack(res, models, plan.n_inputs, plan.base.n_issues)
-    design_y, labels = _outputs(plan, models, design_st, run_feasibility)
-    mc_y, _ = _outputs(plan, models, mc, run_feasibility)
-    return analyse(names, design_y, mc.u[:, list(active)], mc_y, labels, n_base=n_base, seed=seed)
+    parts: list[dict[str, FloatArray]] = []
+    labels: dict[str, str] = {}
+    for r in executor.imap(evaluate_chunk, tasks, advance):
+        ys, labels = _outputs(plan, models, r, run_feasibility)
+        parts.append(ys)
+    design_y = {k: np.concatenate([p[k] for p in parts]) for k in (parts[0] if parts else {})}
+    return analyse(names, design_y, mc.tail_means(), labels, n_base=n_base, seed=seed)

@@ -127,6 +127,7 @@ def run_sweep(
     if draws <= 0:
         return Piece(missing="no sweep was run (use --sweep-draws N)")
     from backchannel.engine.sampling import sampling_plan
+    from backchannel.engine.stream import KEEP_DRAWS
     from backchannel.engine.sweep import run_sweep as engine_sweep
 
     def hook(phase: str, total: int, n: int) -> Callable[[int], None]:
@@ -151,6 +152,7 @@ def run_sweep(
             n_base=n_base or None,
             run_feasibility=bool(plan.base.veto_players),
             progress=hook,
+            keep_draws=draws <= KEEP_DRAWS,
         )
     except InputError as exc:
         return Piece(missing=f"The Monte Carlo sweep could not run: {exc.render()}")

@@ -221,8 +221,8 @@ def evaluate_case(name: str, scenario: Scenario, draws: int = 200, seed: int = 0
     p_own = None
     if draws > 0:
         sw = run_sweep(plan, draws, seed=seed, models=(), n_base=None)
-        deal = sw.deal if sw.deal_with_inducements is None else sw.deal_with_inducements
-        p_deal, p_own = float(np.mean(deal)), float(np.mean(sw.deal))
+        p_own = sw.p_deal
+        p_deal = p_own if sw.deals_induced is None else sw.deals_induced / sw.draws
         rule_p = float(np.mean(red_line_rule(plan.draw(draws, seed).arrays, who)))
     else:
         p_deal, rule_p = float(forecast), float(rule_deal)

@@ -112,7 +112,7 @@ class Guard:
                 403,
                 f"this server does not answer to the host name {name[:80]!r} (protection "
                 "against DNS rebinding)\n  fix: open the dashboard at http://127.0.0.1:<port>/, "
-                "or add the name to BACKCHANNEL_ALLOWED_HOSTS",
+                "or add the name to BACKCHANNEL_ALLOWED_HOSTS (or serve --allow-host)",
                 "host",
             )
 
@@ -127,7 +127,7 @@ class Guard:
                 403,
                 f"refused a request sent by a page of another site ({origin[:80]!r})\n"
                 "  fix: use the dashboard's own page, or add that origin to "
-                "BACKCHANNEL_ALLOWED_ORIGINS",
+                "BACKCHANNEL_ALLOWED_ORIGINS (or serve --allow-origin)",
                 "origin",
             )
         site = headers.get("sec-fetch-site")
