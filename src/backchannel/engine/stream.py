@@ -183,7 +183,7 @@ class Folder:
             for k, iss in enumerate(base.issue_ids):
                 h = self._histogram(f"{m}.{iss}", base.lo[k], base.hi[k])
                 h.add(r.outcomes[m][:, k])
-        if np.isfinite(r.slack).any() or np.isinf(r.slack).any():
+        if not np.isnan(r.slack).all():
             self._histogram("slack", *SLACK_RANGE).add(r.slack)
         esc = self.plan.escalation_risk(r.x)
         if esc is not None:
