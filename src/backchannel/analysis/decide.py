@@ -64,6 +64,45 @@ class Decision:
         return self.status == "razor_thin"
 
 
+def certified(
+    inst: Instance,
+    lower: float,
+    upper: float,
+    package: tuple[FloatArray, FloatArray, BoolArray],
+    certificate: str,
+    surplus: FloatArray,
+    *,
+    deal_anyway: bool = False,
+    multipliers: FloatArray | None = None,
+) -> Decision:
+    """The verdict from a certified bracket ``lower <= margin <= upper`` of the best
+    package (``lower`` from a package evaluated in plain arithmetic, ``upper`` from a
+    bound): a deal above +TOL, no deal below -TOL, razor-thin between (``deal_anyway``: a
+    deal whenever a package exists, as when no decider has a no-deal value).
+    ``package``: ``(x, e, settled)`` on the scaled issues."""
+    x, e, settled = package
+    if lower > TOL or deal_anyway:
+        status: Status = "deal"
+    elif upper < -TOL:
+        status = "no_deal"
+    else:
+        status = "razor_thin"
+    possible = bool(lower >= -TOL)
+    return Decision(
+        status=status,
+        deal_possible=possible,
+        slack=float(lower if possible else upper),
+        lower=float(lower),
+        upper=float(upper),
+        x=inst.to_scale(x),
+        e=e * inst.span,
+        settled=settled,
+        certificate=certificate,
+        surplus=surplus,
+        multipliers=multipliers,
+    )
+
+
 def lp_dual_bound(model: Model, duals: FloatArray) -> float:
     """Weak-duality upper bound of a maximisation LP from any row multipliers ``duals``:
     ``c.z = y.Az + (c - A'y).z <= sum_i y_i * (row bound on the side y_i points to) +
@@ -133,25 +172,14 @@ def decide(inst: Instance, *, compact: bool = True) -> Decision:
     if inst.loss == "quadratic":
         certificate += "; outer approximation of the quadratic loss by tangent cuts"
     assert best is not None
-    x, e, settled = best
-    if lower > TOL or (not f.has_surplus and np.isfinite(lower)):
-        status: Status = "deal"
-    elif upper < -TOL:
-        status = "no_deal"
-    else:
-        status = "razor_thin"
-    possible = bool(lower >= -TOL)
-    return Decision(
-        status=status,
-        deal_possible=possible,
-        slack=float(lower if possible else upper),
-        lower=float(lower),
-        upper=float(upper),
-        x=inst.to_scale(x),
-        e=e * inst.span,
-        settled=settled,
-        certificate=certificate,
-        surplus=best_surplus,
+    return certified(
+        inst,
+        lower,
+        upper,
+        best,
+        certificate,
+        best_surplus,
+        deal_anyway=not f.has_surplus and bool(np.isfinite(lower)),
     )
 
 
@@ -223,29 +251,15 @@ def _bracket(inst: Instance, f: Any, sol: Any) -> Decision:
             break
     if best is None:
         return _none(inst, k, "no package reaches a margin of -1e-7 (HiGHS: infeasible)")
-    x, e, settled = best
-    if lower > TOL:
-        status: Status = "deal"
-    elif upper < -TOL:
-        status = "no_deal"
-    else:
-        status = "razor_thin"
-    possible = bool(lower >= -TOL)
-    return Decision(
-        status=status,
-        deal_possible=possible,
-        slack=float(lower if possible else upper),
-        lower=float(lower),
-        upper=float(upper),
-        x=inst.to_scale(x),
-        e=e * inst.span,
-        settled=settled,
-        certificate=(
-            f"verdict by feasibility programmes (HiGHS); margin bracketed: at least {lower:.4g} "
-            f"(a package evaluated in plain arithmetic), at most {upper:.4g} (the programme's "
-            "relaxation or branch-and-bound bound)"
-        ),
-        surplus=surplus,
+    return certified(
+        inst,
+        lower,
+        upper,
+        best,
+        f"verdict by feasibility programmes (HiGHS); margin bracketed: at least {lower:.4g} "
+        f"(a package evaluated in plain arithmetic), at most {upper:.4g} (the programme's "
+        "relaxation or branch-and-bound bound)",
+        surplus,
     )
 
 

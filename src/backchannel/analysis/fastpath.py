@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from backchannel.analysis.decide import Decision, Status, lp_dual_bound
+from backchannel.analysis.decide import Decision, certified, lp_dual_bound
 from backchannel.analysis.evaluate import check_package, margin
 from backchannel.analysis.formulation import INITIAL_CUTS, TOL
 from backchannel.analysis.instance import Instance
@@ -119,25 +119,15 @@ def fast_decide(inst: Instance) -> Decision | None:
     if best is None:
         return _none(inst, "the red lines exclude every package (LP infeasible)")
     lower, upper, x, e, settled, lam = best
-    if lower > TOL or (not np.isfinite(lower) and lower > 0):
-        status: Status = "deal"
-    elif upper < -TOL:
-        status = "no_deal"
-    else:
-        status = "razor_thin"
-    possible = bool(lower >= -TOL)
     check = check_package(inst, x, e, settled)
-    return Decision(
-        status=status,
-        deal_possible=possible,
-        slack=float(lower if possible else upper),
-        lower=float(lower),
-        upper=float(upper),
-        x=inst.to_scale(np.where(settled | np.isnan(sq), x, inst.sq0)),
-        e=e * inst.span,
-        settled=settled,
-        certificate="compact LP per settlement pattern, LP duality checked in plain arithmetic",
-        surplus=check.surplus,
+    return certified(
+        inst,
+        lower,
+        upper,
+        (np.where(settled | np.isnan(sq), x, inst.sq0), e, settled),
+        "compact LP per settlement pattern, LP duality checked in plain arithmetic",
+        check.surplus,
+        deal_anyway=lower == np.inf,
         multipliers=lam,
     )
 
