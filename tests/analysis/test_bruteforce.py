@@ -242,6 +242,8 @@ def test_the_quadratic_repro_file() -> None:
     from backchannel.scenario.overrides import apply_overrides
 
     path = Path(__file__).parents[3] / "shared" / "data" / "repro" / "quadratic_thin_slack.yaml"
+    if not path.exists():
+        pytest.skip("shared data not present (../shared/data beside the repository)")
     sc = load_scenario(path)
     res = analyze(sc)
     assert not res.deal_possible
