@@ -40,8 +40,9 @@ Outputs = Callable[[ChunkResult], Mapping[str, FloatArray]]
 
 
 class Histogram:
-    """Counts of values in :data:`BINS` equal bins over [lo, hi], with the exact mean;
-    values outside are clipped into the end bins, -inf counted apart."""
+    """Counts of values in :data:`BINS` equal bins over [lo, hi] and their mean; values
+    outside (+inf too) are clipped into the end bins and the mean, -inf counted apart,
+    NaN ignored."""
 
     def __init__(self, lo: float, hi: float) -> None:
         self.lo, self.hi = float(lo), float(hi) if hi > lo else float(lo) + 1.0
@@ -53,9 +54,9 @@ class Histogram:
     def add(self, y: FloatArray) -> None:
         y = np.asarray(y, dtype=float)
         y = y[~np.isnan(y)]
-        finite = np.isfinite(y)
-        self.minus_inf += int(np.sum(y[~finite] < 0))
-        f = np.clip(y[finite], self.lo, self.hi)
+        low = np.isneginf(y)
+        self.minus_inf += int(low.sum())
+        f = np.clip(y[~low], self.lo, self.hi)
         idx = np.minimum(((f - self.lo) / (self.hi - self.lo) * BINS).astype(np.int64), BINS - 1)
         self.counts += np.bincount(idx, minlength=BINS)
         self.total += float(f.sum())
