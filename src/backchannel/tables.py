@@ -305,7 +305,18 @@ class DrawWriter:
             from backchannel._extras import require
 
             require("pyarrow", "parquet", "writing Parquet files")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+        from backchannel.scenario.load import new_file_mode
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            os.fchmod(fd, new_file_mode(path))
+        except OSError as exc:
+            raise InputError(
+                f"cannot write {path}: {exc.strerror or exc}",
+                source="--draws-out",
+                fix="give a file in a folder you can write to",
+            ) from None
         self._tmp = Path(tmp)
         self._file: Any = (
             open(fd, "wb") if self._parquet else open(fd, "w", encoding="utf-8", newline="")

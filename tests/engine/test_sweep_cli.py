@@ -57,6 +57,7 @@ def test_sweep_file_scenario_and_terminal_summary(tmp_path: Path) -> None:
         ["--correlation", "1.5"],
         ["--budget", "0"],
         ["--workers", "0"],
+        ["--draws-out", "/proc/no-such-folder/draws.csv"],
     ],
 )
 def test_bad_options_are_input_errors(args: list[str]) -> None:

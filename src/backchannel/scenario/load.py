@@ -407,14 +407,19 @@ def _read_umask() -> int:
 _UMASK = _read_umask()  # read once at import: os.umask is process-wide, not thread-safe
 
 
+def new_file_mode(p: Path) -> int:
+    """The mode a file written in place of ``p`` should get: ``p``'s own if it exists,
+    else what an ordinary new file gets under this process's umask (mkstemp makes 0600)."""
+    return p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~_UMASK
+
+
 def atomic_write(path: str | Path, text: str) -> None:
     """Write a file atomically: a failed write leaves any earlier file intact."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
     try:
-        # mkstemp makes the file 0600: give it the mode an ordinary new file would get
-        os.fchmod(fd, p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~_UMASK)
+        os.fchmod(fd, new_file_mode(p))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
