@@ -135,7 +135,6 @@ def decide(inst: Instance, *, compact: bool = True) -> Decision:
         if fast is not None:
             return fast
     f = build(inst)
-    k = inst.n_issues
     lower, upper = -np.inf, np.inf
     best: tuple[FloatArray, FloatArray, BoolArray] | None = None
     best_surplus = np.full(inst.position.shape[0], np.nan)
@@ -148,7 +147,7 @@ def decide(inst: Instance, *, compact: bool = True) -> Decision:
     for _ in range(MAX_CUT_ROUNDS):
         sol = f.model.solve(node_limit=MAXMIN_NODES)
         if sol.infeasible:
-            return _none(inst, k, "the hard constraints admit no package (HiGHS: infeasible)")
+            return no_package(inst, "the hard constraints admit no package (HiGHS: infeasible)")
         if not sol.optimal:  # a hard voting game: bracket the margin by feasibility instead
             return _bracket(inst, f, sol)
         x, e, settled = f.package(sol.x)
@@ -219,7 +218,6 @@ def _bracket(inst: Instance, f: Any, sol: Any) -> Decision:
     any package with margin at least ``2 TOL``, else at least ``-TOL``), and the margin is
     reported as a bracket: the lower end a package evaluated in plain arithmetic, the upper
     end HiGHS's branch-and-bound bound."""
-    k = inst.n_issues
     lower, best, surplus = -np.inf, None, np.full(inst.position.shape[0], np.nan)
 
     def take(package: Any) -> None:
@@ -250,7 +248,7 @@ def _bracket(inst: Instance, f: Any, sol: Any) -> Decision:
         if lower <= before + 1e-9:
             break
     if best is None:
-        return _none(inst, k, "no package reaches a margin of -1e-7 (HiGHS: infeasible)")
+        return no_package(inst, "no package reaches a margin of -1e-7 (HiGHS: infeasible)")
     return certified(
         inst,
         lower,
@@ -263,15 +261,16 @@ def _bracket(inst: Instance, f: Any, sol: Any) -> Decision:
     )
 
 
-def _none(inst: Instance, k: int, why: str) -> Decision:
-    nan = np.full(k, np.nan)
+def no_package(inst: Instance, why: str) -> Decision:
+    """The verdict when the hard constraints admit no package at all (margin -inf)."""
+    k = inst.n_issues
     return Decision(
         status="no_deal",
         deal_possible=False,
         slack=-np.inf,
         lower=-np.inf,
         upper=-np.inf,
-        x=nan,
+        x=np.full(k, np.nan),
         e=np.zeros(k),
         settled=np.zeros(k, dtype=bool),
         certificate=why,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from backchannel.analysis.decide import Decision, certified, lp_dual_bound
+from backchannel.analysis.decide import Decision, certified, lp_dual_bound, no_package
 from backchannel.analysis.evaluate import check_package, margin
 from backchannel.analysis.formulation import INITIAL_CUTS, TOL
 from backchannel.analysis.instance import Instance
@@ -101,7 +101,7 @@ def fast_decide(inst: Instance) -> Decision | None:
     amb = inst.amb
     sq = inst.sq
     if np.any(~can_settle & ~can_defer):
-        return _none(inst, "a red line, an agenda demand or refusal excludes every package")
+        return no_package(inst, "a red line, an agenda demand or refusal excludes every package")
     inside = (amb <= 0) & (box_lo - 1e-12 <= inst.sq0) & (inst.sq0 <= box_hi + 1e-12)
     free = np.flatnonzero(can_settle & can_defer & ~inside)
     if free.size > MAX_FREE:
@@ -117,7 +117,7 @@ def fast_decide(inst: Instance) -> Decision | None:
         if best is None or res[0] > best[0]:
             best = res
     if best is None:
-        return _none(inst, "the red lines exclude every package (LP infeasible)")
+        return no_package(inst, "the red lines exclude every package (LP infeasible)")
     lower, upper, x, e, settled, lam = best
     check = check_package(inst, x, e, settled)
     return certified(
@@ -270,19 +270,3 @@ def _solve_pattern(
         upper = np.inf
     assert xs is not None and es is not None
     return float(lower), float(upper), np.clip(xs, 0, 1), es, settled, lam
-
-
-def _none(inst: Instance, why: str) -> Decision:
-    k = inst.n_issues
-    return Decision(
-        status="no_deal",
-        deal_possible=False,
-        slack=-np.inf,
-        lower=-np.inf,
-        upper=-np.inf,
-        x=np.full(k, np.nan),
-        e=np.zeros(k),
-        settled=np.zeros(k, dtype=bool),
-        certificate=why,
-        surplus=np.full(inst.position.shape[0], np.nan),
-    )

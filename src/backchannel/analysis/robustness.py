@@ -231,31 +231,13 @@ def robustness(
         if budget.left <= 0:
             out.append(Flip(inp.name, inp.value, None, inp.bounds, None, False, "not reached"))
             continue
+        why = None
         if not base.deal_possible and min_blocking > inp.touches:
-            out.append(
-                Flip(
-                    inp.name,
-                    inp.value,
-                    None,
-                    inp.bounds,
-                    None,
-                    False,
-                    f"cannot flip alone: a deal needs {min_blocking} constraints relaxed",
-                )
-            )
-            continue
-        if not base.deal_possible and not np.isfinite(base.slack) and inp.priority in (2, 4):
-            out.append(
-                Flip(
-                    inp.name,
-                    inp.value,
-                    None,
-                    inp.bounds,
-                    None,
-                    False,
-                    "cannot flip: red lines, agenda or rules exclude every package",
-                )
-            )
+            why = f"cannot flip alone: a deal needs {min_blocking} constraints relaxed"
+        elif not base.deal_possible and not np.isfinite(base.slack) and inp.priority in (2, 4):
+            why = "cannot flip: red lines, agenda or rules exclude every package"
+        if why is not None:
+            out.append(Flip(inp.name, inp.value, None, inp.bounds, None, False, why))
             continue
         if inp.exact:
             budget.spend()
