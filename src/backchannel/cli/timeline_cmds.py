@@ -104,9 +104,9 @@ def timeline(
 ) -> None:
     """The verdict, zone, blockers, P(deal), escalation and ripeness at every event date
     and between them; windows of opportunity and what closed them."""
-    from backchannel.dynamics.timeline import run_timeline
+    from backchannel import api
 
-    res = run_timeline(load(scenario, set_), draws=draws, seed=seed)
+    res = api.timeline(load(scenario, set_), draws=draws, seed=seed)
     if json:
         emit_json(res.to_dict())
     else:
@@ -160,9 +160,9 @@ def stages(
 ) -> None:
     """Interim agreements ("less for less") that make a comprehensive one feasible at the
     next stage, ranked by the worst-off ratifier's surplus; or why no sequence helps."""
-    from backchannel.dynamics.stages import find_stages
+    from backchannel import api
 
-    res = find_stages(load(scenario, set_), alternatives=alternatives)
+    res = api.stages(load(scenario, set_), alternatives=alternatives)
     if json:
         emit_json(res.to_dict())
     else:
