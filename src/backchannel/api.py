@@ -449,11 +449,10 @@ def _draw_sink(
     )
 
     def sink(r: ChunkResult) -> None:
-        esc = plan.escalation_risk(r.x)
         extra = {
             "deal_with_inducements": r.deal_induced,
-            "escalation": None if esc is None else esc[0],
-            "escalation_with_channels": None if esc is None else esc[1],
+            "escalation": r.escalation,
+            "escalation_with_channels": r.escalation_with_channels,
         }
         writer.write(
             tables.draw_columns(meta, writer.rows, r.deal, r.slack, r.x, r.outcomes, extra)

@@ -53,7 +53,9 @@ class ChunkResult:
     """Per-draw results of a chunk: uniforms ``u`` and values ``x`` (B, D), ``deal`` (B,)
     and ``slack`` (B,) (NaN when feasibility was not run), ``outcomes`` model -> (B, K),
     ``deal_induced`` (B,): feasibility once the brokers' inducements are applied (None when
-    the scenario has none)."""
+    the scenario has none); ``escalation``/``escalation_with_channels`` (B,): the
+    probability of escalation within the horizon without and with the channels (None when
+    the scenario does not model escalation)."""
 
     index: int
     u: FloatArray
@@ -62,6 +64,8 @@ class ChunkResult:
     slack: FloatArray
     outcomes: Mapping[str, FloatArray] = field(default_factory=dict)
     deal_induced: BoolArray | None = None
+    escalation: FloatArray | None = None
+    escalation_with_channels: FloatArray | None = None
 
 
 def model_seed(seq: np.random.SeedSequence) -> int:
@@ -187,6 +191,7 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         induced = None
     mseed = model_seed(task.seed)
     outcomes = {m: batch_forecast(draws.arrays, m, seed=mseed) for m in task.models}
+    esc = plan.escalation_risk(draws.x)
     return ChunkResult(
         index=task.index,
         u=draws.u,
@@ -195,4 +200,6 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         slack=slack,
         outcomes=outcomes,
         deal_induced=induced,
+        escalation=None if esc is None else esc[0],
+        escalation_with_channels=None if esc is None else esc[1],
     )

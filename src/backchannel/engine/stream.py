@@ -186,10 +186,10 @@ class Folder:
                 h.add(r.outcomes[m][:, k])
         if not np.isnan(r.slack).all():
             self._histogram("slack", *SLACK_RANGE).add(r.slack)
-        esc = self.plan.escalation_risk(r.x)
-        if esc is not None:
-            self._histogram("escalation", 0.0, 1.0).add(esc[0])
-            self._histogram("escalation_with_channels", 0.0, 1.0).add(esc[1])
+        for key in ("escalation", "escalation_with_channels"):
+            y = getattr(r, key)
+            if y is not None:
+                self._histogram(key, 0.0, 1.0).add(y)
 
     def tail_means(self) -> dict[str, tuple[FloatArray, FloatArray, float]]:
         return {k: t.means() for k, t in self.tails.items()}

@@ -25,7 +25,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -54,6 +54,8 @@ SLACK_FLOOR = -1.0
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 Z95 = 1.959963984540054
 
+Arr = TypeVar("Arr", bound=np.ndarray)
+
 ProgressHook = Callable[[str, int, int], Callable[[int], None]]
 """``hook(phase, total_chunks, total_draws) -> advance(n_chunks)`` for progress bars."""
 
@@ -71,38 +73,34 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     return (lo, hi)
 
 
-@dataclass(frozen=True)
-class Stacked:
-    """Per-draw results of all chunks, in draw order."""
-
-    u: FloatArray
-    x: FloatArray
-    deal: BoolArray
-    slack: FloatArray
-    outcomes: dict[str, FloatArray]
-    deal_induced: BoolArray | None
+def _cat(parts: Sequence[Arr | None]) -> Arr | None:
+    """The parts end to end, or None when any is None (an output the sweep does not have)."""
+    if any(p is None for p in parts):
+        return None
+    return cast(Arr, np.concatenate([p for p in parts if p is not None]))
 
 
-def _stack(results: Sequence[ChunkResult], models: Sequence[str], d: int, k: int) -> Stacked:
+def _stack(results: Sequence[ChunkResult], models: Sequence[str], d: int, k: int) -> ChunkResult:
+    """Every chunk's per-draw results end to end, in draw order."""
     if not results:
-        return Stacked(
+        return ChunkResult(
+            0,
             np.empty((0, d)),
             np.empty((0, d)),
             np.empty(0, dtype=bool),
             np.empty(0),
             {m: np.empty((0, k)) for m in models},
-            None,
         )
-    induced = [r.deal_induced for r in results]
-    return Stacked(
+    return ChunkResult(
+        index=0,
         u=np.concatenate([r.u for r in results]),
         x=np.concatenate([r.x for r in results]),
         deal=np.concatenate([r.deal for r in results]),
         slack=np.concatenate([r.slack for r in results]),
         outcomes={m: np.concatenate([r.outcomes[m] for r in results]) for m in models},
-        deal_induced=None
-        if any(i is None for i in induced)
-        else np.concatenate([i for i in induced if i is not None]),
+        deal_induced=_cat([r.deal_induced for r in results]),
+        escalation=_cat([r.escalation for r in results]),
+        escalation_with_channels=_cat([r.escalation_with_channels for r in results]),
     )
 
 
@@ -414,7 +412,6 @@ def run_sweep(
         notes.append(design.reason)
     if spent is not None:
         spent["elapsed"] = time.perf_counter() - start
-    esc = None if mc is None else plan.escalation_risk(mc.x)
     return SweepResult(
         scenario=plan.scenario_name,
         draws=draws,
@@ -434,8 +431,8 @@ def run_sweep(
         deals=folder.deals,
         deals_induced=folder.deals_induced,
         deal_with_inducements=None if mc is None else mc.deal_induced,
-        escalation=None if esc is None else esc[0],
-        escalation_with_channels=None if esc is None else esc[1],
+        escalation=None if mc is None else mc.escalation,
+        escalation_with_channels=None if mc is None else mc.escalation_with_channels,
         escalation_horizon=None if plan.escalation is None else plan.escalation.horizon_months,
         engine=_describe(executor),
         notes=tuple(notes),
@@ -455,7 +452,7 @@ def _describe(executor: Executor) -> dict[str, Any]:
 
 
 def _outputs(
-    plan: SamplingPlan, models: Sequence[str], st: Stacked | ChunkResult, feasible: bool
+    plan: SamplingPlan, models: Sequence[str], st: ChunkResult, feasible: bool
 ) -> tuple[dict[str, FloatArray], dict[str, str]]:
     """The scalar outputs the sensitivity analysis explains, per draw (of a chunk or of
     every chunk stacked)."""
@@ -469,9 +466,9 @@ def _outputs(
         if st.deal_induced is not None:
             ys["deal_with_inducements"] = st.deal_induced.astype(float)
             labels["deal_with_inducements"] = "P(deal) with the brokers' inducements"
-    esc = plan.escalation_risk(st.x)
-    if esc is not None:
-        ys["escalation"], ys["escalation_with_channels"] = esc
+    if st.escalation is not None and st.escalation_with_channels is not None:
+        ys["escalation"] = st.escalation
+        ys["escalation_with_channels"] = st.escalation_with_channels
         labels["escalation"] = "P(escalation) without a channel"
         labels["escalation_with_channels"] = "P(escalation) with the mediators' channels"
     for m in models:
