@@ -186,20 +186,15 @@ def reference_problems(sc: Scenario) -> list[Problem]:
             for j, iid in enumerate(getattr(o, field)):
                 if iid not in issues:
                     out.append(unknown_issue(("outcome", field, j), "outcome", iid))
-        for j, aid in enumerate(o.blocked_by):
+        named: list[tuple[Loc, str]] = [
+            *((("outcome", "blocked_by", j), aid) for j, aid in enumerate(o.blocked_by)),
+            *((("outcome", "mediator_roles", aid), aid) for aid in o.mediator_roles),
+        ]
+        for loc, aid in named:
             if aid not in actors:
                 out.append(
                     Problem(
-                        ("outcome", "blocked_by", j),
-                        f"outcome names unknown actor {aid!r}",
-                        "use the id of an actor listed under `actors:`",
-                    )
-                )
-        for aid in o.mediator_roles:
-            if aid not in actors:
-                out.append(
-                    Problem(
-                        ("outcome", "mediator_roles", aid),
+                        loc,
                         f"outcome names unknown actor {aid!r}",
                         "use the id of an actor listed under `actors:`",
                     )
